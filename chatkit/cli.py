@@ -1,0 +1,143 @@
+"""The ``chatkit`` command: a thin client of the library.
+
+Each subcommand parses its options, calls one library function and renders what comes back.
+A :class:`~chatkit.errors.ChatkitError` becomes one ``Error: ...`` line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+
+from chatkit import __version__
+from chatkit.errors import ChatkitError
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- doctor -------------------------------------------------------------------------------
+
+def _add_doctor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="diagnose an API endpoint: network, service, account, API",
+                       description="Run every check concurrently and name the most likely cause. "
+                       "The key comes from OPENAI_API_KEY (or the provider's variable).")
+    p.add_argument("--base-url", help="API base URL (default: the provider's, e.g. "
+                   "https://api.openai.com/v1)")
+    p.add_argument("--provider", default="openai", help="provider profile: openai, azure, "
+                   "compatible (default: openai)")
+    p.add_argument("--model", help="model to try (default: a small one)")
+    p.add_argument("--only", help="comma-separated check groups, e.g. dns,tls,api")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per check (default 10)")
+    p.add_argument("--resolver", action="append", metavar="IP",
+                   help="public resolver to compare with (repeatable; default 8.8.8.8, 1.1.1.1, "
+                   "9.9.9.9)")
+    p.add_argument("--dns-port", type=int, default=53, help="port of those resolvers")
+    p.add_argument("--sim", action="store_true", help="start the simulated API and diagnose it")
+    p.set_defaults(handler=_doctor)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from chatkit.checks import CheckContext, doctor
+    from chatkit.targets import Target
+
+    environ = dict(os.environ)
+    options: dict = {"timeout": args.timeout, "dns_port": args.dns_port}
+    if args.resolver:
+        options["resolvers"] = tuple(args.resolver)
+    with ExitStack() as stack:
+        if args.sim:
+            from chatkit.sim import DEFAULT_KEY, SimServer
+
+            sim = stack.enter_context(SimServer())
+            target = Target(base_url=sim.base_url, provider="compatible", model=args.model,
+                            status_page=sim.root_url, timeout=args.timeout)
+            # The simulator knows only its own demo key: never send a real key there.
+            environ[str(target.key_env)] = DEFAULT_KEY
+            options["local_only"] = True
+        else:
+            target = Target(base_url=args.base_url, provider=args.provider, model=args.model,
+                            timeout=args.timeout)
+        report = doctor(target, only=args.only, context=CheckContext(environ=environ, **options))
+    if args.json:
+        print(report.to_json())
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(report.to_text(color=color))
+    return 0 if report.ok else 1
+
+
+# --- sim ----------------------------------------------------------------------------------
+
+def _add_sim(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sim", help="serve the simulated OpenAI-compatible API",
+                       description="Serve the simulated API on 127.0.0.1 until Ctrl-C. The first "
+                       "line printed is its base URL.")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    p.add_argument("--fault", help="inject a fault into every /v1 request, e.g. 429_rate_limit, "
+                   "slow:1500, flaky:0.2")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    p.set_defaults(handler=_sim)
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
+
+    if args.fault and args.fault.split(":", 1)[0] not in FAULTS:
+        raise _usage(f"unknown fault {args.fault!r}; choose one of: {', '.join(FAULTS)}")
+    server = SimServer(port=args.port, fault=args.fault, latency_ms=args.latency_ms)
+    server.start()
+    try:
+        print(server.base_url, flush=True)
+        print(f"status page: {server.root_url}/api/v2/summary.json", flush=True)
+        print(f"demo key:    {DEFAULT_KEY}", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+# --- the program --------------------------------------------------------------------------
+
+def _usage(message: str) -> ChatkitError:
+    from chatkit.errors import UsageError
+
+    return UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatkit",
+        description="Find out why ChatGPT or an OpenAI-compatible API doesn't work.",
+    )
+    parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_doctor, _add_sim):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except ChatkitError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,394 @@
+"""Findings and reports: the one shape every measurement and explanation takes.
+
+A check measures and returns :class:`Finding` values; :func:`chatkit.classify` turns a raw
+failure into the same shape; a :class:`Report` collects them, counts them, and names the most
+likely root cause (its *verdict*). Both have one wire form (``to_dict``/``from_dict``) and
+render themselves as Markdown, HTML and plain text through the functions at the bottom.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal, TypedDict, cast
+
+__all__ = [
+    "CATEGORIES",
+    "CAUSAL_ORDER",
+    "STATUSES",
+    "Finding",
+    "FindingDict",
+    "Report",
+    "ReportDict",
+    "utcnow_iso",
+]
+
+Status = Literal["ok", "info", "warn", "fail", "skip"]
+Category = Literal["network", "service", "browser", "account", "integration"]
+
+STATUSES: tuple[Status, ...] = ("ok", "info", "warn", "fail", "skip")
+CATEGORIES: tuple[Category, ...] = ("network", "service", "browser", "account", "integration")
+
+# Which check group explains which: a failure early in this list is the root cause of a
+# failure later in it (no DNS -> no TCP -> no TLS -> no API call). "control" failing means
+# nothing at all is reachable, which explains everything below it.
+CAUSAL_ORDER: tuple[str, ...] = ("control", "proxy", "dns", "tcp", "tls", "http", "status", "api")
+_SEVERITY = {"fail": 0, "warn": 1, "info": 2, "ok": 3, "skip": 4}
+
+
+class FindingDict(TypedDict):
+    check: str
+    status: Status
+    category: Category | None
+    title: str
+    cause: str | None
+    remedy: str | None
+    evidence: dict[str, Any]
+    retryable: bool | None
+    duration_ms: float | None
+
+
+class VerdictDict(TypedDict):
+    check: str
+    category: Category | None
+    cause: str | None
+    remedy: str | None
+    retryable: bool | None
+
+
+class ReportDict(TypedDict):
+    chatkit_version: str
+    target: dict[str, Any]
+    started_at: str
+    finished_at: str
+    environment: dict[str, Any]
+    findings: list[FindingDict]
+    summary: dict[str, int]
+    verdict: VerdictDict | None
+
+
+def utcnow_iso() -> str:
+    """The current time as ISO-8601 UTC with a ``Z`` suffix, to the millisecond."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One measured fact or explained failure, with what to do about it."""
+
+    check: str
+    status: Status
+    title: str
+    category: Category | None = None
+    cause: str | None = None
+    remedy: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    retryable: bool | None = None
+    duration_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"Finding status must be one of {STATUSES}, not {self.status!r}")
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"Finding category must be one of {CATEGORIES}, not {self.category!r}")
+
+    @property
+    def group(self) -> str:
+        """The check group, the part of ``check`` before the first dot (``dns``)."""
+        return self.check.split(".", 1)[0]
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with some fields changed (findings are frozen)."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        return Finding(**values)
+
+    def to_dict(self) -> FindingDict:
+        return {
+            "check": self.check,
+            "status": self.status,
+            "category": self.category,
+            "title": self.title,
+            "cause": self.cause,
+            "remedy": self.remedy,
+            "evidence": dict(self.evidence),
+            "retryable": self.retryable,
+            "duration_ms": self.duration_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        return cls(
+            check=data["check"],
+            status=data["status"],
+            title=data["title"],
+            category=data.get("category"),
+            cause=data.get("cause"),
+            remedy=data.get("remedy"),
+            evidence=dict(data.get("evidence") or {}),
+            retryable=data.get("retryable"),
+            duration_ms=data.get("duration_ms"),
+        )
+
+    def __repr__(self) -> str:
+        subject = self.evidence.get("host") or self.evidence.get("url") or self.title
+        return f"<Finding {self.check} {self.status.upper()} {subject}>"
+
+    def _repr_markdown_(self) -> str:
+        return render_findings_markdown([self])
+
+    def _repr_html_(self) -> str:
+        return render_findings_html([self])
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The findings of one diagnosis run, with their summary and verdict."""
+
+    findings: tuple[Finding, ...] = ()
+    target: Mapping[str, Any] = field(default_factory=dict)
+    started_at: str = field(default_factory=utcnow_iso)
+    finished_at: str = field(default_factory=utcnow_iso)
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    chatkit_version: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        if not self.chatkit_version:
+            from chatkit import __version__
+
+            object.__setattr__(self, "chatkit_version", __version__)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for finding in self.findings:
+            counts[finding.status] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not any(f.failed for f in self.findings)
+
+    @property
+    def root_cause(self) -> Finding | None:
+        """The most likely root cause: the most severe problem, earliest in the causal chain.
+
+        A DNS failure explains the API call that failed after it, so among failures the one
+        whose group comes first in :data:`CAUSAL_ORDER` wins. Warnings are considered only
+        when nothing failed; all-well gives None.
+        """
+        problems = [f for f in self.findings if f.status in ("fail", "warn")]
+        if not problems:
+            return None
+
+        def rank(f: Finding) -> tuple[int, int]:
+            group = f.group
+            order = CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
+            return (_SEVERITY[f.status], order)
+
+        return min(problems, key=rank)  # min is stable: ties keep the earlier finding
+
+    @property
+    def verdict(self) -> VerdictDict | None:
+        cause = self.root_cause
+        if cause is None:
+            return None
+        return {
+            "check": cause.check,
+            "category": cause.category,
+            "cause": cause.cause or cause.title,
+            "remedy": cause.remedy,
+            "retryable": cause.retryable,
+        }
+
+    def with_findings(self, findings: Iterable[Finding]) -> Report:
+        """A copy with more findings appended."""
+        return Report(
+            findings=(*self.findings, *findings),
+            target=self.target,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            environment=self.environment,
+            chatkit_version=self.chatkit_version,
+        )
+
+    def to_dict(self) -> ReportDict:
+        return {
+            "chatkit_version": self.chatkit_version,
+            "target": dict(self.target),
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "environment": dict(self.environment),
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary,
+            "verdict": self.verdict,
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report; its summary and verdict are recomputed from the findings."""
+        return cls(
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings", ())),
+            target=dict(data.get("target") or {}),
+            started_at=data.get("started_at") or utcnow_iso(),
+            finished_at=data.get("finished_at") or utcnow_iso(),
+            environment=dict(data.get("environment") or {}),
+            chatkit_version=data.get("chatkit_version") or "",
+        )
+
+    def __repr__(self) -> str:
+        s = self.summary
+        where = self.target.get("base_url", "?")
+        return f"<Report {where} ok={s['ok']} warn={s['warn']} fail={s['fail']} skip={s['skip']}>"
+
+    def to_markdown(self) -> str:
+        return render_report_markdown(self)
+
+    def to_html(self) -> str:
+        return render_report_html(self)
+
+    def to_text(self, *, color: bool = False) -> str:
+        return render_report_text(self, color=color)
+
+    _repr_markdown_ = to_markdown
+    _repr_html_ = to_html
+
+
+# --- rendering: a value in, a string out; nothing is computed here -------------------------
+
+_ICON = {"ok": "✔", "info": "ℹ", "warn": "⚠", "fail": "✘", "skip": "–"}
+_HTML_COLOR = {
+    "ok": "#1a7f37", "info": "#0969da", "warn": "#9a6700", "fail": "#cf222e", "skip": "#6e7781",
+}
+_ANSI = {"ok": "32", "info": "34", "warn": "33", "fail": "31", "skip": "90"}
+
+
+def _md_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ") if text is not None else ""
+
+
+def render_findings_markdown(findings: Iterable[Finding]) -> str:
+    """A Markdown table of findings: status, check, what was found, cause and remedy."""
+    lines = ["| | Check | Finding | Cause | Remedy |", "|---|---|---|---|---|"]
+    for f in findings:
+        lines.append(
+            f"| {_ICON[f.status]} {f.status} | `{f.check}` | {_md_cell(f.title)} "
+            f"| {_md_cell(f.cause)} | {_md_cell(f.remedy)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _verdict_line(report: Report) -> str:
+    v = report.verdict
+    if v is None:
+        return "All checks passed: nothing wrong was found."
+    category = f"{v['category']}: " if v["category"] else ""
+    remedy = f" Fix: {v['remedy']}" if v["remedy"] else ""
+    return f"{category}{(v['cause'] or '').rstrip('.')}.{remedy}"
+
+
+def render_report_markdown(report: Report) -> str:
+    s = report.summary
+    target = report.target
+    lines = [
+        "# chatkit report",
+        "",
+        f"**Target:** {target.get('base_url', '?')} (provider {target.get('provider', '?')}, "
+        f"key {target.get('key') or 'none'})  ",
+        f"**Run:** {report.started_at} → {report.finished_at}, chatkit {report.chatkit_version}  ",
+        f"**Summary:** {s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, "
+        f"{s['skip']} skipped",
+        "",
+        f"**Verdict:** {_verdict_line(report)}",
+        "",
+        render_findings_markdown(report.findings),
+    ]
+    return "\n".join(lines)
+
+
+_CSS = (
+    "<style>.chatkit-report table{border-collapse:collapse;font-size:0.92em}"
+    ".chatkit-report td,.chatkit-report th{border:1px solid #d0d7de;padding:3px 8px;"
+    "text-align:left;vertical-align:top}.chatkit-verdict{padding:6px 10px;margin:6px 0;"
+    "border-left:4px solid}</style>"
+)
+
+
+def render_findings_html(findings: Iterable[Finding]) -> str:
+    rows = []
+    for f in findings:
+        color = _HTML_COLOR[f.status]
+        rows.append(
+            "<tr>"
+            f'<td style="color:{color};font-weight:bold">{_ICON[f.status]} {f.status}</td>'
+            f"<td><code>{html.escape(f.check)}</code></td>"
+            f"<td>{html.escape(f.title)}</td>"
+            f"<td>{html.escape(f.cause or '')}</td>"
+            f"<td>{html.escape(f.remedy or '')}</td>"
+            "</tr>"
+        )
+    head = "<tr><th></th><th>Check</th><th>Finding</th><th>Cause</th><th>Remedy</th></tr>"
+    return f'<div class="chatkit-report">{_CSS}<table>{head}{"".join(rows)}</table></div>'
+
+
+def render_report_html(report: Report) -> str:
+    s = report.summary
+    target = report.target
+    v = report.verdict
+    color = _HTML_COLOR["ok" if v is None else ("fail" if not report.ok else "warn")]
+    return (
+        '<div class="chatkit-report">'
+        f"{_CSS}"
+        f"<div><b>Target:</b> {html.escape(str(target.get('base_url', '?')))} "
+        f"(provider {html.escape(str(target.get('provider', '?')))}, "
+        f"key {html.escape(str(target.get('key') or 'none'))})<br>"
+        f"<b>Summary:</b> {s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, "
+        f"{s['skip']} skipped</div>"
+        f'<div class="chatkit-verdict" style="border-color:{color}">'
+        f"<b>Verdict:</b> {html.escape(_verdict_line(report))}</div>"
+        f"{render_findings_html(report.findings)}</div>"
+    )
+
+
+def render_report_text(report: Report, *, color: bool = False) -> str:
+    """The terminal form: one line per finding, indented cause and remedy, verdict last."""
+
+    def paint(status: str, text: str) -> str:
+        return f"\x1b[{_ANSI[status]}m{text}\x1b[0m" if color else text
+
+    target = report.target
+    lines = [
+        f"chatkit {report.chatkit_version} — {target.get('base_url', '?')} "
+        f"(provider {target.get('provider', '?')}, key {target.get('key') or 'none'})",
+        "",
+    ]
+    width = max((len(f.check) for f in report.findings), default=10)
+    for f in report.findings:
+        took = f"  {f.duration_ms:.0f} ms" if f.duration_ms is not None else ""
+        badge = paint(f.status, f"{_ICON[f.status]} {f.status:<4}")
+        lines.append(f"{badge}  {f.check:<{width}}  {f.title}{took}")
+        if f.status in ("fail", "warn"):
+            if f.cause:
+                lines.append(f"{'':8}{'':{width}}  cause:  {f.cause}")
+            if f.remedy:
+                lines.append(f"{'':8}{'':{width}}  remedy: {f.remedy}")
+    s = report.summary
+    lines += [
+        "",
+        f"{s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, {s['skip']} skipped",
+        paint(cast(str, "ok" if report.verdict is None else "fail" if not report.ok else "warn"),
+              f"Verdict: {_verdict_line(report)}"),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,203 @@
+"""Where to diagnose: a base URL, the provider profile behind it, and where its key lives.
+
+Provider profiles live in a plain registry filled by :func:`register_provider`; chatkit's own
+``openai``, ``azure`` and ``compatible`` profiles are registered the same way, so a new gateway
+is one entry. A :class:`Target` never shows its key: not in ``repr``, not in ``to_dict``, not
+in a log; only :func:`mask_key`'s first-3-and-last-4 form.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from chatkit.errors import MissingKey, UnknownProvider, UsageError
+
+__all__ = [
+    "PROVIDERS",
+    "ProviderProfile",
+    "Target",
+    "get_provider",
+    "mask_key",
+    "register_provider",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderProfile:
+    """What chatkit knows about one kind of endpoint."""
+
+    name: str
+    default_base_url: str | None
+    key_env: str = "OPENAI_API_KEY"
+    auth_header: str = "Authorization"  # "Authorization" -> "Bearer <key>"; else the raw key
+    status_page: str | None = None  # a Statuspage-compatible root (…/api/v2/summary.json below it)
+    key_prefixes: tuple[str, ...] = ()  # what this provider's keys look like, to spot a wrong key
+    extra_hosts: tuple[str, ...] = ()  # other hosts worth a DNS/reachability look
+    api_version: str | None = None  # sent as ?api-version= (Azure)
+    description: str = ""
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        """The request headers that carry ``key`` for this provider."""
+        if self.auth_header.lower() == "authorization":
+            return {"Authorization": f"Bearer {key}"}
+        return {self.auth_header: key}
+
+
+PROVIDERS: dict[str, ProviderProfile] = {}
+
+
+def register_provider(profile: ProviderProfile) -> ProviderProfile:
+    """Add (or replace) a provider profile; returns it so it can be used as a one-liner."""
+    PROVIDERS[profile.name] = profile
+    return profile
+
+
+def get_provider(name: str) -> ProviderProfile:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(PROVIDERS))
+        raise UnknownProvider(f"unknown provider {name!r}; choose one of: {known}") from None
+
+
+register_provider(ProviderProfile(
+    name="openai",
+    default_base_url="https://api.openai.com/v1",
+    status_page="https://status.openai.com",
+    key_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"),
+    extra_hosts=("chatgpt.com",),
+    description="OpenAI's own API",
+))
+register_provider(ProviderProfile(
+    name="azure",
+    default_base_url=None,  # https://<resource>.openai.azure.com/openai, per resource
+    key_env="AZURE_OPENAI_API_KEY",
+    auth_header="api-key",
+    api_version="2024-10-21",
+    description="Azure OpenAI: api-key header, api-version query, deployment paths",
+))
+register_provider(ProviderProfile(
+    name="compatible",
+    default_base_url=None,
+    description="any OpenAI-compatible gateway (OpenRouter, LiteLLM, CometAPI, a local server)",
+))
+
+
+def mask_key(key: str | None) -> str | None:
+    """A key as its first 3 and last 4 characters (``sk-...abcd``); short keys fully hidden."""
+    if not key:
+        return None
+    if len(key) < 12:
+        return "***"
+    return f"{key[:3]}...{key[-4:]}"
+
+
+def _check_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{what} {url!r} is not an http(s) URL; give one like https://api.openai.com/v1"
+        )
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Target:
+    """The endpoint to diagnose and how to authenticate to it."""
+
+    base_url: str | None = None
+    provider: str = "openai"
+    key_env: str | None = None  # None: the provider's variable (OPENAI_API_KEY for openai)
+    model: str | None = None
+    status_page: str | None = None  # None: the provider's status page, if it has one
+    proxy: str | None = None  # None: the environment's HTTP(S)_PROXY decide
+    ca_bundle: str | None = None  # a PEM file to trust instead of the default store
+    timeout: float = 10.0
+    # A key typed into a password widget; repr=False and never serialised.
+    api_key: str | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        profile = get_provider(self.provider)
+        base_url = self.base_url or profile.default_base_url
+        if base_url is None:
+            raise UsageError(
+                f"provider {self.provider!r} has no default base URL; pass base_url=, "
+                "e.g. https://<resource>.openai.azure.com/openai"
+            )
+        object.__setattr__(self, "base_url", _check_url(base_url, "base URL"))
+        if self.key_env is None:
+            object.__setattr__(self, "key_env", profile.key_env)
+        if self.status_page is None and profile.status_page:
+            object.__setattr__(self, "status_page", profile.status_page)
+        if self.status_page:
+            object.__setattr__(self, "status_page", _check_url(self.status_page, "status page"))
+        if self.proxy:
+            _check_url(self.proxy, "proxy")
+
+    def __repr__(self) -> str:
+        from chatkit.redact import redact_url
+
+        extra = f", model={self.model!r}" if self.model else ""
+        extra += f", proxy={redact_url(self.proxy)!r}" if self.proxy else ""
+        return f"Target({self.url!r}, provider={self.provider!r}, key_env={self.key_env!r}{extra})"
+
+    @property
+    def profile(self) -> ProviderProfile:
+        return get_provider(self.provider)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.url).scheme
+
+    @property
+    def url(self) -> str:
+        """``base_url`` as a plain ``str`` (it is always set once constructed)."""
+        return str(self.base_url)
+
+    def key(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The API key: the one typed in, else the provider's environment variable."""
+        if self.api_key:
+            return self.api_key
+        env = os.environ if environ is None else environ
+        return env.get(str(self.key_env)) or None
+
+    def require_key(self, environ: Mapping[str, str] | None = None) -> str:
+        key = self.key(environ)
+        if not key:
+            raise MissingKey(
+                f"no API key: set {self.key_env} in the environment (or type it in the panel)"
+            )
+        return key
+
+    def auth_headers(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Headers carrying the key, or none when there is no key."""
+        key = self.key(environ)
+        return self.profile.auth_headers(key) if key else {}
+
+    def to_dict(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The Report contract's ``target``: the key only masked, proxy credentials removed."""
+        from chatkit.redact import redact_url
+
+        return {
+            "base_url": self.url,
+            "provider": self.provider,
+            "key": mask_key(self.key(environ)),
+            "key_env": self.key_env,
+            "model": self.model,
+            "status_page": self.status_page,
+            "proxy": redact_url(self.proxy) if self.proxy else None,
+            "ca_bundle": self.ca_bundle,
+        }
