@@ -1,0 +1,436 @@
+"""HTTP handling for the simulator: routing, auth, validation, faults, JSON and SSE replies.
+
+One handler instance serves one connection (HTTP/1.1 keep-alive), one request at a time.
+Order of checks follows the real API: route, API key, Content-Type, JSON, parameters, model,
+rate limit. A fault, when one is selected, acts first, as a CDN or an overloaded backend
+would, before the request reaches any of those checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import select
+import socket
+import struct
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from chatkit.errors import UsageError
+from chatkit.sim import payloads
+from chatkit.sim.faults import (
+    FAULTS,
+    FLAKY_CHOICES,
+    ORGANIZATION,
+    Fault,
+    FaultContext,
+    Reply,
+    parse_fault,
+)
+from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
+from chatkit.sim.payloads import error_body
+from chatkit.sim.ratelimit import go_duration
+from chatkit.sim.state import SimState
+from chatkit.sim.statuspage import ENDPOINTS, slice_for, status_document
+
+__all__ = ["SimHTTPServer", "SimHandler"]
+
+log = logging.getLogger("chatkit.sim")
+
+#: How long the `timeout` fault holds a request when it has no argument and nobody stops it.
+HANG_CAP_S = 300.0
+_VALID_ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+_FAULT_PREFIX = re.compile(r"^/fault/([^/]+)(/.*)?$")
+_MAX_BODY = 16 * 1024 * 1024
+
+
+class SimHTTPServer(ThreadingHTTPServer):
+    """The stdlib threading server, holding the simulator's state and able to reset sockets."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: SimState) -> None:
+        self.state = state
+        self._abort: set[socket.socket] = set()
+        super().__init__(address, SimHandler)
+
+    def abort_on_close(self, connection: socket.socket) -> None:
+        """Close ``connection`` with a TCP RST instead of the usual FIN."""
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._abort.add(connection)
+
+    def shutdown_request(self, request: Any) -> None:
+        # The stdlib sends FIN (shutdown(SHUT_WR)) before closing; with SO_LINGER 0 and no
+        # shutdown, close() sends RST, which is what a crashed middlebox looks like.
+        if request in self._abort:
+            self._abort.discard(request)
+            request.close()
+            return
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-answer is routine here (timeouts, cut streams).
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class SimHandler(BaseHTTPRequestHandler):
+    """Serves one connection of the simulated OpenAI API."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "chatkit-sim"
+    sys_version = ""
+    server: SimHTTPServer
+
+    # --- connection bookkeeping ------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.state.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.state.untrack(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s " + format, self.address_string(), *args)
+
+    @property
+    def state(self) -> SimState:
+        return self.server.state
+
+    # --- entry point -----------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _dispatch(self) -> None:
+        self._started = time.perf_counter()
+        body = self._read_body()
+        path = urlsplit(self.path).path
+        if path.startswith("/_sim/"):
+            return self._control(path, body)
+        if path.startswith("/api/v2/"):
+            return self._statuspage(path[len("/api/v2/"):])
+        if path in ("", "/"):
+            return self._send_json(200, self._index(), api=False)
+        spec = self.state.fault
+        prefix = _FAULT_PREFIX.match(path)
+        if prefix:
+            spec, path = unquote(prefix[1]), prefix[2] or "/"
+        header = self.headers.get("x-chatkit-fault")
+        if header:
+            spec = header  # the per-request header beats the URL and the server default
+        fault: Fault | None = None
+        arg: str | None = None
+        if spec and spec.strip() != "none":
+            try:
+                fault, arg = parse_fault(spec)
+            except UsageError as exc:
+                return self._send(400, error_body(str(exc), "invalid_request_error",
+                                                  code="unknown_fault"), api=False)
+        self._api(path, body, fault, arg)
+
+    # --- the /v1 API -------------------------------------------------------------------------
+
+    def _api(self, path: str, body: bytes, fault: Fault | None, arg: str | None) -> None:
+        key = self._bearer()
+        model = _peek_model(body) or (
+            unquote(path[len("/v1/models/"):]) if path.startswith("/v1/models/") else "gpt-4o-mini"
+        )
+        if fault is not None and fault.kind == "flaky":
+            fault, arg = (None, None) if self.state.draw() >= float(arg or 0) else parse_fault(
+                self.state.choose(FLAKY_CHOICES))
+        if fault is not None:
+            if fault.kind == "delay":
+                if not self._pause(float(arg or 0) / 1000):
+                    return
+                fault = None
+            elif fault.kind == "answer":
+                assert fault.reply is not None
+                ratelimit = self.state.limiter.peek(key or "")
+                return self._send_reply(fault.reply(FaultContext(arg, model, key, ratelimit)))
+            elif fault.kind == "hang":
+                return self._hang(float(arg) / 1000 if arg else HANG_CAP_S)
+            elif fault.kind == "reset":
+                self.close_connection = True
+                self.server.abort_on_close(self.connection)
+                return
+        if self.state.latency_ms and not self._pause(self.state.latency_ms / 1000):
+            return
+        if self.command == "GET" and path == "/v1/models":
+            if self._authorized(key):
+                self._send_json(200, payloads.model_list(self.state.models))
+        elif self.command == "GET" and path.startswith("/v1/models/"):
+            if self._authorized(key):
+                wanted = unquote(path[len("/v1/models/"):])
+                if wanted in self.state.models:
+                    self._send_json(200, payloads.model_object(wanted))
+                else:
+                    self._model_not_found(wanted)
+        elif self.command == "POST" and path == "/v1/chat/completions":
+            if self._authorized(key):
+                assert key is not None
+                self._chat(key, body, fault.kind if fault else None)
+        else:
+            self._send(404, error_body(MSG["invalid_url"].format(method=self.command, path=path),
+                                       "invalid_request_error"))
+
+    def _bearer(self) -> str | None:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return token.strip() or None
+
+    def _authorized(self, key: str | None) -> bool:
+        if key is None:
+            self._send(401, error_body(MSG["missing_key"], "invalid_request_error"))
+            return False
+        if self.state.keys and key not in self.state.keys:
+            message = MSG["invalid_api_key"].format(masked=payloads.mask_key(key))
+            self._send(401, error_body(message, "invalid_request_error", code="invalid_api_key"))
+            return False
+        return True
+
+    def _model_not_found(self, model: str) -> None:
+        self._send(404, error_body(MSG["model_not_found"].format(model=model),
+                                   "invalid_request_error", code="model_not_found"))
+
+    def _bad_request(self, message: str, param: str | None, code: str | None) -> None:
+        self._send(400, error_body(message, "invalid_request_error", param=param, code=code))
+
+    def _chat(self, key: str, body: bytes, stream_fault: str | None) -> None:
+        ctype = self.headers.get("Content-Type")
+        # A missing Content-Type is read as JSON; a wrong one is refused as the API does.
+        if ctype is not None and ctype.split(";")[0].strip().lower() != "application/json":
+            message = MSG["content_type"].format(ctype=ctype)
+            return self._bad_request(message, None, "unsupported_content_type")
+        try:
+            request = json.loads(body)
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return self._bad_request(MSG["bad_json"], None, None)
+        problem = _validate(request)
+        if problem:
+            return self._bad_request(*problem)
+        model = request["model"]
+        if model not in self.state.models:
+            return self._model_not_found(model)
+        limit = request.get("max_completion_tokens", request.get("max_tokens"))
+        tokens, finish = payloads.reply_tokens(request["messages"],
+                                               limit if isinstance(limit, int) else None)
+        prompt = payloads.prompt_token_estimate(request["messages"])
+        decision = self.state.limiter.take(key, prompt + len(tokens))
+        if not decision.allowed:
+            return self._rate_limited(model, decision)
+        if stream_fault == "stream_error" and not request.get("stream"):
+            return self._send(500, error_body(MSG["server_error"], "server_error"),
+                              headers=decision.headers)
+        if request.get("stream"):
+            options = request.get("stream_options") or {}
+            usage = bool(isinstance(options, dict) and options.get("include_usage"))
+            return self._stream(model, tokens, finish, prompt, usage, decision.headers,
+                                stream_fault)
+        completion = payloads.chat_completion(model, tokens, finish, prompt)
+        data = json.dumps(completion).encode()
+        if stream_fault == "stream_cut":
+            return self._send_cut(data, decision.headers)
+        self._send(200, data, headers=decision.headers)
+
+    def _rate_limited(self, model: str, decision: Any) -> None:
+        if decision.too_large:
+            message = MSG["request_too_large"].format(
+                model=model, org=ORGANIZATION, limit=decision.limit, requested=decision.requested)
+        else:
+            message = MSG["rate_limit"].format(
+                model=model, org=ORGANIZATION, what=decision.exceeded,
+                abbr="RPM" if decision.exceeded == "requests" else "TPM",
+                limit=decision.limit, used=decision.used, requested=decision.requested,
+                wait=go_duration(decision.retry_after_s))
+        wait_ms = max(1, math.ceil(decision.retry_after_s * 1000))
+        headers = {**decision.headers, "retry-after": str(math.ceil(wait_ms / 1000)),
+                   "retry-after-ms": str(wait_ms)}
+        self._send(429, error_body(message, decision.exceeded, code="rate_limit_exceeded"),
+                   headers=headers)
+
+    # --- streaming ---------------------------------------------------------------------------
+
+    def _stream(self, model: str, tokens: list[str], finish: str, prompt: int, usage: bool,
+                headers: dict[str, str], fault: str | None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self._api_headers(headers)
+        self.end_headers()
+        chunks = payloads.StreamChunks(model, include_usage=usage)
+        self._chunk(chunks.role())
+        broken_at = len(tokens) // 2 if fault in ("stream_cut", "stream_error") else -1
+        for index, token in enumerate(tokens):
+            if index == broken_at:
+                if fault == "stream_cut":
+                    self.close_connection = True  # no terminating chunk: incomplete body
+                    return
+                self._chunk(payloads.sse_error(MSG["server_error"], "server_error"))
+                self._chunk(b"")
+                return
+            if not self._pause(self.state.token_gap_ms / 1000):
+                self.close_connection = True
+                return
+            self._chunk(chunks.content(token))
+        self._chunk(chunks.finish(finish))
+        if usage:
+            self._chunk(chunks.usage(prompt, len(tokens)))
+        self._chunk(payloads.SSE_DONE)
+        self._chunk(b"")
+
+    def _chunk(self, data: bytes) -> None:
+        """Write one HTTP/1.1 chunk; an empty one ends the body."""
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    # --- faults that misbehave at the connection level -------------------------------------
+
+    def _hang(self, seconds: float) -> None:
+        """Hold the request without answering until stop(), the cap, or the client leaves."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._client_gone():
+            if self.state.stopping.wait(0.05):
+                break
+        self.close_connection = True
+
+    def _client_gone(self) -> bool:
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def _send_cut(self, data: bytes, headers: dict[str, str]) -> None:
+        """Promise the whole body, send half of it, hang up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self._api_headers(headers)
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.close_connection = True
+
+    def _pause(self, seconds: float) -> bool:
+        """Sleep, but wake at stop(); True when the full time passed."""
+        return seconds <= 0 or not self.state.stopping.wait(seconds)
+
+    # --- status page, control API, index ----------------------------------------------------
+
+    def _statuspage(self, endpoint: str) -> None:
+        if self.command != "GET" or endpoint not in ENDPOINTS:
+            return self._send_json(404, {"error": "Not found"}, api=False)
+        document = status_document(self.state.status, root_url=self.state.root_url)
+        self._send_json(200, slice_for(endpoint, document), api=False)
+
+    def _control(self, path: str, body: bytes) -> None:
+        try:
+            request = json.loads(body) if body else {}
+            if self.command == "POST" and path == "/_sim/fault":
+                self.state.set_fault(request.get("fault"))
+            elif self.command == "POST" and path == "/_sim/status":
+                self.state.set_status(str(request.get("state")))
+            elif not (self.command == "GET" and path == "/_sim/state"):
+                return self._send_json(404, {"error": f"no control endpoint {path}"}, api=False)
+        except (ValueError, AttributeError) as exc:  # UsageError is a ValueError
+            return self._send(400, error_body(str(exc), "invalid_request_error"), api=False)
+        self._send_json(200, {"fault": self.state.fault, "status": self.state.status}, api=False)
+
+    def _index(self) -> dict[str, Any]:
+        return {"name": "chatkit.sim", "base_url": self.state.root_url + "/v1",
+                "status_page": self.state.root_url + "/api/v2/summary.json",
+                "fault": self.state.fault, "faults": dict(FAULTS)}
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(min(length, _MAX_BODY)) if length > 0 else b""
+
+    def _api_headers(self, extra: dict[str, str] | Any = None) -> None:
+        elapsed_ms = round((time.perf_counter() - self._started) * 1000)
+        self.send_header("x-request-id", "req_" + uuid.uuid4().hex)
+        self.send_header("openai-organization", ORGANIZATION)
+        self.send_header("openai-processing-ms", str(elapsed_ms))
+        self.send_header("openai-version", "2020-10-01")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+
+    def _send(self, status: int, body: bytes, *, content_type: str = "application/json",
+              headers: Any = None, api: bool = True) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if api:
+            self._api_headers(headers)
+        else:
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status: int, obj: Any, *, api: bool = True) -> None:
+        self._send(status, json.dumps(obj).encode(), api=api)
+
+    def _send_reply(self, reply: Reply) -> None:
+        self._send(reply.status, reply.body, content_type=reply.content_type,
+                   headers=reply.headers, api=reply.from_api)
+
+
+def _peek_model(body: bytes) -> str | None:
+    try:
+        model = json.loads(body).get("model") if body else None
+    except (ValueError, AttributeError):
+        return None
+    return model if isinstance(model, str) else None
+
+
+def _validate(request: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
+    """The first problem with a chat request's parameters, as (message, param, code)."""
+    if "model" not in request or request["model"] in (None, ""):
+        return MSG["missing_param"].format(param="model"), "model", "missing_required_parameter"
+    if not isinstance(request["model"], str):
+        return (MSG["invalid_type"].format(param="model", expected="a string",
+                                           got=type(request["model"]).__name__),
+                "model", "invalid_type")
+    messages = request.get("messages")
+    if messages is None:
+        return (MSG["missing_param"].format(param="messages"), "messages",
+                "missing_required_parameter")
+    if not isinstance(messages, list):
+        return (MSG["invalid_type"].format(param="messages", expected="an array",
+                                           got=type(messages).__name__),
+                "messages", "invalid_type")
+    if not messages:
+        return MSG["empty_array"].format(param="messages"), "messages", "empty_array"
+    for index, message in enumerate(messages):
+        param = f"messages[{index}].role"
+        role = message.get("role") if isinstance(message, dict) else None
+        if role is None:
+            return MSG["missing_param"].format(param=param), param, "missing_required_parameter"
+        if role not in _VALID_ROLES:
+            return MSG["invalid_role"].format(role=role), param, "invalid_value"
+    return None

@@ -1,0 +1,87 @@
+"""The mutable state one simulator shares between its request threads."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from chatkit.errors import UsageError
+from chatkit.sim.faults import parse_fault
+from chatkit.sim.ratelimit import RateLimiter
+from chatkit.sim.statuspage import STATES
+
+__all__ = ["SimState"]
+
+
+@dataclass
+class SimState:
+    """Configuration plus the few things that change while serving (fault, status page).
+
+    Request threads read it; ``set_*`` may be called from any thread.
+    """
+
+    keys: frozenset[str]
+    models: tuple[str, ...]
+    latency_ms: float
+    token_gap_ms: float
+    limiter: RateLimiter
+    seed: int
+    fault: str | None = None
+    status: str = "operational"
+    root_url: str = ""
+    #: Set by stop(): every wait in a handler returns early, so stopping never blocks.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _rng: random.Random = field(init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _connections: set[socket.socket] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self.set_fault(self.fault)
+        self.set_status(self.status)
+
+    def set_fault(self, fault: str | None) -> None:
+        """Validate and install a server-wide fault (``None`` or ``"none"`` clears it)."""
+        if fault is None or fault.strip() in ("", "none"):
+            self.fault = None
+            return
+        parse_fault(fault)  # raises UsageError for an unknown name or a bad argument
+        self.fault = fault.strip()
+
+    def set_status(self, state: str) -> None:
+        """Switch the status page to one of ``statuspage.STATES``."""
+        if state not in STATES:
+            raise UsageError(f"unknown status state {state!r}; use one of: {', '.join(STATES)}")
+        self.status = state
+
+    def draw(self) -> float:
+        """A seeded random number in [0, 1), for flaky faults (one RNG, under a lock)."""
+        with self._lock:
+            return self._rng.random()
+
+    def choose(self, options: tuple[str, ...]) -> str:
+        """A seeded random pick among ``options``."""
+        with self._lock:
+            return self._rng.choice(options)
+
+    def track(self, connection: socket.socket) -> None:
+        """Remember an open client connection, so that stop() can close it."""
+        with self._lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        """Forget a connection its handler has finished with."""
+        with self._lock:
+            self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        """Shut down every open connection: idle keep-alive readers and hung handlers return."""
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the peer or by its handler
