@@ -90,6 +90,9 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes; without NODELAY, Nagle's algorithm and
+        # the client's delayed ACK add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.state.track(self.connection)
 
     def finish(self) -> None:
@@ -267,6 +270,7 @@ class SimHandler(BaseHTTPRequestHandler):
     def _stream(self, model: str, tokens: list[str], finish: str, prompt: int, usage: bool,
                 headers: dict[str, str], fault: str | None) -> None:
         self.send_response(200)
+        self.send_header("Server", self.version_string())
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache")
@@ -317,6 +321,7 @@ class SimHandler(BaseHTTPRequestHandler):
     def _send_cut(self, data: bytes, headers: dict[str, str]) -> None:
         """Promise the whole body, send half of it, hang up."""
         self.send_response(200)
+        self.send_header("Server", self.version_string())
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self._api_headers(headers)
@@ -379,9 +384,17 @@ class SimHandler(BaseHTTPRequestHandler):
         for name, value in (extra or {}).items():
             self.send_header(name, value)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # The stdlib's version always adds "Server"; a CDN page must carry its own instead.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
     def _send(self, status: int, body: bytes, *, content_type: str = "application/json",
               headers: Any = None, api: bool = True) -> None:
+        headers = dict(headers or {})
         self.send_response(status)
+        self.send_header("Server", headers.pop("server", self.version_string()))
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if api:
