@@ -1,19 +1,430 @@
-"""Secret scrubbing: what leaves chatkit (reports, logs, bundles) carries no credentials."""
+"""Secret scrubbing: what leaves chatkit (reports, logs, bundles) carries no credentials.
+
+Three layers, each usable alone:
+
+* names: a header, query parameter, JSON field or environment variable whose *name* says it
+  holds a secret (``Authorization``, ``api_key``, ``session``, ``OPENAI_API_KEY`` ...) loses
+  its value whatever that value looks like;
+* shapes: a value that *looks* like a credential (``sk-...``, ``AIza...``, a JWT, a PEM private
+  key, ``Bearer <long token>``, ``user:pass@`` in a URL) is removed wherever it appears, so a
+  key pasted into an error message or a free-text note is caught too;
+* structure: :func:`redact_url`, :func:`redact_headers` and :func:`redact_obj` know where
+  those names and values sit in URLs, header maps and nested JSON.
+
+Every removal leaves a marker naming what was removed, ``[REDACTED:authorization]``. With a
+:class:`Redactor` built with ``hash_key``, the marker also carries a keyed hash of the secret
+(``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder across
+a file without being recoverable from it. A :class:`Redactor` counts what it removed by kind.
+
+The module-level functions are pure and cheap (the request recorder calls them once per
+request); file handling (JSONL, HAR, environment snapshots, atomic output) lives in
+:mod:`chatkit.redact_files`.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["redact_url"]
+__all__ = [
+    "Redactor",
+    "is_secret_field",
+    "is_secret_header",
+    "is_secret_param",
+    "redact_headers",
+    "redact_obj",
+    "redact_text",
+    "redact_url",
+]
+
+# --- names -----------------------------------------------------------------------------------
+# A name is split into words (on punctuation and camelCase); a secret word anywhere marks it.
+# Word matching, not substring matching, keeps "x-ratelimit-remaining-tokens" and "max_tokens"
+# (plural, diagnostic) while catching "x-api-key" and "refreshToken".
+_SECRET_WORDS = frozenset({
+    "key", "apikey", "token", "secret", "password", "passwd", "passphrase", "session",
+    "sessionid", "sessid", "sid", "auth", "authorization", "authtoken", "csrf", "xsrf",
+    "cookie", "credential", "credentials", "signature", "sig", "bearer", "jwt", "otp", "pin",
+    "privatekey", "accesskey", "secretkey", "accesstoken", "refreshtoken", "idtoken",
+    "clientsecret",
+})
+# Query/fragment parameters also carry one-time OAuth values and SAS/presigned-URL parts.
+_SECRET_PARAM_WORDS = _SECRET_WORDS | frozenset({"code", "state", "nonce"})
+_SECRET_PARAM_NAMES = frozenset({"code", "state", "sig", "signature", "key", "token", "nonce"})
+# Substrings that are unambiguous even inside a single word ("mysessiontoken").
+_SECRET_SUBSTRINGS = ("password", "passwd", "secret", "csrf", "xsrf", "apikey", "api_key",
+                      "accesstoken", "access_token", "sessionid", "session_id", "sessiontoken",
+                      "authtoken", "credential", "privatekey", "private_key")
+# Words that make a name a measure *of* a secret, not the secret ("token_count", "expires_in").
+_MEASURE_WORDS = frozenset({"count", "counts", "length", "len", "size", "limit", "max", "min",
+                            "type", "expires", "expiry", "expiration", "ttl", "remaining",
+                            "reset", "used", "usage", "budget", "format", "version"})
+# Headers that look sensitive by the word rule but are diagnostic, not secret.
+_PUBLIC_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", "keep-alive",
+                             "sec-websocket-accept", "idempotency-key", "x-ratelimit-limit-tokens",
+                             "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"})
+# Account identifiers: kept in part (prefix and last four) so "which org" stays answerable.
+_PARTIAL_HEADERS = {"openai-organization": "openai-organization",
+                    "openai-project": "openai-project"}
+
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by a marker; the rest is kept."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = f"[REDACTED:userinfo]@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _WORD_SPLIT.split(name) if w]
+
+
+def _name_says_secret(name: str, words: frozenset[str]) -> bool:
+    parts = _words(name)
+    if any(w in _MEASURE_WORDS for w in parts):
+        return False
+    lowered = name.lower()
+    return any(s in lowered for s in _SECRET_SUBSTRINGS) or any(w in words for w in parts)
+
+
+def is_secret_header(name: str) -> bool:
+    """True when a header of this name carries a credential (its value is removed whole)."""
+    lowered = name.strip().lower()
+    if lowered in _PUBLIC_HEADERS or lowered in _PARTIAL_HEADERS:
+        return False
+    return lowered in ("set-cookie", "cookie") or _name_says_secret(lowered, _SECRET_WORDS)
+
+
+def is_secret_field(name: str) -> bool:
+    """True when a JSON/form field or environment variable of this name holds a secret."""
+    return _name_says_secret(name, _SECRET_WORDS)
+
+
+def is_secret_param(name: str) -> bool:
+    """True when a URL query or fragment parameter of this name holds a secret."""
+    lowered = name.lower()
+    return lowered in _SECRET_PARAM_NAMES or _name_says_secret(name, _SECRET_PARAM_WORDS)
+
+
+# --- shapes ----------------------------------------------------------------------------------
+# Order matters: specific provider shapes before the generic ``sk-``.
+_SHAPES: tuple[tuple[str, str], ...] = (
+    ("private-key", r"-----BEGIN[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+                    r"(?:[\s\S]*?-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)"),
+    ("anthropic-key", r"sk-ant-[A-Za-z0-9_\-]{16,}"),
+    ("openrouter-key", r"sk-or-v1-[A-Za-z0-9]{16,}"),
+    # also the masked form in OpenAI's 401 message: sk-proj-*****...abcd
+    ("openai-key", r"sk-[A-Za-z0-9_\-*]{16,}"),
+    ("google-key", r"AIza[0-9A-Za-z_\-]{30,}"),
+    ("xai-key", r"xai-[A-Za-z0-9_\-]{20,}"),
+    ("groq-key", r"gsk_[A-Za-z0-9]{20,}"),
+    ("huggingface-token", r"hf_[A-Za-z0-9]{20,}"),
+    ("aws-access-key", r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"),
+    ("github-token", r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"),
+    ("slack-token", r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
+    ("stripe-key", r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+    ("perplexity-key", r"pplx-[A-Za-z0-9]{20,}"),
+    ("replicate-token", r"r8_[A-Za-z0-9]{20,}"),
+    ("jwt", r"eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"),
+)
+# "Bearer <token>" / "Basic <b64>" anywhere in text, whatever the token looks like.
+_AUTH_IN_TEXT = r"(?P<scheme>\b(?:Bearer|Basic|Token|Digest)\s+)(?P<cred>[A-Za-z0-9._~+/=\-]{12,})"
+# user:password@ in any URL inside text.
+_USERINFO_IN_TEXT = r"(?P<uscheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/@:\"'<>]*:[^\s/@\"'<>]*)@"
+# name=value after ? & # ; in text (URLs in messages); the name decides.
+_PARAM_IN_TEXT = r"(?P<pre>[?&#;])(?P<pname>[A-Za-z0-9_.\-\[\]]{1,64})=(?P<pval>[^&#\s\"'<>;]+)"
+
+_TEXT_RE = re.compile(
+    "|".join(f"(?P<s{i}>(?<![A-Za-z0-9_\\-]){p})" for i, (_, p) in enumerate(_SHAPES))
+    + f"|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}|{_PARAM_IN_TEXT}"
+)
+_SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
+_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
+# Cheap pre-filter: text without any of these cannot match _TEXT_RE.
+_QUICK = re.compile(r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
+                    r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest|://|=")
+
+
+@dataclass
+class Redactor:
+    """Scrubs secrets and counts them; with ``hash_key`` equal secrets share a placeholder.
+
+    Not thread-safe (it counts); make one per file or per report.
+    """
+
+    hash_key: bytes | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def marker(self, kind: str, secret: str) -> str:
+        """The placeholder for ``secret``, counted under ``kind``."""
+        kind = re.sub(r"[^a-z0-9_.\-]+", "-", kind.lower()).strip("-") or "secret"
+        self.counts[kind] += 1
+        if self.hash_key is None:
+            return f"[REDACTED:{kind}]"
+        digest = hmac.new(self.hash_key, secret.encode("utf-8", "replace"), hashlib.sha256)
+        return f"[REDACTED:{kind}:{digest.hexdigest()[:10]}]"
+
+    # --- text ------------------------------------------------------------------------------
+    def text(self, text: str) -> str:
+        """``text`` with every secret-shaped value (keys, JWTs, PEM, bearer, userinfo) removed."""
+        if not text or _QUICK.search(text) is None:
+            return text
+        return _TEXT_RE.sub(self._text_match, text)
+
+    def _text_match(self, m: re.Match[str]) -> str:
+        group = m.lastgroup or ""
+        if group in _SHAPE_KINDS:
+            value = m.group(0)
+            return value if _MARKER_RE.fullmatch(value) else self.marker(_SHAPE_KINDS[group], value)
+        if m.group("cred") is not None:
+            cred = m.group("cred")
+            # prose ("Basic authentication") is not a credential: require a digit or length
+            if not (len(cred) >= 20 or any(c.isdigit() for c in cred)):
+                return m.group(0)
+            return m.group("scheme") + self.marker("authorization", cred)
+        if m.group("userinfo") is not None:
+            return m.group("uscheme") + self.marker("userinfo", m.group("userinfo")) + "@"
+        name, value = m.group("pname"), m.group("pval")
+        if is_secret_param(unquote_plus(name)) and not value.startswith("[REDACTED"):
+            return f"{m.group('pre')}{name}={self.marker(name, value)}"
+        return m.group(0)
+
+    # --- URLs ------------------------------------------------------------------------------
+    def url(self, url: str) -> str:
+        """``url`` without userinfo, secret query/fragment parameters or secret-shaped parts."""
+        if not url:
+            return url
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:  # unparsable (bad port, broken IPv6): scrub it as text
+            return self.text(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, _ = netloc.rpartition("@")
+            host = parts.hostname or ""
+            if ":" in host:  # IPv6 literal
+                host = f"[{host}]"
+            netloc = f"{self.marker('userinfo', userinfo)}@{host}" + (f":{port}" if port else "")
+        query = self.params(parts.query) if parts.query else ""
+        fragment = self.params(parts.fragment) if parts.fragment else ""
+        path = self.text(parts.path)
+        return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+    def params(self, encoded: str) -> str:
+        """A ``a=1&b=2`` string (query, fragment, form body) with secret parameters removed."""
+        out = []
+        for pair in re.split(r"([&;])", encoded):
+            if pair in ("&", ";") or "=" not in pair:
+                out.append(pair if pair in ("&", ";") else self.text(pair))
+                continue
+            name, _, value = pair.partition("=")
+            if value and is_secret_param(unquote_plus(name)):
+                if not value.startswith(("[REDACTED", "%5BREDACTED")):
+                    value = self.marker(unquote_plus(name), unquote_plus(value))
+            else:
+                value = self.text(value)
+            out.append(f"{name}={value}")
+        return "".join(out)
+
+    # --- headers ---------------------------------------------------------------------------
+    def header(self, name: str, value: str) -> str:
+        """One header's value, scrubbed according to its name."""
+        lowered = name.strip().lower()
+        if not value:
+            return value
+        if lowered in _PARTIAL_HEADERS:
+            return self._partial(_PARTIAL_HEADERS[lowered], value)
+        if lowered == "cookie":
+            return self._cookie_pairs(value, "cookie")
+        if lowered == "set-cookie":
+            first, sep, attributes = value.partition(";")
+            return self._cookie_pairs(first, "set-cookie") + sep + attributes
+        if _MARKER_RE.search(value):  # already redacted: idempotent
+            return value
+        if lowered in ("authorization", "proxy-authorization"):
+            scheme, space, cred = value.strip().partition(" ")
+            if space and scheme.isalpha() and len(scheme) <= 16:
+                return f"{scheme} {self.marker(lowered, cred.strip())}"
+            return self.marker(lowered, value)
+        if is_secret_header(lowered):
+            return self.marker(lowered, value)
+        if lowered in ("location", "referer", "origin", "content-location", "link"):
+            return self.url(value) if lowered != "link" else self.text(value)
+        return self.text(value)
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """A copy of ``headers`` (any mapping of str) with every credential removed."""
+        return {name: self.header(name, value) for name, value in headers.items()}
+
+    def _cookie_pairs(self, value: str, kind: str) -> str:
+        out = []
+        for pair in value.split(";"):
+            name, eq, cookie = pair.partition("=")
+            if eq and cookie.strip() and not cookie.strip().startswith("[REDACTED"):
+                cookie = self.marker(kind, cookie.strip())
+            out.append(f"{name}{eq}{cookie}")
+        return ";".join(out)
+
+    def _partial(self, kind: str, value: str) -> str:
+        value = value.strip()
+        prefix = re.match(r"^(org-|proj_|user-)?", value)
+        head = prefix.group(0) if prefix else ""
+        tail = value[-4:] if len(value) - len(head) > 8 else ""
+        return f"{head}{self.marker(kind, value)}{'…' + tail if tail else ''}"
+
+    # --- bodies ----------------------------------------------------------------------------
+    def body(self, text: str, mime_type: str | None = None) -> str:
+        """A request/response body: JSON by field, forms by parameter, SSE line by line."""
+        if not text:
+            return text
+        mime = (mime_type or "").lower()
+        stripped = text.lstrip()
+        if stripped[:1] in ("{", "["):
+            return self._json_string(text)
+        if "x-www-form-urlencoded" in mime:
+            return self.params(text)
+        if "event-stream" in mime or stripped.startswith(("data:", "event:")):
+            return "\n".join(self._sse_line(line) for line in text.split("\n"))
+        return self.text(text)
+
+    def _sse_line(self, line: str) -> str:
+        if line.startswith("data:") and line[5:].lstrip()[:1] in ("{", "["):
+            return "data: " + self._json_string(line[5:].strip())
+        return self.text(line)
+
+    def _json_string(self, text: str) -> str:
+        """JSON held in a string: walked by field; re-serialised only if something changed."""
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return self.text(text)
+        cleaned = self.obj(parsed)
+        return text if cleaned == parsed else json.dumps(cleaned, ensure_ascii=False)
+
+    # --- nested data -----------------------------------------------------------------------
+    def obj(self, obj: Any, *, _secret: str | None = None) -> Any:
+        """A deep copy of JSON-like ``obj`` with secret fields and secret-shaped strings removed.
+
+        Keys are kept; dicts keep their order; numbers, booleans and null are kept unless they
+        sit under a secret-named field. ``{"name": ..., "value": ...}`` pairs (HAR headers,
+        query and form params) are judged by their ``name``; ``{"mimeType", "text"}`` objects
+        (HAR bodies) by their content type; strings holding JSON are walked too.
+        """
+        if isinstance(obj, str):
+            if _secret is not None:
+                return obj if not obj or _MARKER_RE.fullmatch(obj) else self.marker(_secret, obj)
+            if len(obj) > 1 and obj[0] in "{[" and obj[-1] in "}]":
+                return self._json_string(obj)
+            return self.text(obj)
+        if isinstance(obj, Mapping):
+            return self._mapping(obj, _secret)
+        if isinstance(obj, (list, tuple)):
+            return [self.obj(item, _secret=_secret) for item in obj]
+        if _secret is not None and _secret_number(obj):
+            return self.marker(_secret, str(obj))
+        return obj
+
+    def _mapping(self, obj: Mapping[Any, Any], secret: str | None) -> dict[Any, Any]:
+        name, value = obj.get("name"), obj.get("value")
+        if secret is None and isinstance(name, str) and isinstance(value, str):
+            return self._pair(obj)
+        body_key = _body_key(obj) if secret is None else None
+        result: dict[Any, Any] = {}
+        for key, value in obj.items():
+            kind = secret
+            if kind is None and isinstance(key, str) and is_secret_field(key):
+                kind = key
+            if kind is not None:
+                result[key] = self.obj(value, _secret=kind)
+            elif key == body_key:
+                result[key] = self._har_body(obj, value)
+            elif key == "cookies" and isinstance(value, list):
+                result[key] = [self._cookie(c) for c in value]
+            elif isinstance(key, str) and isinstance(value, str) and _is_url_key(key):
+                result[key] = self.url(value)
+            else:
+                result[key] = self.obj(value)
+        return result
+
+    def _pair(self, obj: Mapping[Any, Any]) -> dict[Any, Any]:
+        """A name/value object: a header, query or form parameter."""
+        name, value = obj["name"], obj["value"]
+        scrubbed = self.header(name, value)
+        if scrubbed == value and value and (is_secret_param(name) or is_secret_field(name)):
+            scrubbed = self.marker(name, value)
+        return {k: (scrubbed if k == "value" else self.obj(v) if k != "name" else v)
+                for k, v in obj.items()}
+
+    def _cookie(self, cookie: Any) -> Any:
+        """A HAR cookie object: every value is a session credential, whatever its name."""
+        if not isinstance(cookie, Mapping):
+            return self.obj(cookie, _secret="cookie")
+        return {k: (self.obj(v, _secret="cookie") if k == "value" else self.obj(v))
+                for k, v in cookie.items()}
+
+    def _har_body(self, obj: Mapping[Any, Any], text: Any) -> Any:
+        if not isinstance(text, str):
+            return self.obj(text)
+        mime = str(obj.get("mimeType") or "")
+        if obj.get("encoding") == "base64":
+            if not _textual(mime):
+                return text  # images, fonts: opaque bytes, kept as they are
+            try:
+                decoded = base64.b64decode(text, validate=True).decode("utf-8")
+            except ValueError:
+                return self.text(text)
+            cleaned = self.body(decoded, mime)
+            return text if cleaned == decoded else base64.b64encode(cleaned.encode()).decode()
+        return self.body(text, mime)
+
+
+def _body_key(obj: Mapping[Any, Any]) -> str | None:
+    # HAR postData {mimeType, text, params} and content {size, mimeType, text, encoding}
+    return "text" if "mimeType" in obj and isinstance(obj.get("text"), str) else None
+
+
+def _textual(mime: str) -> bool:
+    mime = mime.lower()
+    return mime.startswith("text/") or any(t in mime for t in ("json", "xml", "javascript",
+                                                              "x-www-form-urlencoded"))
+
+
+def _secret_number(value: Any) -> bool:
+    # a numeric PIN/OTP/account number under a secret name; booleans and small numbers stay
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
+
+
+def _is_url_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered.endswith("url") or lowered in ("uri", "href", "referer", "location")
+
+
+# --- the module-level, stateless front ---------------------------------------------------------
+def redact_url(url: str, *, redactor: Redactor | None = None) -> str:
+    """``url`` with userinfo, secret query/fragment parameters and key-shaped parts replaced."""
+    return (redactor or Redactor()).url(url)
+
+
+def redact_headers(
+    headers: Mapping[str, str], *, redactor: Redactor | None = None
+) -> dict[str, str]:
+    """A copy of ``headers`` with credentials replaced by ``[REDACTED:<header>]`` markers.
+
+    ``Authorization: Bearer sk-...`` keeps its scheme (``Bearer [REDACTED:authorization]``);
+    cookies keep their names; ``OpenAI-Organization``/``-Project`` keep prefix and last four.
+    """
+    return (redactor or Redactor()).headers(headers)
+
+
+def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
+    """``text`` with every secret-shaped value removed (free text, error messages, notes)."""
+    return (redactor or Redactor()).text(text)
+
+
+def redact_obj(obj: Any, *, redactor: Redactor | None = None) -> Any:
+    """A redacted deep copy of a JSON-like value (dicts, lists, strings, numbers)."""
+    return (redactor or Redactor()).obj(obj)
