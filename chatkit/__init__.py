@@ -20,6 +20,10 @@ _LAZY: dict[str, str] = {
     "doctor": "chatkit.checks",
     "redact_url": "chatkit.redact",
     "run_all": "chatkit.checks",
+    # notebook panels (ipywidgets loads only when one is first used)
+    "DoctorPanel": "chatkit.widgets.doctor",
+    "Notes": "chatkit.widgets.notes",
+    "TriageWizard": "chatkit.widgets.wizard",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
     from chatkit.findings import Finding, Report
     from chatkit.redact import redact_url
     from chatkit.targets import Target
+    from chatkit.widgets.doctor import DoctorPanel
+    from chatkit.widgets.notes import Notes
+    from chatkit.widgets.wizard import TriageWizard
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,188 @@
+"""TriageWizard: the troubleshooting guide's decision tree, one question at a time.
+
+The tree and its walker live in :mod:`chatkit.triage`; this panel shows the current question
+with one button per answer, offers "Measure it" where a check can answer instead of the
+person, and at the end shows the likely cause and what to do, and hands the findings to the
+notes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import html
+from typing import TYPE_CHECKING, Any
+
+from chatkit.checks import CheckContext, run_all
+from chatkit.errors import ChatkitError
+from chatkit.findings import Finding, Report, render_findings_html
+from chatkit.targets import Target
+from chatkit.triage import Triage
+from chatkit.widgets._runner import Runner
+
+if TYPE_CHECKING:
+    from chatkit.widgets.notes import Notes
+
+__all__ = ["TriageWizard"]
+
+
+class TriageWizard:
+    """One question at a time; answers by button, or by measurement where one can decide."""
+
+    def __init__(self, target: Target | None = None, *, context: CheckContext | None = None,
+                 notes: Notes | None = None) -> None:
+        import ipywidgets as widgets
+
+        self.target = target or Target()
+        self.context = context or CheckContext()
+        self.notes = notes
+        self.triage = Triage()
+        self._runner = Runner()
+
+        self.step = widgets.HTML()
+        self.question = widgets.HTML()
+        self.question.add_class("chatkit-triage-question")
+        self.help = widgets.HTML()
+        self.choices = widgets.VBox()
+        self.choice_buttons: dict[str, Any] = {}
+        self.measure_button = widgets.Button(description="Measure it", icon="tachometer",
+                                             button_style="info")
+        self.measure_button.add_class("chatkit-triage-measure")
+        self.measure_note = widgets.HTML()
+        self.back_button = widgets.Button(description="Back", icon="arrow-left")
+        self.restart_button = widgets.Button(description="Start over", icon="refresh")
+        self.result = widgets.HTML()
+        self.result.add_class("chatkit-triage-result")
+        self.errors = widgets.Output()
+
+        self.measure_button.on_click(lambda _: self.measure())
+        self.back_button.on_click(lambda _: self.back())
+        self.restart_button.on_click(lambda _: self.restart())
+
+        self.root = widgets.VBox([
+            widgets.HTML("<b>Triage</b>: answer one question at a time, or let chatkit "
+                         "measure it"),
+            self.step, self.question, self.help, self.choices,
+            widgets.HBox([self.measure_button, self.measure_note]),
+            widgets.HBox([self.back_button, self.restart_button]),
+            self.errors, self.result,
+        ])
+        self.root.add_class("chatkit-triage")
+        self._render()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.root._repr_mimebundle_(**kwargs)
+
+    # --- answering -------------------------------------------------------------------------
+
+    def answer(self, label: str) -> None:
+        """Answer the current question (what an answer button does)."""
+        if self._runner.busy:
+            self.measure_note.value = "Measuring: wait for the measurement to finish."
+            return
+        self.errors.outputs = ()
+        try:
+            self.triage.choose(label)
+        except ChatkitError as exc:
+            self.errors.append_stderr(f"Error: {exc}\n")
+        self._render()
+
+    def back(self) -> None:
+        if not self._runner.busy:
+            self.triage.back()
+            self._render()
+
+    def restart(self) -> None:
+        if not self._runner.busy:
+            self.triage = Triage()
+            self._render()
+
+    def measure(self) -> concurrent.futures.Future[Report] | None:
+        """Run the check group that answers the current question, on a worker thread."""
+        question = self.triage.question
+        if question is None or question.measure is None:
+            return None
+        if self._runner.busy:
+            self.measure_note.value = "Already measuring: wait for it to finish."
+            return None
+        self.measure_button.disabled = True
+        self.measure_note.value = f"Running the <code>{question.measure}</code> checks …"
+        group = question.measure
+        return self._runner.submit(
+            lambda: run_all(self.target, only=[group], context=self.context), self._measured)
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until a running measurement is done (headless use)."""
+        return self._runner.wait(timeout)
+
+    def _measured(self, future: concurrent.futures.Future[Report]) -> None:
+        self.measure_button.disabled = False
+        try:
+            report = future.result()
+        except Exception as exc:  # shown in the panel, never a lost traceback
+            self.measure_note.value = ""
+            self.errors.append_stderr(f"Error: the measurement failed: {exc}\n")
+            return
+        label = self.triage.measure(report.findings)
+        if label is None:
+            reasons = "; ".join(f"{f.check}: {f.cause or f.title}" for f in report.findings)
+            self.measure_note.value = (
+                "The measurement could not decide here"
+                f"{' (' + html.escape(reasons) + ')' if reasons else ''}: please answer yourself."
+            )
+        else:
+            self.measure_note.value = f"Measured: <b>{html.escape(label)}</b>."
+        self._render(keep_note=True)
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def _render(self, *, keep_note: bool = False) -> None:
+        import ipywidgets as widgets
+
+        question = self.triage.question
+        self.step.value = f"<small>Step {len(self.triage.answers) + 1}</small>"
+        self.back_button.disabled = not self.triage.answers
+        if not keep_note:
+            self.measure_note.value = ""
+        if question is None:
+            self.question.value = "<b>Done.</b>"
+            self.help.value = ""
+            self.choices.children = ()
+            self.choice_buttons = {}
+            self.measure_button.layout.display = "none"
+            self.result.value = self._result_html()
+            if self.notes is not None:
+                self.notes.add(self.triage.findings, source="triage", target=self.target.to_dict(
+                    self.context.environ))
+            return
+        self.result.value = ""
+        self.question.value = f"<h4>{html.escape(question.text)}</h4>"
+        self.help.value = f"<small>{html.escape(question.help)}</small>" if question.help else ""
+        buttons = {}
+        for choice in question.choices:
+            button = widgets.Button(description=choice.label, tooltip=choice.label,
+                                    layout=widgets.Layout(width="auto"))
+            button.on_click(lambda _, label=choice.label: self.answer(label))
+            buttons[choice.label] = button
+        self.choice_buttons = buttons
+        self.choices.children = tuple(buttons.values())
+        measurable = question.measure is not None and question.measure in _available_groups()
+        self.measure_button.layout.display = None if measurable else "none"
+
+    def _result_html(self) -> str:
+        cause: Finding | None = self.triage.cause
+        if cause is None:
+            return ""
+        remedies = "".join(f"<li>{html.escape(r)}</li>" for r in self.triage.remedies)
+        noted = " The findings were added to the notes." if self.notes is not None else ""
+        return (
+            f"<div><b>Likely cause:</b> {html.escape(cause.cause or cause.title)}</div>"
+            + (f"<div><b>What to do:</b><ol>{remedies}</ol></div>" if remedies else "")
+            + f"<details><summary>All findings ({len(self.triage.findings)}).{noted}</summary>"
+            + render_findings_html(self.triage.findings) + "</details>"
+        )
+
+
+def _available_groups() -> list[str]:
+    from chatkit import checks
+
+    return checks._select(None)  # the registered groups (importing chatkit's own checks)

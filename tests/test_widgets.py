@@ -1,0 +1,230 @@
+"""The panels, driven in-process as a person would: set fields, click buttons, read widgets.
+
+Each test talks to a simulated API on 127.0.0.1 that it starts itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ipywidgets", reason="the panels need ipywidgets")
+
+import ipywidgets
+
+from chatkit.checks import CheckContext
+from chatkit.sim import DEFAULT_KEY, SimServer
+from chatkit.targets import Target
+from chatkit.widgets import DoctorPanel, Notes, TriageWizard, connect
+
+PLANTED = "sk-proj-PLANTEDsecretKEY0123456789abcdefXYZ"
+
+
+def sim_target(sim: SimServer, base_url: str | None = None) -> Target:
+    return Target(base_url=base_url or sim.base_url, provider="compatible",
+                  status_page=sim.root_url, timeout=5)
+
+
+def sim_context(**env: str) -> CheckContext:
+    return CheckContext(environ=env, timeout=5, local_only=True)
+
+
+def stderr_of(output: ipywidgets.Output) -> str:
+    return "".join(o.get("text", "") for o in output.outputs)
+
+
+def widget_state_json() -> str:
+    return json.dumps(ipywidgets.Widget.get_manager_state(), default=repr)
+
+
+@pytest.fixture
+def panel_notes(tmp_path: Path) -> Notes:
+    return Notes(out_dir=tmp_path / "exports")
+
+
+# --- DoctorPanel ------------------------------------------------------------------------------
+
+def test_run_fills_the_report_with_the_verdict_and_feeds_the_notes(
+        sim: SimServer, panel_notes: Notes) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
+                        notes=panel_notes)
+    panel.run_button.click()
+    report = panel.wait()
+    assert report is not None and report.ok, report
+    assert "Verdict: all checks passed" in panel.result.value
+    assert "<table>" in panel.result.value and "api.key" in panel.result.value
+    assert panel.progress.value == panel.progress.max and panel.progress.bar_style == "success"
+    assert not panel.run_button.disabled
+    assert [f.check for f in panel_notes.findings] == [f.check for f in report.findings]
+
+
+def test_a_failing_service_shows_a_failing_verdict(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim, sim.url_for_fault("401_invalid_key")),
+                        context=sim_context(OPENAI_API_KEY=DEFAULT_KEY))
+    panel.run_button.click()
+    report = panel.wait()
+    assert report is not None and not report.ok
+    assert report.verdict is not None
+    assert f"({report.verdict['check']})" in panel.result.value
+    assert "#cf222e" in panel.result.value.split("<table>")[0]  # the headline is red
+    assert panel.progress.bar_style == "danger"
+
+
+def test_a_typed_key_is_used_but_never_kept_in_widget_state() -> None:
+    with SimServer(keys=(PLANTED,)) as sim:
+        panel = DoctorPanel(sim_target(sim), context=sim_context(), groups=["api"])
+        panel.key.value = PLANTED
+        future = panel.run()
+        # read out of the widget before any check ran
+        assert panel.key.value == ""
+        assert future is not None
+        report = panel.wait()
+    assert report is not None
+    key_check = next(f for f in report.findings if f.check == "api.key")
+    assert key_check.status == "ok", key_check  # the simulator accepts only the typed key
+    assert PLANTED not in widget_state_json()
+    assert PLANTED not in report.to_json() and PLANTED not in panel.result.value
+    assert f"sk-...{PLANTED[-4:]}" in panel.key_note.value
+
+
+def test_without_the_environment_key_the_api_check_says_none(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
+                        groups=["api"])
+    panel.use_env.value = False
+    panel.run_button.click()
+    report = panel.wait()
+    assert report is not None
+    key_check = next(f for f in report.findings if f.check == "api.key")
+    assert key_check.status == "fail" and "no API key" in key_check.title
+
+
+def test_a_second_click_while_running_is_refused_politely() -> None:
+    with SimServer(fault="slow:1500") as sim:
+        panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
+                            groups=["http"])
+        first = panel.run()
+        assert first is not None and not first.done()
+        assert panel.run_button.disabled
+        panel.run_button.click()
+        assert "Still running" in panel.status.value
+        assert panel.run() is None
+        panel.wait()
+    assert first.done() and not panel.run_button.disabled
+
+
+def test_a_bad_field_shows_one_error_line_in_the_panel(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context())
+    panel.base_url.value = "ftp://example.invalid"
+    panel.run_button.click()
+    text = stderr_of(panel.errors)
+    assert text.startswith("Error: base URL 'ftp://example.invalid' is not an http(s) URL")
+    assert "Traceback" not in text and not panel.run_button.disabled
+    assert panel.report is None
+    for button in panel.groups.values():
+        button.value = False
+    panel.base_url.value = sim.base_url
+    panel.run_button.click()
+    assert "at least one check group" in stderr_of(panel.errors)
+
+
+def test_the_panel_displays_through_its_root_box(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context())
+    bundle = panel._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.root.model_id
+
+
+# --- TriageWizard -------------------------------------------------------------------------------
+
+def test_the_wizard_walks_to_a_cause_and_adds_the_findings_to_the_notes(
+        sim: SimServer, panel_notes: Notes) -> None:
+    wizard = TriageWizard(sim_target(sim), context=sim_context(), notes=panel_notes)
+    assert "Where do you meet the problem?" in wizard.question.value
+    wizard.choice_buttons["In the ChatGPT website or app"].click()
+    assert "Do other websites load" in wizard.question.value
+    wizard.choice_buttons["Yes"].click()
+    wizard.choice_buttons["Yes"].click()  # works on another network
+    assert wizard.triage.done and wizard.choices.children == ()
+    assert "Likely cause" in wizard.result.value and "blocks" in wizard.result.value
+    assert [f.check for f in panel_notes.findings] == [
+        "triage.where", "triage.b_sites", "triage.b_other_network"]
+    wizard.back_button.click()
+    assert not wizard.triage.done and "another network" in wizard.question.value
+    wizard.restart_button.click()
+    assert wizard.triage.answers == [] and wizard.back_button.disabled
+
+
+def test_the_wizard_measures_reachability_instead_of_asking(sim: SimServer) -> None:
+    wizard = TriageWizard(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY))
+    wizard.answer("In my code or a tool calling the API")
+    wizard.answer("Yes")  # other sites load
+    assert wizard.triage.question is not None and wizard.triage.question.id == "a_reach"
+    assert wizard.measure_button.layout.display is None  # offered
+    wizard.measure_button.click()
+    wizard.wait()
+    assert "Measured: <b>Yes</b>" in wizard.measure_note.value
+    assert wizard.triage.answers[-1].measured
+    assert any(f.check == "http.reach" for f in wizard.triage.findings)
+
+
+def test_the_wizard_measures_a_rejected_key() -> None:
+    with SimServer() as sim:
+        wizard = TriageWizard(sim_target(sim), context=sim_context(OPENAI_API_KEY="sk-wrong-1234"))
+        for label in ("In my code or a tool calling the API", "Yes", "Yes", "No"):
+            wizard.answer(label)
+        wizard.measure()
+        wizard.wait()
+    assert wizard.triage.done
+    assert wizard.triage.cause is not None
+    assert wizard.triage.cause.evidence["kind"] == "triage_key_rejected"
+    assert "platform.openai.com/api-keys" in wizard.result.value
+
+
+# --- Notes ----------------------------------------------------------------------------------------
+
+def test_notes_collect_observations_and_export_reports(panel_notes: Notes) -> None:
+    panel_notes.observation.value = "fails since 09:10 on office Wi-Fi"
+    panel_notes.add_button.click()
+    assert panel_notes.observation.value == ""
+    assert "office Wi-Fi" in panel_notes.table.value
+    panel_notes.markdown_button.click()
+    panel_notes.html_button.click()
+    md, page = panel_notes.exported["markdown"], panel_notes.exported["html"]
+    assert "office Wi-Fi" in md.read_text() and md.suffix == ".md"
+    assert "office Wi-Fi" in page.read_text() and "<table>" in page.read_text()
+    assert md.as_posix() in panel_notes.links.value
+
+
+def test_a_panel_rerun_replaces_its_earlier_findings(panel_notes: Notes) -> None:
+    from chatkit.findings import Finding
+
+    panel_notes.add([Finding("dns.resolve", "fail", "no")], source="doctor")
+    panel_notes.add([Finding("dns.resolve", "ok", "yes")], source="doctor")
+    panel_notes.add_observation("typed")
+    assert [f.status for f in panel_notes.findings] == ["ok", "info"]
+    assert panel_notes.report().ok
+
+
+# --- connect ------------------------------------------------------------------------------------
+
+def test_without_a_key_connect_starts_the_simulator_and_says_so() -> None:
+    session = connect(environ={})
+    try:
+        assert session.simulated and session.sim is not None
+        assert session.target.url == session.sim.base_url
+        assert "Simulated mode" in session.banner_html
+        assert "No API key in OPENAI_API_KEY" in session.banner_html
+        assert session.context.local_only
+        assert session.target.key(session.context.environ) == DEFAULT_KEY
+    finally:
+        session.close()
+    assert session.sim is None
+
+
+def test_with_a_key_connect_targets_the_real_service_showing_the_key_masked() -> None:
+    session = connect("https://gateway.example/v1", provider="compatible",
+                      environ={"OPENAI_API_KEY": PLANTED})
+    assert not session.simulated and session.sim is None
+    assert session.target.url == "https://gateway.example/v1"
+    assert PLANTED not in session.banner_html and PLANTED[-4:] in session.banner_html
