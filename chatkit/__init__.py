@@ -20,6 +20,9 @@ _LAZY: dict[str, str] = {
     "doctor": "chatkit.checks",
     "redact_url": "chatkit.redact",
     "run_all": "chatkit.checks",
+    # what a failure means (issue 3)
+    "classify": "chatkit.classify",
+    "explain": "chatkit.classify",
     # notebook panels (ipywidgets loads only when one is first used)
     "DoctorPanel": "chatkit.widgets.doctor",
     "Notes": "chatkit.widgets.notes",
@@ -30,6 +33,7 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:
     from chatkit.checks import doctor, run_all
+    from chatkit.classify import classify, explain
     from chatkit.errors import ChatkitError
     from chatkit.findings import Finding, Report
     from chatkit.redact import redact_url
