@@ -495,6 +495,134 @@ BROWSER: tuple[Cause, ...] = (
 
 # --- section: network and service verdicts (network helper) ----------------------------------
 NETWORK_VERDICTS: tuple[Cause, ...] = (
+    # DNS: what comparing resolvers reveals (chatkit.checks.dns)
+    Cause("dns_system_only_failure", "network",
+          "the {resolver} answers {rcode} for {host}, while public resolvers ({public}) "
+          "resolve it: the local DNS is misconfigured or filters this name",
+          "switch this machine (or the router) to a public resolver such as 1.1.1.1 or 8.8.8.8, "
+          "or ask the network administrator why {host} is blocked; a VPN's DNS can be the "
+          "cause: compare with the VPN off",
+          False, "only the system resolver fails"),
+    Cause("dns_sinkhole", "network",
+          "{host} resolves to {addresses} via {resolver}: an address no public API lives at, "
+          "the mark of a DNS filter or ad-blocker (Pi-hole, AdGuard, a security product's DNS "
+          "filtering, or a hosts-file entry) sinkholing the name",
+          "allow {host} in the filter (Pi-hole/AdGuard allowlist, the security product's web "
+          "policy), remove it from the hosts file (/etc/hosts, "
+          "C:\\Windows\\System32\\drivers\\etc\\hosts), or ask IT to unblock it",
+          False, "API host sinkholed by a DNS filter"),
+    Cause("dns_resolver_timeout", "network",
+          "the {resolver} did not answer any of {sent} queries for {host}: it is unreachable, "
+          "or UDP port 53 to it is blocked",
+          "check the connection and VPN; set another DNS server (the router, 1.1.1.1); if DNS "
+          "to the outside is blocked on purpose, use the company resolver or its proxy",
+          True, "system resolver does not answer"),
+    Cause("dns_all_timeout", "network",
+          "no resolver answered any of {sent} queries for {host}, neither the system's nor the "
+          "public ones: this machine cannot reach any DNS server (offline, or port 53 blocked)",
+          "check that the machine is online (Wi-Fi, cable, VPN); on a company network only the "
+          "company resolver or proxy may be allowed: set HTTPS_PROXY to the proxy",
+          True, "no DNS server answers"),
+    Cause("dns_packet_loss", "network",
+          "{loss_pct}% of {sent} DNS queries to the {resolver} got no answer: an unstable "
+          "network (Wi-Fi, VPN) or an overloaded resolver",
+          "retry; if it persists move closer to the access point, reconnect the VPN, or set "
+          "another resolver",
+          True, "DNS queries lost"),
+    Cause("dns_public_unreachable", "network",
+          "the public resolvers ({resolvers}) did not answer: DNS to the internet is blocked "
+          "here (usual on company networks); the system resolver is what counts",
+          "nothing to do while the system resolver works; if it fails, ask IT which resolver "
+          "to use instead of switching to a public one",
+          None, "public resolvers unreachable"),
+    Cause("dns_disagreement", "network",
+          "resolvers give different addresses for {host}: system {system}, public {public}; "
+          "normal for CDNs and geo-DNS, suspicious if the system's answer points at a filter "
+          "or proxy",
+          "nothing to do if the API works; if it does not, look up who owns the system's "
+          "addresses and try a public resolver",
+          None, "resolvers disagree"),
+    # TCP and reachability (chatkit.checks.tcp, chatkit.checks.control)
+    Cause("tcp_packet_loss", "network",
+          "{loss_pct}% of {sent} TCP connection attempts to {host} failed: packets are lost "
+          "on the way (Wi-Fi, VPN, an overloaded link or firewall)",
+          "retry with backoff; try a wired or another network; if only the API host loses "
+          "connections, ask the network administrator",
+          True, "TCP connections lost"),
+    Cause("nothing_reachable", "network",
+          "neither the API nor any control site ({hosts}) answered: this machine has no working "
+          "path to the internet",
+          "check the connection (Wi-Fi, cable, VPN); on a company network set HTTPS_PROXY to "
+          "the company proxy; then run `chatkit doctor` again",
+          True, "nothing is reachable"),
+    Cause("only_api_unreachable", "network",
+          "control sites ({hosts}) answer but {host} does not: something blocks the API "
+          "specifically (firewall rule, DNS filter, proxy policy, region block)",
+          "the DNS, TCP, TLS and proxy findings show which step fails; ask IT to allow {host}; "
+          "confirm from another network (a phone hotspot)",
+          True, "only the API is unreachable"),
+    Cause("control_unreachable", "network",
+          "the control sites ({hosts}) did not answer although the API does: the network "
+          "allows only some destinations (a strict allowlist)",
+          "nothing to fix for the API; this only matters for other tools",
+          None, "control sites unreachable"),
+    # Proxy (chatkit.checks.proxy)
+    Cause("proxy_upstream_failure", "network",
+          "the proxy {proxy} could not reach {host} itself (it answered HTTP {status})",
+          "the proxy's own connection fails: retry later, or ask IT whether the proxy can reach "
+          "{host}; NO_PROXY={host} bypasses it if a direct route is allowed",
+          True, "proxy cannot reach the API"),
+    Cause("proxy_socks_missing", "integration",
+          "the proxy {proxy} is a {scheme} proxy, and httpx needs the socksio package to use "
+          "one; without it every request fails before leaving the machine",
+          "pip install 'httpx[socks]' (and 'httpx2[socks]' for openai >= 3), or use the "
+          "proxy's HTTP port in HTTPS_PROXY",
+          False, "SOCKS proxy support missing"),
+    Cause("proxy_env_conflict", "integration",
+          "{variables} set in upper and lower case with different values: tools disagree on "
+          "which wins (Python and curl prefer lower case)",
+          "unset one of each pair so every tool uses the same proxy",
+          None, "conflicting proxy variables"),
+    # TLS verdicts beyond one exception (chatkit.checks.tls)
+    Cause("tls_os_store_only", "network",
+          "the certificate chain for {host} is trusted by the operating system's store but not "
+          "by {store}, which httpx (and openai < 3) use: a company root CA installed in the OS "
+          "only",
+          "use the OS store from Python: pip install truststore and call "
+          "truststore.inject_into_ssl() before creating clients (openai >= 3 with httpx2 does "
+          "this already), or set SSL_CERT_FILE to a bundle that includes the company CA; never "
+          "disable verification",
+          False, "certificate trusted by the OS, not by Python"),
+    Cause("tls_expiring_soon", "network",
+          "the certificate for {host} expires in {days} days ({not_after})",
+          "nothing to do today; if it is your gateway, renew its certificate",
+          None, "certificate expires soon"),
+    Cause("tls_old_version", "network",
+          "the connection to {host} negotiated {version}, which current clients reject or will "
+          "soon",
+          "update the server or proxy to TLS 1.2 or 1.3; an inspecting proxy may be downgrading",
+          False, "outdated TLS version"),
+    # Service status (chatkit.checks.status)
+    Cause("status_outage", "service",
+          "{page} reports {description}: {incidents}",
+          "nothing to fix on your side: wait for the provider, retry with exponential backoff, "
+          "and follow {link}",
+          True, "provider outage"),
+    Cause("status_degraded", "service",
+          "{page} reports {description}: {incidents}",
+          "expect slower answers and some errors: retry with backoff, raise timeouts, follow "
+          "{link}",
+          True, "provider degraded"),
+    Cause("status_maintenance", "service",
+          "{page} reports maintenance: {incidents}",
+          "some requests may fail until it ends: retry later; follow {link}",
+          True, "provider maintenance"),
+    Cause("status_unknown", "service",
+          "the status page {url} could not be read ({detail}): its status is unknown, which is "
+          "not the same as down",
+          "open the status page in a browser; if the provider moved it, set "
+          "Target(status_page=...) to the new root",
+          None, "status page unreadable"),
 )
 
 # --- section: triage (widgets helper) --------------------------------------------------------
