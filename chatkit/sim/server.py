@@ -146,10 +146,21 @@ class SimServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in the foreground until Ctrl-C (or stop() from another thread)."""
-        httpd = self._bind()
+        """Serve in the foreground until Ctrl-C (or stop() from another thread).
+
+        After ``start()`` it just blocks, so a CLI can print ``base_url`` first::
+
+            sim = SimServer(port=8000).start()
+            print(sim.base_url, flush=True)
+            sim.serve_forever()
+        """
         try:
-            httpd.serve_forever(poll_interval=0.05)
+            if self._thread is not None:
+                thread = self._thread
+                while thread.is_alive():
+                    thread.join(0.2)  # a short join keeps Ctrl-C responsive
+            else:
+                self._bind().serve_forever(poll_interval=0.05)
         except KeyboardInterrupt:
             pass
         finally:
@@ -161,8 +172,9 @@ class SimServer:
         if httpd is None:
             return
         self._state.stopping.set()  # wakes handlers that sleep or hang
+        # Returns at once when serve_forever already ended (Ctrl-C in the foreground).
+        httpd.shutdown()
         if self._thread is not None:
-            httpd.shutdown()
             self._thread.join()
             self._thread = None
         self._state.close_connections()  # idle keep-alive readers return
