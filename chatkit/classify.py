@@ -568,7 +568,7 @@ NETWORK_VERDICTS: tuple[Cause, ...] = (
           None, "control sites unreachable"),
     # Proxy (chatkit.checks.proxy)
     Cause("proxy_upstream_failure", "network",
-          "the proxy {proxy} could not reach {host} itself (it answered HTTP {status})",
+          "the proxy {proxy} could not reach {host} itself (it answered HTTP {http_status})",
           "the proxy's own connection fails: retry later, or ask IT whether the proxy can reach "
           "{host}; NO_PROXY={host} bypasses it if a direct route is allowed",
           True, "proxy cannot reach the API"),

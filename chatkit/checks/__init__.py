@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import importlib
 import os
 import time
@@ -37,7 +38,16 @@ Progress = Callable[[Finding], Any]
 
 # The groups in the order a report lists them; the modules that register chatkit's own checks.
 GROUP_ORDER = ("dns", "tcp", "tls", "proxy", "http", "control", "status", "api")
-_BUILTIN_MODULES = ("chatkit.checks.http", "chatkit.checks.api")
+_BUILTIN_MODULES = (
+    "chatkit.checks.dns",
+    "chatkit.checks.tcp",
+    "chatkit.checks.tls",
+    "chatkit.checks.proxy",
+    "chatkit.checks.http",
+    "chatkit.checks.control",
+    "chatkit.checks.status",
+    "chatkit.checks.api",
+)
 
 GROUPS: dict[str, list[Check]] = {}
 
@@ -70,26 +80,47 @@ class CheckContext:
     local_only: bool = False
     resolvers: tuple[str, ...] = ("8.8.8.8", "1.1.1.1", "9.9.9.9")
     dns_port: int = 53
+    # The resolvers to treat as "the system's" (None: the OS configuration, plus getaddrinfo);
+    # entries as in ``resolvers``: "ip" (port 53) or "ip:port".
+    system_resolvers: tuple[str, ...] | None = None
     control_hosts: tuple[str, ...] = ("www.google.com", "www.cloudflare.com", "github.com")
     samples: int = 3
     transport: Any = None  # an httpx.AsyncBaseTransport to send through instead of the network
     extra: Mapping[str, Any] = field(default_factory=dict)  # options of third-party checks
 
 
-def probe_client(target: Target, ctx: CheckContext, **kwargs: Any) -> Any:
-    """An ``httpx.AsyncClient`` for one probe: the target's proxy and CA, the context's
-    timeout and transport. Proxies from the environment apply unless the target names one."""
+def probe_client(target: Target, ctx: CheckContext, *, url: str | None = None,
+                 **kwargs: Any) -> Any:
+    """An ``httpx.AsyncClient`` for one probe of ``url`` (default: the target's): the proxy
+    that applies to it (the target's own, else HTTP(S)_PROXY/NO_PROXY from ``ctx.environ``),
+    the trust store the client would use (``ca_bundle``, ``SSL_CERT_FILE``, certifi), the
+    context's timeout and transport. Nothing is read from ``os.environ`` behind the context's
+    back, so an injected environment is the whole truth."""
     import httpx
 
-    options: dict[str, Any] = {"timeout": ctx.timeout, "follow_redirects": False}
+    from chatkit.checks.proxy import proxy_for
+    from chatkit.checks.tls import trust_store
+
+    options: dict[str, Any] = {"timeout": ctx.timeout, "follow_redirects": False,
+                               "trust_env": False}
     if ctx.transport is not None:
         options["transport"] = ctx.transport
-    if target.proxy:
-        options["proxy"] = target.proxy
-    if target.ca_bundle:
-        options["verify"] = target.ca_bundle
+    proxy = proxy_for(url or target.url, ctx.environ, target.proxy).url
+    if proxy:
+        options["proxy"] = proxy
+    _, cafile = trust_store(target, ctx.environ)
+    options["verify"] = _ssl_context(cafile)
     options.update(kwargs)
     return httpx.AsyncClient(**options)
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(cafile: str | None) -> Any:
+    """One verifying context per trust store: loading a CA bundle takes milliseconds, and
+    a context is safe to share between clients."""
+    import ssl
+
+    return ssl.create_default_context(cafile=cafile)
 
 
 def _select(only: Iterable[str] | str | None) -> list[str]:
@@ -113,7 +144,8 @@ async def _run_one(check: Check, group: str, target: Target, ctx: CheckContext) 
         return list(await asyncio.wait_for(check(target, ctx), timeout=limit))
     except asyncio.TimeoutError:
         return [Finding(
-            check=f"{group}.{name}", status="warn", title=f"check did not finish within {limit:.0f} s",
+            check=f"{group}.{name}", status="warn",
+            title=f"check did not finish within {limit:.0f} s",
             cause="the measurement hung past its time limit",
             remedy="run it again; if it persists, run with --only to isolate the slow group",
             duration_ms=(time.perf_counter() - started) * 1000,

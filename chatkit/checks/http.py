@@ -1,43 +1,207 @@
-"""Can an HTTP request reach the API at all? One unauthenticated request to ``/models``.
+"""HTTP phase timing for one request to the API, as httpstat and ``curl -w`` report it.
 
-Any HTTP answer proves the path works: the real API answers 401 to a keyless request.
+The marks are curl's, cumulative from the start: ``namelookup``, ``connect``, ``appconnect``
+(TLS done; 0 for plain HTTP), ``pretransfer``, ``starttransfer`` (first byte), ``total``. The
+phases are httpstat's differences of them: dns, connect, tls, server (TTFB wait) and transfer.
+
+The name is resolved first with ``getaddrinfo`` (timed: the DNS phase), then httpx connects to
+that address with the original Host header and SNI, so the TCP phase holds no second lookup
+(httpcore's ``connect_tcp`` would otherwise resolve again inside it). httpx's ``trace``
+request extension supplies the other marks. Through a proxy the proxy resolves the name, so
+there is no DNS phase and ``connect`` is the connection to the proxy.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import socket
 import time
-
-import httpx
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from chatkit.checks import CheckContext, probe_client, register
 from chatkit.findings import Finding
 from chatkit.targets import Target
 
+__all__ = ["MARKS", "PHASES", "PhaseTiming", "measure_phases", "phases_from_marks"]
+
+MARKS = ("namelookup", "connect", "appconnect", "pretransfer", "starttransfer", "total")
+PHASES = ("dns", "connect", "tls", "server", "transfer")
+
+
+def phases_from_marks(marks: Mapping[str, float | None], *, tls: bool) -> dict[str, float | None]:
+    """httpstat's phases from curl-style cumulative marks (ms); never negative; None where
+    the request did not get that far."""
+
+    def gap(later: str, earlier: str | None) -> float | None:
+        end, start = marks.get(later), (marks.get(earlier) if earlier else 0.0)
+        if end is None or start is None:
+            return None
+        return round(max(0.0, end - start), 3)
+
+    return {
+        "dns": gap("namelookup", None),
+        "connect": gap("connect", "namelookup"),
+        "tls": gap("appconnect", "connect") if tls else 0.0,
+        "server": gap("starttransfer", "pretransfer"),
+        "transfer": gap("total", "starttransfer"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseTiming:
+    """One timed request: the marks, the phases, and what came back (or why not)."""
+
+    url: str
+    marks: Mapping[str, float | None]
+    phases: Mapping[str, float | None]
+    address: str | None = None
+    via_proxy: bool = False
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    http_version: str | None = None
+    error: BaseException | None = None
+    response: Any = None  # the httpx.Response, for classify
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {
+            "url": self.url, "address": self.address, "via_proxy": self.via_proxy,
+            "status": self.status, "http_version": self.http_version,
+            "marks_ms": dict(self.marks), "phases_ms": dict(self.phases),
+            "request_id": self.headers.get("x-request-id"),
+            "bytes": len(self.body),
+            "error": f"{type(self.error).__name__}: {self.error}" if self.error else None,
+        }
+
+
+class _Trace:
+    """Collects httpcore trace events as perf_counter stamps (last one of each name wins: a
+    CONNECT tunnel sends its own request headers before the real request's)."""
+
+    def __init__(self) -> None:
+        self.stamps: dict[str, float] = {}
+
+    async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
+        self.stamps[event] = time.perf_counter()
+        # prefix-free alias: connection.start_tls / http_proxy.start_tls -> start_tls
+        self.stamps[event.split(".", 1)[1]] = self.stamps[event]
+
+    def get(self, name: str) -> float | None:
+        return self.stamps.get(name)
+
+
+def _with_address(url: str, address: str) -> str:
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
+                         headers: Mapping[str, str] | None = None) -> PhaseTiming:
+    """GET ``url`` once through ``client`` (an ``httpx.AsyncClient`` made for it, so that
+    building it is not timed) and time every phase. Never raises for a failed request."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    tls = parts.scheme == "https"
+    trace = _Trace()
+    marks: dict[str, float | None] = dict.fromkeys(MARKS)
+    request_url, address = url, None
+    extensions: dict[str, Any] = {"trace": trace}
+    send_headers = dict(headers or {})
+    started = time.perf_counter()
+
+    def ms(stamp: float | None) -> float | None:
+        return None if stamp is None else round((stamp - started) * 1000, 3)
+
+    if via_proxy or _is_ip(host):  # the proxy resolves the name; an IP needs no lookup
+        marks["namelookup"] = 0.0
+        address = None if via_proxy else host
+    else:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                                 type=socket.SOCK_STREAM)
+        except OSError as exc:
+            return PhaseTiming(url, marks, phases_from_marks(marks, tls=tls), error=exc)
+        marks["namelookup"] = ms(time.perf_counter())
+        address = str(infos[0][4][0])
+        request_url = _with_address(url, address)
+        send_headers.setdefault("Host", parts.netloc.rsplit("@", 1)[-1])
+        if tls:
+            extensions["sni_hostname"] = host
+    response = None
+    error: BaseException | None = None
+    body = b""
+    try:
+        response = await client.get(request_url, headers=send_headers, extensions=extensions)
+        body = response.content
+        marks["total"] = ms(time.perf_counter())
+    except Exception as exc:  # any failure is a measurement; classify says what it means
+        error = exc
+    marks["connect"] = ms(trace.get("connection.connect_tcp.complete"))
+    marks["appconnect"] = ms(trace.get("start_tls.complete")) if tls else 0.0
+    pre = trace.get("http11.send_request_headers.started") or trace.get(
+        "http2.send_request_headers.started")
+    marks["pretransfer"] = ms(pre)
+    first = trace.get("http11.receive_response_headers.complete") or trace.get(
+        "http2.receive_response_headers.complete")
+    marks["starttransfer"] = ms(first)
+    return PhaseTiming(
+        url=url, marks=marks, phases=phases_from_marks(marks, tls=tls), address=address,
+        via_proxy=via_proxy, status=response.status_code if response is not None else None,
+        headers=dict(response.headers) if response is not None else {}, body=body,
+        http_version=response.http_version if response is not None else None,
+        error=error, response=response)
+
+
+def _is_ip(host: str) -> bool:
+    from chatkit.checks.dns import is_ip_literal
+
+    return is_ip_literal(host)
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
+def _summary(phases: Mapping[str, float | None]) -> str:
+    return ", ".join(f"{name} {value:.1f}" for name, value in phases.items()
+                     if value is not None) + " ms"
+
 
 @register("http")
-async def reach(target: Target, ctx: CheckContext) -> list[Finding]:
-    """GET <base>/models without a key and time it."""
+async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
+    """One keyless GET <base>/models, timed phase by phase (any JSON answer proves the path)."""
+    from chatkit.checks.proxy import proxy_for
+    from chatkit.classify import classify
+
     url = f"{target.url}/models"
-    started = time.perf_counter()
-    try:
-        async with probe_client(target, ctx) as client:
-            response = await client.get(url)
-    except httpx.HTTPError as exc:
-        took = (time.perf_counter() - started) * 1000
-        return [Finding(
-            check="http.reach", status="fail", category="network",
-            title=f"no HTTP answer from {target.host}",
-            cause=f"{type(exc).__name__}: {exc}",
-            remedy="check the network path to the API (DNS, firewall, proxy)",
-            evidence={"url": url, "host": target.host, "exception": type(exc).__name__},
-            retryable=True, duration_ms=took,
-        )]
-    took = (time.perf_counter() - started) * 1000
+    via_proxy = proxy_for(url, ctx.environ, target.proxy).url is not None
+    async with probe_client(target, ctx) as client:
+        timing = await measure_phases(url, client, via_proxy=via_proxy)
+    evidence = {"host": target.host, **timing.to_evidence()}
+    took = timing.marks.get("total")
+    if timing.error is not None:
+        why = classify(timing.error, check="http.phases", evidence=evidence)
+        reached = [p for p, v in timing.phases.items() if v is not None]
+        note = f" (got through: {', '.join(reached)})" if reached else ""
+        return [why.replace(title=f"{why.title}{note}", evidence={**why.evidence, **evidence},
+                            duration_ms=took)]
+    if not _is_json(timing.body):
+        why = classify(timing.response, check="http.phases", evidence=evidence)
+        if why.status != "ok":
+            return [why.replace(evidence={**why.evidence, **evidence}, duration_ms=took)]
     return [Finding(
-        check="http.reach", status="ok",
-        title=f"{target.host} answered HTTP {response.status_code} in {took:.0f} ms",
-        evidence={"url": url, "host": target.host, "status": response.status_code,
-                  "latency_ms": round(took, 1),
-                  "request_id": response.headers.get("x-request-id")},
-        duration_ms=took,
-    )]
+        check="http.phases", status="ok",
+        title=f"HTTP {timing.status} from {target.host} in {took or 0:.0f} ms: "
+              f"{_summary(timing.phases)}",
+        evidence=evidence, duration_ms=took)]
