@@ -422,7 +422,7 @@ HTTP_API: tuple[Cause, ...] = (
           "API behind it did not answer",
           f"retry with backoff; check {_STATUS}; the page has no x-request-id because the API "
           "never saw the request",
-          True, "CDN error page"),
+          True, "CDN error page (HTTP {status})"),
     Cause("captive_portal", "network",
           "a Wi-Fi login page answered instead of the API (captive portal)",
           "open any http:// page in a browser, log in or accept the terms, then retry",
@@ -1022,7 +1022,8 @@ def explain(kind: str, *, check: str, status: str = "fail", title: str | None = 
     values = _Fill({k: v for k, v in (evidence or {}).items() if v is not None})
     values.update({k: v for k, v in fmt.items() if v is not None})
     return Finding(
-        check=check, status=status, title=title or row.title,  # type: ignore[arg-type]
+        check=check, status=status,  # type: ignore[arg-type]
+        title=title or row.title.format_map(values),
         category=row.category, cause=row.cause.format_map(values),
         remedy=row.remedy.format_map(values), retryable=row.retryable,
         evidence={"kind": kind, **(evidence or {})},
@@ -1277,6 +1278,10 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
     wait = parse_retry_after(headers)
     if wait is not None:
         found["retry_after_s"] = round(wait, 3)
+    if kind in ("rate_limit", "slow_down", "request_too_large", "insufficient_quota"):
+        from chatkit.ratelimits import parse_rate_limits
+
+        found["rate_limits"] = parse_rate_limits(headers) or None
     if kind == "rate_limit":
         reset = headers.get("x-ratelimit-reset-requests") or headers.get("x-ratelimit-reset-tokens")
         found["wait"] = (f"{wait:g} s (retry-after)" if wait is not None else
