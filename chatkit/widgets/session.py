@@ -22,15 +22,23 @@ _SIM_STYLE = "background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px;borde
 _REAL_STYLE = "background:#ddf4ff;border:1px solid #54aeff;padding:8px 12px;border-radius:6px"
 
 
-@dataclass
+@dataclass(repr=False)
 class Session:
-    """The target and check options the panels share, and the simulator when one runs."""
+    """The target and check options the panels share, and the simulator when one runs.
+
+    Its repr names the target only: the context holds the environment, keys included, which
+    must never reach a notebook's output.
+    """
 
     target: Target
     context: CheckContext
     simulated: bool
     sim: Any = None  # the running chatkit.sim.SimServer in simulated mode
     reason: str = ""
+
+    def __repr__(self) -> str:
+        mode = "simulated" if self.simulated else "real"
+        return f"<Session {mode} {self.target!r}>"
 
     @property
     def banner_html(self) -> str:
@@ -62,6 +70,13 @@ class Session:
 
     def _repr_html_(self) -> str:
         return self.banner_html
+
+    def groups(self, *wanted: str) -> list[str]:
+        """Those of ``wanted`` (default: all) that this installation has checks for."""
+        from chatkit import checks
+
+        available = checks._select(None)  # importing chatkit's own check modules
+        return [g for g in available if not wanted or g in wanted]
 
     def close(self) -> None:
         """Stop the simulator, if one runs."""
