@@ -83,7 +83,8 @@ def test_models(client_for) -> None:
 
 # fault -> (exception class, status or None, error.code, error.type)
 STATUS_FAULTS = [
-    ("401_invalid_key", openai.AuthenticationError, 401, "invalid_api_key", "invalid_request_error"),
+    ("401_invalid_key", openai.AuthenticationError, 401, "invalid_api_key",
+     "invalid_request_error"),
     ("403_region", openai.PermissionDeniedError, 403, "unsupported_country_region_territory",
      "request_forbidden"),
     ("404_model", openai.NotFoundError, 404, "model_not_found", "invalid_request_error"),

@@ -1,4 +1,4 @@
-"""generate_log: the request-log contract on every line, determinism, windows, the shipped sample."""
+"""generate_log: the log contract on every line, determinism, windows, the shipped sample."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ import pytest
 from chatkit.sim import generate_log
 from chatkit.sim.samplelog import FIELDS
 
-CONTRACT = ("ts method url host endpoint provider model stream attempt status error_type "
-            "error_code error_message exception latency_ms ttfb_ms ttft_ms dns_ms connect_ms "
-            "tls_ms request_bytes response_bytes prompt_tokens completion_tokens request_id").split()
+CONTRACT = (
+    "ts method url host endpoint provider model stream attempt status error_type error_code "
+    "error_message exception latency_ms ttfb_ms ttft_ms dns_ms connect_ms tls_ms request_bytes "
+    "response_bytes prompt_tokens completion_tokens request_id"
+).split()
 INTS = ("attempt", "status", "request_bytes", "response_bytes", "prompt_tokens",
         "completion_tokens")
 FLOATS = ("latency_ms", "ttfb_ms", "ttft_ms", "dns_ms", "connect_ms", "tls_ms")

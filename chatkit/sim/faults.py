@@ -180,8 +180,8 @@ def _captive_portal(ctx: FaultContext) -> Reply:
 
 _ROWS = (
     Fault("slow", "delay", "answers normally after ARG ms (default 2000)", default_arg="2000"),
-    Fault("401_invalid_key", "answer", "401 invalid_api_key: 'Incorrect API key provided: sk-abc***'",
-          _invalid_key),
+    Fault("401_invalid_key", "answer",
+          "401 invalid_api_key: 'Incorrect API key provided: sk-abc***...'", _invalid_key),
     Fault("403_region", "answer",
           "403 unsupported_country_region_territory: 'Country, region, or territory not supported'",
           _region),

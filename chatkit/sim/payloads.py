@@ -14,9 +14,9 @@ from typing import Any
 
 __all__ = [
     "API_ERROR_MESSAGES",
-    "chat_completion",
     "SSE_DONE",
     "StreamChunks",
+    "chat_completion",
     "error_body",
     "mask_key",
     "model_list",

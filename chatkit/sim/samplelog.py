@@ -297,7 +297,7 @@ def _render(c: dict[str, np.ndarray], start: datetime) -> list[str]:
                                    unit="ms")
     ts = [f'"{s}Z"' for s in stamps.tolist()]
     model_tokens = [_q(m.name) for m in _MODELS]
-    model_col = np.asarray(model_tokens + [_q("text-embedding-3-small"), "null"], dtype=object)
+    model_col = np.asarray([*model_tokens, _q("text-embedding-3-small"), "null"], dtype=object)
     model_index = np.where(kind == _CHAT, model, np.where(kind == _EMBED, len(_MODELS),
                                                            len(_MODELS) + 1))
     table = _OUTCOMES
@@ -350,7 +350,7 @@ def _render(c: dict[str, np.ndarray], start: datetime) -> list[str]:
         request_id.tolist(),
     ]
     template = "{" + ",".join(f'"{name}":%s' for name in FIELDS) + "}\n"
-    return [template % row for row in zip(*columns)]
+    return [template % row for row in zip(*columns, strict=True)]
 
 
 def _write(path_or_file: str | os.PathLike[str] | IO[Any], blocks: Iterator[str],

@@ -139,7 +139,7 @@ class SimServer:
         if self._thread is None:
             httpd = self._bind()
             self._thread = threading.Thread(
-                target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
                 name=f"chatkit-sim:{self.port}", daemon=True,
             )
             self._thread.start()
@@ -160,7 +160,7 @@ class SimServer:
                 while thread.is_alive():
                     thread.join(0.2)  # a short join keeps Ctrl-C responsive
             else:
-                self._bind().serve_forever(poll_interval=0.05)
+                self._bind().serve_forever(poll_interval=0.01)
         except KeyboardInterrupt:
             pass
         finally:
