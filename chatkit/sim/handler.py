@@ -14,11 +14,10 @@ import math
 import re
 import select
 import socket
-import struct
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from chatkit.errors import UsageError
@@ -34,48 +33,22 @@ from chatkit.sim.faults import (
 )
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 from chatkit.sim.payloads import error_body
-from chatkit.sim.ratelimit import go_duration
+from chatkit.sim.ratelimit import Decision, go_duration
 from chatkit.sim.state import SimState
 from chatkit.sim.statuspage import ENDPOINTS, slice_for, status_document
+from chatkit.sim.validate import peek_model, validate_chat
 
-__all__ = ["SimHTTPServer", "SimHandler"]
+if TYPE_CHECKING:
+    from chatkit.sim.httpd import SimHTTPServer
+
+__all__ = ["HANG_CAP_S", "SimHandler"]
 
 log = logging.getLogger("chatkit.sim")
 
 #: How long the `timeout` fault holds a request when it has no argument and nobody stops it.
 HANG_CAP_S = 300.0
-_VALID_ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _FAULT_PREFIX = re.compile(r"^/fault/([^/]+)(/.*)?$")
 _MAX_BODY = 16 * 1024 * 1024
-
-
-class SimHTTPServer(ThreadingHTTPServer):
-    """The stdlib threading server, holding the simulator's state and able to reset sockets."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], state: SimState) -> None:
-        self.state = state
-        self._abort: set[socket.socket] = set()
-        super().__init__(address, SimHandler)
-
-    def abort_on_close(self, connection: socket.socket) -> None:
-        """Close ``connection`` with a TCP RST instead of the usual FIN."""
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self._abort.add(connection)
-
-    def shutdown_request(self, request: Any) -> None:
-        # The stdlib sends FIN (shutdown(SHUT_WR)) before closing; with SO_LINGER 0 and no
-        # shutdown, close() sends RST, which is what a crashed middlebox looks like.
-        if request in self._abort:
-            self._abort.discard(request)
-            request.close()
-            return
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-answer is routine here (timeouts, cut streams).
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
 class SimHandler(BaseHTTPRequestHandler):
@@ -146,7 +119,7 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def _api(self, path: str, body: bytes, fault: Fault | None, arg: str | None) -> None:
         key = self._bearer()
-        model = _peek_model(body) or (
+        model = peek_model(body) or (
             unquote(path[len("/v1/models/"):]) if path.startswith("/v1/models/") else "gpt-4o-mini"
         )
         if fault is not None and fault.kind == "flaky":
@@ -222,7 +195,7 @@ class SimHandler(BaseHTTPRequestHandler):
             request = None
         if not isinstance(request, dict):
             return self._bad_request(MSG["bad_json"], None, None)
-        problem = _validate(request)
+        problem = validate_chat(request)
         if problem:
             return self._bad_request(*problem)
         model = request["model"]
@@ -249,7 +222,7 @@ class SimHandler(BaseHTTPRequestHandler):
             return self._send_cut(data, decision.headers)
         self._send(200, data, headers=decision.headers)
 
-    def _rate_limited(self, model: str, decision: Any) -> None:
+    def _rate_limited(self, model: str, decision: Decision) -> None:
         if decision.too_large:
             message = MSG["request_too_large"].format(
                 model=model, org=ORGANIZATION, limit=decision.limit, requested=decision.requested)
@@ -411,39 +384,3 @@ class SimHandler(BaseHTTPRequestHandler):
     def _send_reply(self, reply: Reply) -> None:
         self._send(reply.status, reply.body, content_type=reply.content_type,
                    headers=reply.headers, api=reply.from_api)
-
-
-def _peek_model(body: bytes) -> str | None:
-    try:
-        model = json.loads(body).get("model") if body else None
-    except (ValueError, AttributeError):
-        return None
-    return model if isinstance(model, str) else None
-
-
-def _validate(request: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
-    """The first problem with a chat request's parameters, as (message, param, code)."""
-    if "model" not in request or request["model"] in (None, ""):
-        return MSG["missing_param"].format(param="model"), "model", "missing_required_parameter"
-    if not isinstance(request["model"], str):
-        return (MSG["invalid_type"].format(param="model", expected="a string",
-                                           got=type(request["model"]).__name__),
-                "model", "invalid_type")
-    messages = request.get("messages")
-    if messages is None:
-        return (MSG["missing_param"].format(param="messages"), "messages",
-                "missing_required_parameter")
-    if not isinstance(messages, list):
-        return (MSG["invalid_type"].format(param="messages", expected="an array",
-                                           got=type(messages).__name__),
-                "messages", "invalid_type")
-    if not messages:
-        return MSG["empty_array"].format(param="messages"), "messages", "empty_array"
-    for index, message in enumerate(messages):
-        param = f"messages[{index}].role"
-        role = message.get("role") if isinstance(message, dict) else None
-        if role is None:
-            return MSG["missing_param"].format(param=param), param, "missing_required_parameter"
-        if role not in _VALID_ROLES:
-            return MSG["invalid_role"].format(role=role), param, "invalid_value"
-    return None

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chatkit.sim.faults import parse_fault
-from chatkit.sim.handler import SimHTTPServer
+from chatkit.sim.httpd import SimHTTPServer
 from chatkit.sim.ratelimit import RateLimiter
 from chatkit.sim.state import SimState
 
