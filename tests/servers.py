@@ -8,6 +8,7 @@ port, runs on daemon threads, and is a context manager; nothing here talks to an
 - :class:`ConnectProxy` is a forward proxy (CONNECT tunnels and absolute-form GETs);
   ``require_auth`` makes it answer 407; ``refuse`` makes it answer 403 to CONNECT.
 - :class:`BlackHole` accepts TCP connections and never says a word.
+- :class:`FullBacklog` never accepts and drops further SYNs (a connect timeout).
 - :func:`closed_port` is a port nothing listens on.
 """
 
@@ -198,6 +199,7 @@ class HTTPServer(_TCPServer):
         super().__init__()
         self.body, self.wait_s, self.status, self.content_type = body, wait_s, status, content_type
         self.ssl_context = ssl_context
+        self.heads: list[str] = []  # each request's head, as received
 
     @property
     def url(self) -> str:
@@ -216,6 +218,7 @@ class HTTPServer(_TCPServer):
             head = _read_head(conn)
             if not head:
                 return
+            self.heads.append(head.decode("latin-1"))
             if self.wait_s:
                 time.sleep(self.wait_s)
             conn.sendall(
@@ -310,3 +313,31 @@ def _pump(a: socket.socket, b: socket.socket, stop: threading.Event) -> None:
             if not data:
                 return
             (b if src is a else a).sendall(data)
+
+
+class FullBacklog:
+    """A listening socket that never accepts, its queue filled: further SYNs are dropped, so a
+    connect times out exactly as behind a firewall that drops packets (Linux semantics)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(0)
+        self.port: int = self.sock.getsockname()[1]
+        self._fillers: list[socket.socket] = []
+
+    def __enter__(self) -> FullBacklog:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect((LOOPBACK, self.port))
+            except BlockingIOError:
+                pass
+            self._fillers.append(filler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for filler in self._fillers:
+            filler.close()
+        self.sock.close()
