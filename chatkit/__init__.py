@@ -19,6 +19,14 @@ _LAZY: dict[str, str] = {
     "Target": "chatkit.targets",
     "doctor": "chatkit.checks",
     "redact_url": "chatkit.redact",
+    # sharing safely (issue 6): redaction, reports, the support bundle
+    "Redactor": "chatkit.redact",
+    "ShareReport": "chatkit.report",
+    "build_bundle": "chatkit.bundle",
+    "redact": "chatkit.redact",
+    "redact_file": "chatkit.redact_files",
+    "redact_headers": "chatkit.redact",
+    "save_report": "chatkit.report",
     "run_all": "chatkit.checks",
     # what a failure means (issue 3)
     "classify": "chatkit.classify",
@@ -32,11 +40,14 @@ _LAZY: dict[str, str] = {
 __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:
+    from chatkit.bundle import build_bundle
     from chatkit.checks import doctor, run_all
     from chatkit.classify import classify, explain
     from chatkit.errors import ChatkitError
     from chatkit.findings import Finding, Report
-    from chatkit.redact import redact_url
+    from chatkit.redact import Redactor, redact_headers, redact_url
+    from chatkit.redact_files import redact, redact_file
+    from chatkit.report import ShareReport, save_report
     from chatkit.targets import Target
     from chatkit.widgets.doctor import DoctorPanel
     from chatkit.widgets.notes import Notes

@@ -107,6 +107,59 @@ def _sim(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- redact -------------------------------------------------------------------------------
+
+def _add_redact(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("redact", help="remove every secret from a HAR or JSONL file",
+                       description="Write a copy of a HAR file or JSONL log with credentials, "
+                       "cookies, tokens and key-shaped values replaced by [REDACTED:kind] "
+                       "markers, then print what was removed. The format is detected.")
+    p.add_argument("input", metavar="IN", help="a .har file or a JSONL request log")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the copy")
+    p.add_argument("--correlate", action="store_true",
+                   help="add a keyed hash to each marker so equal secrets show equal markers "
+                   "(the key is random per run and never written)")
+    p.set_defaults(handler=_redact)
+
+
+def _redact(args: argparse.Namespace) -> int:
+    from chatkit.redact_files import consistent_key, redact_file
+
+    result = redact_file(args.input, args.output,
+                         hash_key=consistent_key() if args.correlate else None)
+    print(result.describe())
+    return 0
+
+
+# --- bundle -------------------------------------------------------------------------------
+
+def _add_bundle(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bundle", help="pack a redacted support bundle (zip) for a ticket",
+                       description="Write a zip with the report (JSON, Markdown, HTML), redacted "
+                       "log excerpts around each failure, environment details, a curl/Python "
+                       "reproduction and a README. Nothing secret goes in.")
+    p.add_argument("--log", action="append", default=[], metavar="LOG",
+                   help="a request log or HAR file (repeatable)")
+    p.add_argument("--report", metavar="REPORT.json", help="a report from chatkit doctor --json")
+    p.add_argument("--context", type=int, default=3, metavar="N",
+                   help="requests kept before and after each failure (default 3)")
+    p.add_argument("--note", action="append", default=[], help="a note for the reader")
+    p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip")
+    p.set_defaults(handler=_bundle)
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from chatkit.bundle import build_bundle, load_report
+
+    if not args.log and not args.report:
+        raise _usage("give at least one --log or a --report to bundle")
+    report = load_report(args.report) if args.report else None
+    result = build_bundle(args.output, logs=args.log, report=report, context=args.context,
+                          notes=args.note)
+    print(result.describe())
+    return 0
+
+
 # --- the program --------------------------------------------------------------------------
 
 def _usage(message: str) -> ChatkitError:
@@ -122,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_doctor, _add_sim):
+    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle):
         add(sub)
     return parser
 

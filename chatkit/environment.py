@@ -16,7 +16,14 @@ from typing import Any
 
 from chatkit.redact import redact_url
 
-__all__ = ["PACKAGES", "PROXY_VARIABLES", "package_versions", "proxy_settings", "snapshot"]
+__all__ = [
+    "PACKAGES",
+    "PROXY_VARIABLES",
+    "package_versions",
+    "proxy_settings",
+    "resolver_config",
+    "snapshot",
+]
 
 PACKAGES = ("chatkit", "httpx", "httpx2", "openai", "dnspython", "pandas", "ipywidgets", "certifi")
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -43,6 +50,28 @@ def proxy_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:
             if value:
                 found[name] = value if upper == "NO_PROXY" else redact_url(value)
     return found
+
+
+def resolver_config(path: str = "/etc/resolv.conf") -> dict[str, list[str]]:
+    """The system resolver configuration: nameservers, search domains, options (empty if none).
+
+    Read from resolv.conf (Linux, macOS, WSL); on Windows the file is absent and this is empty.
+    """
+    config: dict[str, list[str]] = {"nameservers": [], "search": [], "options": []}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read(65536).splitlines()
+    except OSError:
+        return config
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2 and words[0] == "nameserver":
+            config["nameservers"].append(words[1])
+        elif words and words[0] in ("search", "domain"):
+            config["search"].extend(words[1:])
+        elif words and words[0] == "options":
+            config["options"].extend(words[1:])
+    return config
 
 
 def snapshot(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -28,6 +28,8 @@ import hashlib
 import hmac
 import json
 import re
+import sys
+import types
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ __all__ = [
     "is_secret_field",
     "is_secret_header",
     "is_secret_param",
+    "redact",
     "redact_headers",
     "redact_obj",
     "redact_text",
@@ -143,6 +146,8 @@ _TEXT_RE = re.compile(
 )
 _SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
+# Already-masked keys (chatkit's mask_key: first 3 and last 4) are the shareable form: kept.
+_MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}")
 # Cheap pre-filter: text without any of these cannot match _TEXT_RE.
 _QUICK = re.compile(r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
                     r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest|://|=")
@@ -186,6 +191,8 @@ class Redactor:
                 return m.group(0)
             return m.group("scheme") + self.marker("authorization", cred)
         if m.group("userinfo") is not None:
+            if _MARKER_RE.fullmatch(m.group("userinfo")):
+                return m.group(0)
             return m.group("uscheme") + self.marker("userinfo", m.group("userinfo")) + "@"
         name, value = m.group("pname"), m.group("pval")
         if is_secret_param(unquote_plus(name)) and not value.startswith("[REDACTED"):
@@ -288,7 +295,8 @@ class Redactor:
         if "x-www-form-urlencoded" in mime:
             return self.params(text)
         if "event-stream" in mime or stripped.startswith(("data:", "event:")):
-            return "\n".join(self._sse_line(line) for line in text.split("\n"))
+            # shapes first over the whole stream (a PEM block spans lines), then fields per event
+            return "\n".join(self._sse_line(line) for line in self.text(text).split("\n"))
         return self.text(text)
 
     def _sse_line(self, line: str) -> str:
@@ -316,7 +324,9 @@ class Redactor:
         """
         if isinstance(obj, str):
             if _secret is not None:
-                return obj if not obj or _MARKER_RE.fullmatch(obj) else self.marker(_secret, obj)
+                if not obj or _MARKER_RE.fullmatch(obj) or _MASKED_RE.fullmatch(obj):
+                    return obj
+                return self.marker(_secret, obj)
             if len(obj) > 1 and obj[0] in "{[" and obj[-1] in "}]":
                 return self._json_string(obj)
             return self.text(obj)
@@ -428,3 +438,23 @@ def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
 def redact_obj(obj: Any, *, redactor: Redactor | None = None) -> Any:
     """A redacted deep copy of a JSON-like value (dicts, lists, strings, numbers)."""
     return (redactor or Redactor()).obj(obj)
+
+
+
+class _CallableModule(types.ModuleType):
+    """A module that can be called: ``chatkit.redact(...)`` is :func:`chatkit.redact_files.redact`.
+
+    DESIGN names both a module ``chatkit.redact`` and a function ``chatkit.redact``. Importing
+    a submodule binds its name on the package, so the two must be one object: this module,
+    made callable. ``chatkit.redact.redact_url`` and ``chatkit.redact(obj)`` both work.
+    """
+
+    def __call__(self, obj_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        from chatkit.redact_files import redact as redact_any
+
+        return redact_any(obj_or_path, *args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+#: the general front door (see :func:`chatkit.redact_files.redact`): this module, callable
+redact = sys.modules[__name__]

@@ -1,0 +1,309 @@
+"""Redacting files and objects: JSONL line by line, HAR and JSON documents, atomic output.
+
+:func:`redact` is the one front door (``chatkit.redact``): give it a value (a dict, a list, a
+string, a :class:`~chatkit.findings.Report`, a :class:`~chatkit.findings.Finding`) and get a
+redacted copy; give it a path and an ``out`` path and get a :class:`RedactionResult` saying
+what was removed. The scrubbing rules live in :mod:`chatkit.redact`.
+
+Size policy: JSON Lines are streamed (one line in memory at a time, any file size). A HAR or
+other JSON document is one value, so it is parsed whole, as browsers' devtools do; documents
+larger than ``max_document_bytes`` (256 MiB by default) are refused with a clear error
+instead of exhausting memory.
+
+Output is atomic: it is written to a hidden temporary file in the destination directory and
+renamed into place only when complete, so a failure never leaves a partial file that looks
+finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from chatkit.errors import InputError, UsageError
+from chatkit.redact import Redactor
+
+if TYPE_CHECKING:
+    from chatkit.findings import Report
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "RedactionResult",
+    "atomic_writer",
+    "detect_format",
+    "find_secrets",
+    "redact",
+    "redact_file",
+    "redact_report",
+]
+
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+Format = Literal["jsonl", "har", "json"]
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    """What :func:`redact_file` did: the format it read, records written, what it removed."""
+
+    source: str
+    output: str
+    format: Format
+    records: int
+    dropped: int = 0  # JSONL lines that were not JSON: left out, never copied unredacted
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def removed(self) -> int:
+        return sum(self.counts.values())
+
+    def describe(self) -> str:
+        """One paragraph for a terminal: what was written and what was removed, by kind."""
+        noun = "entries" if self.format == "har" else "records"
+        lines = [f"Wrote {self.output} ({self.format}, {self.records} {noun})."]
+        if self.counts:
+            lines.append(f"Removed {self.removed} secret(s):")
+            width = max(len(k) for k in self.counts)
+            for kind, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {kind:<{width}}  {n}")
+        else:
+            lines.append("Nothing secret was found.")
+        if self.dropped:
+            lines.append(f"Left out {self.dropped} line(s) that were not valid JSON.")
+        return "\n".join(lines)
+
+
+# --- atomic output -----------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary sibling of ``path``; rename it onto ``path`` only on success."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"output {target} is a directory; give a file name")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise UsageError(f"output directory {directory} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    try:
+        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --- reading -----------------------------------------------------------------------------------
+def _open_text(path: Path) -> IO[str]:
+    try:
+        handle = path.open("r", encoding="utf-8-sig", errors="strict", newline="")
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory; give a .har or .jsonl file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}; check permissions") from None
+    return handle
+
+
+def _sniff(path: Path) -> str:
+    with path.open("rb") as raw:
+        head = raw.read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise InputError(f"{path} is binary, not a HAR or JSONL file; export the log as text")
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut by the sniff window
+            raise InputError(f"{path} is not UTF-8 text (byte {exc.start}); give a HAR or "
+                             "JSONL file") from None
+        return head[: exc.start].decode("utf-8-sig")
+
+
+def detect_format(path: str | os.PathLike[str]) -> Format:
+    """``har``, ``jsonl`` or ``json``, from the name and the first bytes."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist; check the path")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a .har or .jsonl file")
+    head = _sniff(path)
+    stripped = head.lstrip()
+    if not stripped:
+        raise InputError(f"{path} is empty; nothing to redact")
+    if stripped[0] not in "{[":
+        raise InputError(f"{path} is neither JSON Lines nor a HAR file (it starts with "
+                         f"{stripped[:20]!r}); give a .har or .jsonl file")
+    first = stripped.split("\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        record = None
+    if record is not None and not (isinstance(record, dict) and "log" in record):
+        return "jsonl"
+    suffix = path.suffix.lower()
+    if suffix == ".har" or '"log"' in head[:4096]:
+        return "har"
+    return "json"
+
+
+def find_secrets(text: str) -> Counter[str]:
+    """Secret-shaped values still present in ``text``, by kind (empty: clean).
+
+    The post-redaction check: the same detectors that redact, run as a scan.
+    """
+    probe = Redactor()
+    probe.text(text)
+    return probe.counts
+
+
+# --- files -------------------------------------------------------------------------------------
+def redact_file(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    format: Literal["auto", "jsonl", "har", "json"] = "auto",
+    hash_key: bytes | None = None,
+    redactor: Redactor | None = None,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
+) -> RedactionResult:
+    """Write a redacted copy of a JSONL log, HAR file or JSON document to ``output``.
+
+    ``hash_key`` makes equal secrets share a placeholder within (and, with the same key,
+    across) files; :func:`consistent_key` gives a fresh random one.
+    """
+    src = Path(source)
+    fmt: Format = detect_format(src) if format == "auto" else format
+    red = redactor or Redactor(hash_key=hash_key)
+    if fmt == "jsonl":
+        records, dropped = _redact_jsonl(src, Path(output), red)
+    else:
+        records, dropped = _redact_document(src, Path(output), red, fmt, max_document_bytes), 0
+    return RedactionResult(str(src), str(output), fmt, records, dropped, dict(red.counts))
+
+
+def consistent_key() -> bytes:
+    """A fresh random key for :class:`Redactor` ``hash_key`` (placeholders correlate per run)."""
+    return secrets.token_bytes(32)
+
+
+def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:
+    records = dropped = 0
+    with _open_text(src) as handle, atomic_writer(dst) as out:
+        try:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    dropped += 1  # a torn or foreign line: never copied, it may hold anything
+                    continue
+                out.write(json.dumps(red.obj(record), ensure_ascii=False) + "\n")
+                records += 1
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{src} is not UTF-8 text (at byte {exc.start} of a line); "
+                             "give a HAR or JSONL file") from None
+        if records == 0:
+            raise InputError(f"{src} holds no JSON records ({dropped} unreadable line(s)); "
+                             "give a JSONL log or a HAR file")
+    return records, dropped
+
+
+def _redact_document(src: Path, dst: Path, red: Redactor, fmt: Format, limit: int) -> int:
+    size = src.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"{src} is {size / 2**20:.0f} MiB; HAR and JSON documents are redacted in memory "
+            f"and the limit is {limit / 2**20:.0f} MiB. Export fewer requests, or raise the "
+            "limit (max_document_bytes) if this machine has the memory"
+        )
+    with _open_text(src) as handle:
+        try:
+            document = json.load(handle)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{src} is not UTF-8 text (byte {exc.start}); give a HAR or "
+                             "JSONL file") from None
+        except json.JSONDecodeError as exc:
+            hint = " (the file ends early: truncated?)" if exc.pos >= size - 2 else ""
+            raise InputError(f"{src} is not valid JSON: {exc.msg} at line {exc.lineno} column "
+                             f"{exc.colno}{hint}; export the file again") from None
+    entries = _har_entries(document) if fmt == "har" else None
+    if fmt == "har" and entries is None:
+        raise InputError(f"{src} is not a HAR file (no log.entries list); give a HAR export "
+                         "from the browser's network panel")
+    cleaned = red.obj(document)
+    if entries is not None:
+        cleaned["log"]["_chatkit_redacted"] = {"by": "chatkit redact",
+                                               "removed": dict(red.counts)}
+    with atomic_writer(dst) as out:
+        json.dump(cleaned, out, ensure_ascii=False, indent=1 if entries is not None else None)
+        out.write("\n")
+    return len(entries) if entries is not None else (
+        len(document) if isinstance(document, list) else 1)
+
+
+def _har_entries(document: Any) -> list[Any] | None:
+    log = document.get("log") if isinstance(document, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
+    return entries if isinstance(entries, list) else None
+
+
+def redact_report(report: Report, redactor: Redactor | None = None) -> Report:
+    """A redacted copy of ``report``; its summary and verdict are recomputed from it."""
+    from chatkit.findings import Report
+
+    data: dict[str, Any] = dict(report.to_dict())
+    data.pop("summary", None)
+    data.pop("verdict", None)
+    return Report.from_dict((redactor or Redactor()).obj(data))
+
+
+# --- the general front door ---------------------------------------------------------------------
+def redact(
+    obj_or_path: Any,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    hash_key: bytes | None = None,
+    redactor: Redactor | None = None,
+    **file_options: Any,
+) -> Any:
+    """A redacted copy of ``obj_or_path``, or with ``out``, a redacted file.
+
+    * ``Path`` (or ``str`` with ``out``) -> the file is redacted into ``out`` (default: a
+      ``.redacted`` sibling) and a :class:`RedactionResult` is returned;
+    * :class:`~chatkit.findings.Report` / :class:`~chatkit.findings.Finding` -> the same type;
+    * dict, list, tuple -> a deep copy (environment snapshots, request records, HAR objects);
+    * str -> the text with every secret-shaped value removed.
+    """
+    from chatkit.findings import Finding, Report
+
+    red = redactor or Redactor(hash_key=hash_key)
+    if isinstance(obj_or_path, Path) or (out is not None and isinstance(obj_or_path, str)):
+        src = Path(obj_or_path)
+        dst = Path(out) if out is not None else src.with_name(f"{src.stem}.redacted{src.suffix}")
+        return redact_file(src, dst, redactor=red, **file_options)
+    if out is not None:
+        raise UsageError("out= is for files; pass a Path to redact a file")
+    if isinstance(obj_or_path, Report):
+        return redact_report(obj_or_path, red)
+    if isinstance(obj_or_path, Finding):
+        return Finding.from_dict(red.obj(obj_or_path.to_dict()))
+    if isinstance(obj_or_path, (Mapping, list, tuple, str)) or obj_or_path is None:
+        return red.obj(obj_or_path)
+    if isinstance(obj_or_path, (int, float, bool)):
+        return obj_or_path
+    raise UsageError(f"cannot redact a {type(obj_or_path).__name__}; give a Path, a Report, "
+                     "a dict/list or a string")
