@@ -57,6 +57,9 @@ class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "chatkit-sim"
     sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version  # the stdlib appends " " + sys_version
     server: SimHTTPServer
 
     # --- connection bookkeeping ------------------------------------------------------------
