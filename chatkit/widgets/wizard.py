@@ -42,7 +42,7 @@ class TriageWizard:
         self.question = widgets.HTML()
         self.question.add_class("chatkit-triage-question")
         self.help = widgets.HTML()
-        self.choices = widgets.VBox()
+        self.choices = widgets.VBox(layout=widgets.Layout(align_items="flex-start"))
         self.choice_buttons: dict[str, Any] = {}
         self.measure_button = widgets.Button(description="Measure it", icon="tachometer",
                                              button_style="info")
