@@ -243,6 +243,8 @@ class Redactor:
         lowered = name.strip().lower()
         if not value:
             return value
+        if _MARKER_RE.search(value):  # already redacted: idempotent
+            return value
         if lowered in _PARTIAL_HEADERS:
             return self._partial(_PARTIAL_HEADERS[lowered], value)
         if lowered == "cookie":
@@ -250,8 +252,6 @@ class Redactor:
         if lowered == "set-cookie":
             first, sep, attributes = value.partition(";")
             return self._cookie_pairs(first, "set-cookie") + sep + attributes
-        if _MARKER_RE.search(value):  # already redacted: idempotent
-            return value
         if lowered in ("authorization", "proxy-authorization"):
             scheme, space, cred = value.strip().partition(" ")
             if space and scheme.isalpha() and len(scheme) <= 16:
@@ -364,7 +364,8 @@ class Redactor:
         """A name/value object: a header, query or form parameter."""
         name, value = obj["name"], obj["value"]
         scrubbed = self.header(name, value)
-        if scrubbed == value and value and (is_secret_param(name) or is_secret_field(name)):
+        if (scrubbed == value and value and not _MARKER_RE.search(value)
+                and (is_secret_param(name) or is_secret_field(name))):
             scrubbed = self.marker(name, value)
         return {k: (scrubbed if k == "value" else self.obj(v) if k != "name" else v)
                 for k, v in obj.items()}

@@ -146,6 +146,9 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     if stripped[0] not in "{[":
         raise InputError(f"{path} is neither JSON Lines nor a HAR file (it starts with "
                          f"{stripped[:20]!r}); give a .har or .jsonl file")
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
     first = stripped.split("\n", 1)[0]
     try:
         record = json.loads(first)
@@ -153,7 +156,6 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         record = None
     if record is not None and not (isinstance(record, dict) and "log" in record):
         return "jsonl"
-    suffix = path.suffix.lower()
     if suffix == ".har" or '"log"' in head[:4096]:
         return "har"
     return "json"
@@ -237,7 +239,8 @@ def _redact_document(src: Path, dst: Path, red: Redactor, fmt: Format, limit: in
             raise InputError(f"{src} is not UTF-8 text (byte {exc.start}); give a HAR or "
                              "JSONL file") from None
         except json.JSONDecodeError as exc:
-            hint = " (the file ends early: truncated?)" if exc.pos >= size - 2 else ""
+            ends_early = exc.msg.startswith("Unterminated") or exc.pos >= len(exc.doc.rstrip())
+            hint = " (the file ends early: truncated?)" if ends_early else ""
             raise InputError(f"{src} is not valid JSON: {exc.msg} at line {exc.lineno} column "
                              f"{exc.colno}{hint}; export the file again") from None
     entries = _har_entries(document) if fmt == "har" else None

@@ -1,0 +1,276 @@
+"""Redacting files and objects: the planted-secret corpus, HAR validity, bad input, atomicity."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from secret_corpus import SHAPED, build
+
+import chatkit
+from chatkit.cli import main
+from chatkit.errors import InputError, UsageError
+from chatkit.findings import Report
+from chatkit.redact import Redactor
+from chatkit.redact_files import RedactionResult, detect_format, find_secrets, redact_file
+
+MARKER = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Any:
+    return build()
+
+
+@pytest.fixture
+def har_path(tmp_path: Path, corpus: Any) -> Path:
+    path = tmp_path / "session.har"
+    path.write_text(json.dumps(corpus[1], indent=2), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def jsonl_path(tmp_path: Path, corpus: Any) -> Path:
+    path = tmp_path / "requests.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in corpus[2]), encoding="utf-8")
+    return path
+
+
+def test_corpus_is_broad(corpus: Any) -> None:
+    c = corpus[0]
+    assert set(SHAPED) <= c.kinds
+    assert len(c.planted) >= 500
+    places = {p.place for p in c.planted}
+    assert {"request-header", "url-query", "url-fragment", "url-userinfo", "json-body-deep",
+            "form-body", "har-cookie", "response-text", "response-base64", "env",
+            "initiator-url", "websocket", "note"} <= places
+
+
+def test_planted_secrets_exist_in_the_inputs(corpus: Any) -> None:
+    # the search must be able to fail: every planted value is in some input as written
+    c, har, records, env, report, notes = corpus
+    raw = json.dumps(har) + json.dumps(records) + json.dumps(env) + report.to_json() + \
+        json.dumps(notes)
+    raw += "".join(base64.b64decode(e["_base64_response"]["text"]).decode()
+                   for e in har["log"]["entries"][: len(SHAPED)])
+    missing = [p for p in c.planted if not any(n in raw for n in p.needles())]
+    assert missing == []
+
+
+def test_redacted_har_has_no_planted_secret(corpus: Any, har_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clean.har"
+    result = redact_file(har_path, out)
+    text = out.read_text(encoding="utf-8")
+    assert corpus[0].leaks(text) == []
+    assert result.format == "har" and result.records == len(corpus[1]["log"]["entries"])
+    assert result.removed > 300
+    assert find_secrets(text) == {}
+
+
+def test_redacted_jsonl_has_no_planted_secret(corpus: Any, jsonl_path: Path,
+                                              tmp_path: Path) -> None:
+    out = tmp_path / "clean.jsonl"
+    result = redact_file(jsonl_path, out)
+    text = out.read_text(encoding="utf-8")
+    assert corpus[0].leaks(text) == []
+    assert result.format == "jsonl" and result.records == len(corpus[2]) and result.dropped == 0
+    rows = [json.loads(line) for line in text.splitlines()]
+    original = corpus[2]
+    for row, before in zip(rows, original, strict=True):
+        for key in ("ts", "status", "latency_ms", "request_id", "endpoint", "host", "model"):
+            assert row[key] == before[key]
+
+
+def test_environment_snapshot_and_report(corpus: Any) -> None:
+    c, _, _, env, report, notes = corpus
+    clean_env = chatkit.redact(env)
+    assert c.leaks(json.dumps(clean_env)) == []
+    assert clean_env["PATH"] == "/usr/bin:/bin"
+    assert clean_env["HTTPS_PROXY"].startswith("http://[REDACTED:userinfo]@proxy.corp:3128")
+    clean = chatkit.redact(report)
+    assert isinstance(clean, Report)
+    for text in (clean.to_json(), clean.to_markdown(), clean.to_html()):
+        assert c.leaks(text) == []
+    assert clean.target["key"] == "sk-...abcd"  # the masked form is the shareable form
+    assert [f.check for f in clean.findings] == [f.check for f in report.findings]
+    assert c.leaks(chatkit.redact("\n".join(notes))) == []
+
+
+def test_har_stays_valid_har(corpus: Any, har_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clean.har"
+    redact_file(har_path, out)
+    before = corpus[1]["log"]
+    after = json.loads(out.read_text(encoding="utf-8"))["log"]
+    assert after["version"] == "1.2" and after["creator"] == before["creator"]
+    assert after["_chatkit_redacted"]["removed"]
+    assert len(after["entries"]) == len(before["entries"])
+    for a, b in zip(after["entries"], before["entries"], strict=True):
+        assert a["timings"] == b["timings"] and a["time"] == b["time"]
+        assert a["startedDateTime"] == b["startedDateTime"]
+        assert a["response"]["status"] == b["response"]["status"]
+        assert a["response"]["content"]["size"] == b["response"]["content"]["size"]
+        assert a["response"]["_transferSize"] == b["response"]["_transferSize"]
+        assert a["request"]["method"] == b["request"]["method"]
+        assert a["serverIPAddress"] == b["serverIPAddress"]
+        assert set(a) == set(b) and set(a["request"]) == set(b["request"])
+        # host kept; headers stay a list of name/value objects with their names
+        assert a["request"]["url"].split("/")[2].split("@")[-1] == \
+            b["request"]["url"].split("/")[2].split("@")[-1]
+        assert [h["name"] for h in a["request"]["headers"]] == \
+            [h["name"] for h in b["request"]["headers"]]
+        json.loads(a["request"]["postData"]["text"])  # JSON bodies stay JSON
+
+
+def test_redacted_har_loads_in_chatkits_reader(har_path: Path, tmp_path: Path) -> None:
+    logs = pytest.importorskip("chatkit.logs", reason="chatkit.logs (the HAR reader) is absent")
+    out = tmp_path / "clean.har"
+    redact_file(har_path, out)
+    before, after = logs.load([str(har_path)]), logs.load([str(out)])
+    assert len(after) == len(before)
+    for column in ("status", "latency_ms", "dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "ts"):
+        assert after[column].equals(before[column]), column
+
+
+def test_paths_and_ordinary_values_are_untouched(tmp_path: Path) -> None:
+    har = {"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": [{
+        "startedDateTime": "2026-03-02T08:00:00Z", "time": 5,
+        "request": {"method": "GET", "url": "https://api.openai.com/v1/models?limit=5",
+                    "headers": [{"name": "accept", "value": "application/json"}],
+                    "queryString": [{"name": "limit", "value": "5"}], "cookies": [],
+                    "headersSize": -1, "bodySize": 0, "httpVersion": "h2"},
+        "response": {"status": 200, "statusText": "OK", "headers": [], "cookies": [],
+                     "content": {"size": 11, "mimeType": "application/json",
+                                 "text": "{\"data\": []}"},
+                     "redirectURL": "", "headersSize": -1, "bodySize": 11, "httpVersion": "h2"},
+        "cache": {}, "timings": {"send": 1, "wait": 3, "receive": 1}}]}}
+    src = tmp_path / "plain.har"
+    src.write_text(json.dumps(har))
+    result = redact_file(src, tmp_path / "out.har")
+    after = json.loads((tmp_path / "out.har").read_text())
+    after["log"].pop("_chatkit_redacted")
+    assert after == har and result.removed == 0
+    assert "Nothing secret was found." in result.describe()
+
+
+def test_correlated_markers_follow_one_session(tmp_path: Path) -> None:
+    rows = [{"url": "https://h/x?session=AAAA1111", "n": 1},
+            {"url": "https://h/x?session=BBBB2222", "n": 2},
+            {"url": "https://h/x?session=AAAA1111", "n": 3}]
+    src = tmp_path / "a.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    redact_file(src, tmp_path / "b.jsonl", hash_key=b"k" * 32)
+    urls = [json.loads(line)["url"] for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert urls[0] == urls[2] != urls[1]
+    assert "AAAA1111" not in "".join(urls) and MARKER.search(urls[0])
+
+
+def test_redacting_twice_changes_nothing_more(har_path: Path, tmp_path: Path) -> None:
+    once, twice = tmp_path / "1.har", tmp_path / "2.har"
+    redact_file(har_path, once)
+    result = redact_file(once, twice)
+    assert result.counts == {}
+    assert json.loads(once.read_text())["log"]["entries"] == \
+        json.loads(twice.read_text())["log"]["entries"]
+
+
+# --- bad input -------------------------------------------------------------------------------
+def _only(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_truncated_har_is_one_error_and_leaves_no_output(har_path: Path, tmp_path: Path) -> None:
+    data = har_path.read_bytes()
+    har_path.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out.har"
+    out.write_text("previous complete output")
+    with pytest.raises(InputError, match=r"not valid JSON.*truncated"):
+        redact_file(har_path, out)
+    assert out.read_text() == "previous complete output"  # never replaced by a partial file
+    assert _only(tmp_path) == ["out.har", "session.har"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x00\x01\x02binary\xff\xfe" * 100, "binary"),
+    (b"\xff\xfe\xfd not utf-8 at all " * 10, "not UTF-8"),
+    (b"", "empty"),
+    (b"hello, world\n", "neither JSON Lines nor a HAR"),
+    (b"{not json\n{also not\n", "no JSON records"),
+    (b'{"log": {"pages": []}}', "no log.entries"),
+])
+def test_bad_input_is_one_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
+    src = tmp_path / ("in.har" if b"log" in content else "in.jsonl")
+    src.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        redact_file(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert _only(tmp_path) == [src.name]
+
+
+def test_jsonl_bad_lines_are_left_out_and_counted(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"a": 1}\n{"api_key": "k3y-torn-li\n{"b": 2}\n')
+    result = redact_file(src, tmp_path / "out.jsonl")
+    assert (result.records, result.dropped) == (2, 1)
+    assert "k3y-torn-li" not in (tmp_path / "out.jsonl").read_text()
+    assert "Left out 1 line" in result.describe()
+
+
+def test_document_size_policy(har_path: Path, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="limit is"):
+        redact_file(har_path, tmp_path / "out.har", max_document_bytes=1000)
+    assert not (tmp_path / "out.har").exists()
+
+
+def test_missing_file_directory_and_output_dir(tmp_path: Path, jsonl_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        redact_file(tmp_path / "nope.har", tmp_path / "o")
+    with pytest.raises(InputError, match="directory"):
+        detect_format(tmp_path)
+    with pytest.raises(UsageError, match="does not exist"):
+        redact_file(jsonl_path, tmp_path / "no" / "such" / "dir.jsonl")
+
+
+def test_front_door_types(tmp_path: Path, jsonl_path: Path) -> None:
+    result = chatkit.redact(jsonl_path)
+    assert isinstance(result, RedactionResult)
+    assert Path(result.output).name == "requests.redacted.jsonl"
+    assert chatkit.redact(str(jsonl_path), tmp_path / "x.jsonl").records > 0
+    assert chatkit.redact(5) == 5 and chatkit.redact(None) is None
+    with pytest.raises(UsageError):
+        chatkit.redact(object())
+    with pytest.raises(UsageError):
+        chatkit.redact({"a": 1}, tmp_path / "x")
+    assert chatkit.redact_url is not None and callable(chatkit.redact)
+
+
+# --- the command -----------------------------------------------------------------------------
+def test_cli_redact_prints_kinds_and_counts(corpus: Any, har_path: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "clean.har"
+    assert main(["redact", str(har_path), "-o", str(out), "--correlate"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Wrote {out} (har, {len(corpus[1]['log']['entries'])} entries)" in printed
+    counts = dict(re.findall(r"^\s+([a-z0-9_.\-]+)\s+(\d+)$", printed, re.M))
+    assert int(counts["authorization"]) >= 1 and int(counts["cookie"]) >= 1
+    assert int(counts["openai-key"]) >= 5 and "private-key" in counts
+    assert corpus[0].leaks(out.read_text()) == [] and corpus[0].leaks(printed) == []
+
+
+def test_cli_redact_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "junk.har"
+    src.write_bytes(b'{"log": {"entries": [')
+    assert main(["redact", str(src), "-o", str(tmp_path / "o.har")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o.har").exists()
+
+
+def test_redactor_counts_are_per_instance() -> None:
+    red = Redactor()
+    red.obj({"password": "a", "nested": {"token": "b"}})
+    assert dict(red.counts) == {"password": 1, "token": 1}
+    assert dict(Redactor().counts) == {}
