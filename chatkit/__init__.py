@@ -31,6 +31,12 @@ _LAZY: dict[str, str] = {
     # what a failure means (issue 3)
     "classify": "chatkit.classify",
     "explain": "chatkit.classify",
+    "RetryPolicy": "chatkit.client",
+    "RecordingTransport": "chatkit.client",
+    "AsyncRecordingTransport": "chatkit.client",
+    "resilient_client": "chatkit.client",
+    "async_resilient_client": "chatkit.client",
+    "validate_request": "chatkit.validate",
     # notebook panels (ipywidgets loads only when one is first used)
     "DoctorPanel": "chatkit.widgets.doctor",
     "Notes": "chatkit.widgets.notes",
@@ -43,12 +49,20 @@ if TYPE_CHECKING:
     from chatkit.bundle import build_bundle
     from chatkit.checks import doctor, run_all
     from chatkit.classify import classify, explain
+    from chatkit.client import (
+        AsyncRecordingTransport,
+        RecordingTransport,
+        RetryPolicy,
+        async_resilient_client,
+        resilient_client,
+    )
     from chatkit.errors import ChatkitError
     from chatkit.findings import Finding, Report
     from chatkit.redact import Redactor, redact_headers, redact_url
     from chatkit.redact_files import redact, redact_file
     from chatkit.report import ShareReport, save_report
     from chatkit.targets import Target
+    from chatkit.validate import validate_request
     from chatkit.widgets.doctor import DoctorPanel
     from chatkit.widgets.notes import Notes
     from chatkit.widgets.wizard import TriageWizard

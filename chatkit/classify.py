@@ -69,7 +69,7 @@ TRANSPORT: tuple[Cause, ...] = (
           "check the spelling of the base URL's host; run `chatkit doctor --only dns` to compare "
           "the system resolver with public ones; on a corporate network ask whether the host is "
           "blocked by DNS filtering, or set HTTPS_PROXY to the company proxy",
-          False, "host name not resolved"),
+          None, "host name not resolved"),  # a typo never resolves; a flaky resolver may
     Cause("dns_temporary_failure", "network",
           "the system resolver did not answer (EAI_AGAIN: no network, or the DNS server is down)",
           "check that the machine is online (Wi-Fi/VPN connected); try again in a minute; set a "
@@ -109,7 +109,7 @@ TRANSPORT: tuple[Cause, ...] = (
           "check the base URL's port and scheme (http vs https); for a local server make sure it "
           "is running; on a corporate network the firewall may only allow traffic via the proxy "
           "(set HTTPS_PROXY)",
-          False, "connection refused"),
+          None, "connection refused"),  # a wrong port stays refused; a restarting server not
     Cause("connect_timeout", "network",
           "no TCP connection to {host} within the connect timeout: packets are dropped on the "
           "way (firewall, no route, VPN)",
@@ -491,6 +491,43 @@ BROWSER: tuple[Cause, ...] = (
           "the server closed the connection without sending anything",
           "reload; if it repeats a proxy is dropping the connection",
           True, "empty response"),
+    # browser rows read from a HAR (logs helper)
+    Cause("cookie_bloat", "browser",
+          "the browser sends {cookie_kb} KB of cookies to {host}; servers and CDNs refuse "
+          "request headers past 8-16 KB (HTTP 431 or 400 'Request Header Or Cookie Too Large')",
+          "clear the cookies and site data for {host} (site settings > Delete data), then sign "
+          "in again; a private window confirms it",
+          False, "oversized cookies"),
+    Cause("old_browser", "browser",
+          "{browser} {version} is older than the current stable release (about {current} when "
+          "the HAR was recorded); web apps such as ChatGPT support only recent versions",
+          "update the browser (Help > About restarts it into the update), or try another "
+          "up-to-date browser",
+          False, "outdated browser"),
+    Cause("service_worker_stale", "browser",
+          "scripts came from the service worker or the browser cache while others failed "
+          "({detail}): an old cached app version asking for files that no longer exist",
+          "hard-reload (Ctrl+Shift+R / Cmd+Shift+R); if it persists clear site data for {host} "
+          "(DevTools > Application > Storage > Clear site data), which also drops the service "
+          "worker",
+          True, "stale cached app"),
+    Cause("realtime_connection_failed", "browser",
+          "the {transport} connection to {host} failed ({detail}); the page cannot receive "
+          "streamed answers",
+          "allow WebSocket/streaming traffic to the host in the proxy, VPN or security "
+          "extension (some buffer or block it); try another network or a private window",
+          True, "streaming connection failed"),
+    # request-log patterns (logs helper)
+    Cause("slow_first_token", "service",
+          "the time to first token of {model} is far above the other models' ({detail})",
+          "expect it from reasoning models (o-series) or large prompts: stream the answer, lower "
+          "reasoning effort or prompt size, or use a faster model where latency matters",
+          None, "slow first token"),
+    Cause("latency_spike", "service",
+          "requests took {factor}x their usual time for a period while still succeeding",
+          "compare the window with the provider's status page; if it was local, look for "
+          "network congestion or a saturated proxy; set client timeouts above the slow period",
+          True, "latency spike"),
 )
 
 # --- section: network and service verdicts (network helper) ----------------------------------
@@ -602,6 +639,13 @@ NETWORK_VERDICTS: tuple[Cause, ...] = (
           "soon",
           "update the server or proxy to TLS 1.2 or 1.3; an inspecting proxy may be downgrading",
           False, "outdated TLS version"),
+    # HTTP phases (chatkit.checks.http)
+    Cause("http_slow_server", "service",
+          "{host} took {server_ms} ms to start answering GET /models, a request that needs no "
+          "model work: the service (or a proxy in front of it) is slow right now",
+          "expect slow completions: raise the read timeout, stream answers, retry later; if only "
+          "you see it, a proxy or VPN in between may be the slow part",
+          True, "slow server"),
     # Service status (chatkit.checks.status)
     Cause("status_outage", "service",
           "{page} reports {description}: {incidents}",

@@ -81,7 +81,7 @@ def test_explain_fills_placeholders_and_rejects_unknown_kinds() -> None:
     finding = explain("dns_not_found", check="dns.resolve", evidence={"host": "api.example"})
     assert "api.example" in (finding.cause or "")
     assert finding.evidence["kind"] == "dns_not_found"
-    assert finding.category == "network" and finding.retryable is False
+    assert finding.category == "network" and finding.retryable is None
     assert "(unknown host)" in (explain("dns_not_found", check="x").cause or "")
     with pytest.raises(UsageError, match="unknown failure kind"):
         explain("no_such_kind", check="x")

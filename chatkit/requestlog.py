@@ -1,0 +1,247 @@
+"""The request log: one JSON line per HTTP attempt, in the DESIGN contract.
+
+:class:`RequestLog` appends whole lines with a single ``os.write`` on an ``O_APPEND`` file
+descriptor, so lines from many threads and processes never interleave, and a program killed
+between two writes leaves only complete lines behind. :class:`Attempt` gathers what one
+attempt shows (request, timings from httpx's ``trace`` extension, status, error body, token
+usage, stream timing) and turns it into a row. Nothing secret reaches a row: URLs and error
+messages go through :mod:`chatkit.redact`, headers are never written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from chatkit.redact import redact_text, redact_url
+from chatkit.sse import StreamMeter
+
+__all__ = ["FIELDS", "Attempt", "RequestLog"]
+
+#: The columns of the request-log contract, in order.
+FIELDS: tuple[str, ...] = (
+    "ts", "method", "url", "host", "endpoint", "provider", "model", "stream", "attempt",
+    "status", "error_type", "error_code", "error_message", "exception", "latency_ms", "ttfb_ms",
+    "ttft_ms", "dns_ms", "connect_ms", "tls_ms", "request_bytes", "response_bytes",
+    "prompt_tokens", "completion_tokens", "request_id",
+)
+#: Bodies larger than this are counted but not parsed for usage.
+MAX_PARSED_BODY = 4 * 1024 * 1024
+
+
+class RequestLog:
+    """An append-only JSONL file shared safely by threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+
+    def _open(self) -> int:
+        with self._lock:
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                # A line cut short by a crash (another writer, older run) would swallow ours.
+                if os.fstat(fd).st_size and not _ends_with_newline(self.path):
+                    os.write(fd, b"\n")
+                self._fd = fd
+            return self._fd
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        """Append one row as one line, in one system call."""
+        line = json.dumps(row, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+        os.write(self._open(), line.encode("utf-8"))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def utc_iso(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Attempt:
+    """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end."""
+
+    method: str
+    url: str
+    host: str
+    endpoint: str
+    provider: str | None
+    attempt: int
+    wall_start: float  # time.time() at the start, for ``ts``
+    start: float  # the monotonic clock at the start
+    model: str | None = None
+    stream: bool = False
+    request_bytes: int | None = None
+    status: int | None = None
+    ttfb: float | None = None
+    end: float | None = None
+    exception: str | None = None
+    error: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    response_bytes: int = 0
+    content_type: str = ""
+    body: bytearray | None = None
+    meter: StreamMeter | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    traced: bool = False
+    written: bool = False
+
+    # --- filled while the request runs -------------------------------------------------------
+
+    def read_request(self, content: bytes | None) -> None:
+        """Model and stream flag from a JSON request body (Azure: from the deployment path)."""
+        if content is None:
+            return
+        self.request_bytes = len(content)
+        if content[:1] == b"{" and len(content) <= MAX_PARSED_BODY:
+            try:
+                body = json.loads(content)
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                model = body.get("model")
+                self.model = model if isinstance(model, str) else None
+                self.stream = body.get("stream") is True
+        if self.model is None and "/deployments/" in self.endpoint:
+            self.model = self.endpoint.split("/deployments/", 1)[1].split("/", 1)[0]
+
+    def note(self, event: str, now: float) -> None:
+        """One httpcore trace event: keep the connect and TLS marks."""
+        self.traced = True
+        if event.startswith(("connection.connect_tcp.", "connection.start_tls.")):
+            self.phases[event] = now
+
+    def tracer(self, clock: Callable[[], float], chained: Any = None
+               ) -> Callable[[str, Mapping[str, Any]], Any]:
+        """A sync ``trace`` extension callback (httpx/httpx2), calling ``chained`` too."""
+
+        def trace(event: str, info: Mapping[str, Any]) -> Any:
+            self.note(event, clock())
+            return chained(event, info) if chained is not None else None
+
+        return trace
+
+    def async_tracer(self, clock: Callable[[], float], chained: Any = None
+                     ) -> Callable[[str, Mapping[str, Any]], Any]:
+        """The async form: httpcore requires a coroutine function on async connections."""
+
+        async def trace(event: str, info: Mapping[str, Any]) -> Any:
+            self.note(event, clock())
+            return await chained(event, info) if chained is not None else None
+
+        return trace
+
+    def got_response(self, status: int, headers: Mapping[str, str], now: float) -> None:
+        self.status = status
+        self.ttfb = now
+        self.request_id = headers.get("x-request-id")
+        self.content_type = headers.get("content-type", "")
+        if "event-stream" in self.content_type:
+            self.meter = StreamMeter(started=self.start)
+        elif "json" in self.content_type or status >= 400:
+            self.body = bytearray()
+
+    def got_bytes(self, data: bytes, now: float) -> None:
+        self.response_bytes += len(data)
+        if self.meter is not None:
+            self.meter.feed(data, now)
+        elif self.body is not None and len(self.body) + len(data) <= MAX_PARSED_BODY:
+            self.body += data
+
+    def failed(self, exc: BaseException) -> None:
+        self.exception = type(exc).__name__
+        self.error.setdefault("message", str(exc) or type(exc).__name__)
+
+    # --- the row --------------------------------------------------------------------------
+
+    def row(self, now: float, *, completed: bool = True) -> dict[str, Any]:
+        """The log row; ``completed`` says whether the body was read to its end."""
+        self.end = self.end or now
+        prompt = completion = None
+        if self.meter is not None:
+            self.meter.close(now)
+            if self.meter.error:
+                self.error = {k: self.meter.error.get(k) for k in ("type", "code", "message")}
+            elif completed and not self.meter.done and self.exception is None:
+                self.exception = "IncompleteStream"  # ended without [DONE]: a cut stream
+            usage = self.meter.usage or {}
+            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+            self.model = self.model or self.meter.model
+        elif self.body:
+            prompt, completion = self._parse_body(bytes(self.body))
+        message = self.error.get("message")
+        return {
+            "ts": utc_iso(self.wall_start), "method": self.method, "url": redact_url(self.url),
+            "host": self.host, "endpoint": self.endpoint, "provider": self.provider,
+            "model": self.model, "stream": self.stream, "attempt": self.attempt,
+            "status": self.status, "error_type": self.error.get("type"),
+            "error_code": _text(self.error.get("code")),
+            "error_message": redact_text(str(message))[:300] if message else None,
+            "exception": self.exception,
+            "latency_ms": _ms(self.start, self.end),
+            "ttfb_ms": _ms(self.start, self.ttfb),
+            "ttft_ms": round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
+            "dns_ms": None,  # httpcore resolves inside connect: DNS is part of connect_ms
+            "connect_ms": self._phase("connection.connect_tcp."),
+            "tls_ms": self._phase("connection.start_tls."),
+            "request_bytes": self.request_bytes,
+            "response_bytes": self.response_bytes if self.status is not None else None,
+            "prompt_tokens": prompt, "completion_tokens": completion,
+            "request_id": self.request_id,
+        }
+
+    def _phase(self, prefix: str) -> float | None:
+        started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
+        if started is not None and done is not None:
+            return round((done - started) * 1000, 2)
+        # Traced but no connect event: the attempt reused a kept-alive connection.
+        return 0.0 if self.traced and self.status is not None and not self.phases else None
+
+    def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            if self.status is not None and self.status >= 400:
+                text = " ".join(raw[:2000].decode("utf-8", "replace").split())
+                self.error.setdefault("message", text[:300])
+            return None, None
+        if not isinstance(data, dict):
+            return None, None
+        error = data.get("error")
+        if isinstance(error, dict):
+            self.error = {k: error.get(k) for k in ("type", "code", "message")}
+        elif isinstance(error, str):
+            self.error = {"message": error}
+        model = data.get("model")
+        if isinstance(model, str):
+            self.model = self.model or model
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        return usage.get("prompt_tokens"), usage.get("completion_tokens")
+
+
+def _ms(start: float, end: float | None) -> float | None:
+    return None if end is None else round((end - start) * 1000, 2)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

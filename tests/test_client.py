@@ -1,0 +1,452 @@
+"""RetryPolicy, the recording transports and resilient_client, with the official openai client
+against the simulator. Sleeping is faked: waits are collected, never slept."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import openai
+import pytest
+from servers import ConnectProxy, closed_port
+
+from chatkit.classify import classify
+from chatkit.client import (
+    AsyncRecordingTransport,
+    RecordingTransport,
+    RetryPolicy,
+    async_resilient_client,
+    http_flavour,
+    resilient_client,
+)
+from chatkit.errors import UsageError
+from chatkit.requestlog import FIELDS, RequestLog
+from chatkit.sim import DEFAULT_KEY, SimServer
+from chatkit.targets import Target
+
+MESSAGES = [{"role": "user", "content": "hello there"}]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SimServer]:
+    with SimServer() as sim:
+        yield sim
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+_OPENED: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Close every client a test made while its server still runs (no ResourceWarning)."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
+def _openai(url: str, log: Path, waits: list[float], **kw: Any) -> openai.OpenAI:
+    http = resilient_client(url, log_path=str(log), sleep=waits.append, **kw)
+    client = openai.OpenAI(base_url=url, api_key=DEFAULT_KEY, max_retries=0, http_client=http)
+    _OPENED.append(client)
+    return client
+
+
+# --- the policy -------------------------------------------------------------------------------
+
+
+def test_backoff_matches_the_openai_client() -> None:
+    top = RetryPolicy(random=lambda: 0.0)
+    low = RetryPolicy(random=lambda: 1.0)
+    assert [top.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert [low.backoff(n) for n in range(3)] == [0.375, 0.75, 1.5]
+
+
+@pytest.mark.parametrize(("headers", "wait"), [
+    ({"retry-after-ms": "644", "retry-after": "1"}, 0.644),
+    ({"retry-after": "3"}, 3.0),
+    ({"retry-after": "0"}, 0.5),  # not in (0, 120]: exponential backoff instead
+    ({"retry-after": "nonsense"}, 0.5),
+])
+def test_backoff_honours_retry_after(headers: dict[str, str], wait: float) -> None:
+    assert RetryPolicy(random=lambda: 0.0).backoff(0, headers) == wait
+
+
+def _quota(code: str | None, type: str = "insufficient_quota", message: str = "") -> str:
+    return json.dumps({"error": {"message": message, "type": type, "code": code, "param": None}})
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "retry"), [
+    (429, {}, _quota("rate_limit_exceeded", "requests", "Rate limit reached"), True),
+    (429, {}, _quota("insufficient_quota"), False),
+    (429, {}, _quota(None), False),
+    (429, {}, _quota("credit_balance_exhausted"), False),
+    (429, {}, _quota("rate_limit_exceeded", "tokens", "Request too large for gpt-4o"), False),
+    (429, {"retry-after": "121"}, _quota("rate_limit_exceeded", "requests"), False),
+    (408, {}, "", True),
+    (409, {}, "", True),
+    (500, {}, "", True),
+    (502, {}, "<html>502 Bad Gateway</html>", True),
+    (503, {}, _quota("server_is_overloaded", "service_unavailable_error"), True),
+    (400, {}, _quota("context_length_exceeded", "invalid_request_error"), False),
+    (401, {}, "", False),
+    (404, {}, "", False),
+    (400, {"x-should-retry": "true"}, "", True),
+    (500, {"x-should-retry": "false"}, "", False),
+])
+def test_should_retry(status: int, headers: dict[str, str], body: str, retry: bool) -> None:
+    assert RetryPolicy().should_retry(status=status, headers=headers, body=body) is retry
+
+
+@pytest.mark.parametrize(("exc", "retry"), [
+    (httpx2.ConnectTimeout("timed out"), True),
+    (httpx2.ReadTimeout("timed out"), True),
+    (httpx.ConnectError("[Errno 111] Connection refused"), True),
+    (httpx.ReadError("[Errno 104] Connection reset by peer"), True),
+    (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable "
+                        "to get local issuer certificate (_ssl.c:1000)"), False),
+    (httpx.ProxyError("407 Proxy Authentication Required"), False),
+])
+def test_should_retry_exceptions(exc: Exception, retry: bool) -> None:
+    assert RetryPolicy().should_retry(exception=exc) is retry
+
+
+def test_negative_retries_are_refused() -> None:
+    with pytest.raises(UsageError):
+        RetryPolicy(max_retries=-1)
+
+
+# --- the official openai client through resilient_client ---------------------------------------
+
+
+def test_flavour_follows_the_installed_openai() -> None:
+    expected = httpx2.Client if int(openai.__version__.split(".")[0]) >= 3 else httpx.Client
+    assert http_flavour() == expected.__module__.split(".")[0]
+    assert isinstance(resilient_client(), expected)
+
+
+def test_healthy_calls_are_recorded(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.base_url, log, waits)
+    answer = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    chunks = list(client.chat.completions.create(
+        model="gpt-4o", messages=MESSAGES, stream=True, stream_options={"include_usage": True}))
+    assert answer.choices[0].message.content and chunks
+    plain, streamed = _rows(log)
+    assert list(plain) == list(FIELDS)
+    assert plain["status"] == 200 and plain["attempt"] == 0 and plain["stream"] is False
+    assert plain["model"] == "gpt-4o-mini" and plain["endpoint"] == "/v1/chat/completions"
+    assert plain["completion_tokens"] == answer.usage.completion_tokens  # type: ignore[union-attr]
+    assert plain["request_id"] == answer._request_id  # type: ignore[attr-defined]
+    assert plain["ttft_ms"] is None and plain["latency_ms"] >= plain["ttfb_ms"] > 0
+    assert plain["connect_ms"] is not None and plain["request_bytes"] > 0
+    assert streamed["stream"] is True and streamed["model"] == "gpt-4o"
+    assert 0 < streamed["ttfb_ms"] <= streamed["ttft_ms"] <= streamed["latency_ms"]
+    assert streamed["completion_tokens"] > 0 and streamed["exception"] is None
+    assert streamed["connect_ms"] == 0.0  # the kept-alive connection was reused
+    assert waits == []
+
+
+def test_rate_limit_is_retried_after_what_retry_after_says(server: SimServer,
+                                                           tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("429_rate_limit"), log, waits)
+    with pytest.raises(openai.RateLimitError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    rows = _rows(log)
+    assert [(r["attempt"], r["status"], r["error_code"]) for r in rows] == [
+        (0, 429, "rate_limit_exceeded"), (1, 429, "rate_limit_exceeded"),
+        (2, 429, "rate_limit_exceeded")]
+    assert waits == [1.0, 1.0]  # retry-after-ms: 1000 from the simulator
+
+
+def test_insufficient_quota_is_not_retried(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("429_insufficient_quota"), log, waits)
+    with pytest.raises(openai.RateLimitError, match="exceeded your current quota"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    (row,) = _rows(log)
+    assert (row["status"], row["error_type"], row["attempt"]) == (429, "insufficient_quota", 0)
+    assert classify(row).evidence["kind"] == "insufficient_quota"
+    assert waits == []
+
+
+def test_server_errors_back_off_exponentially(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("500"), log, waits)
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2]
+    assert {r["error_type"] for r in _rows(log)} == {"server_error"}
+    assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
+
+
+def test_a_flaky_api_recovers(tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    with SimServer(fault="flaky:0.5", seed=3) as sim:
+        client = _openai(sim.base_url, log, waits, policy=RetryPolicy(max_retries=8))
+        for _ in range(6):
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+        client.close()
+    rows = _rows(log)
+    assert sum(r["status"] == 200 for r in rows) == 6
+    assert len(rows) == 6 + len(waits) and waits  # some failed, each failure retried once
+    assert all(classify(r).retryable for r in rows if r["status"] != 200)
+
+
+def test_timeouts_are_retried_and_logged(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("timeout"), log, waits,
+                     timeout=httpx2.Timeout(0.2, connect=1.0))
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    rows = _rows(log)
+    assert [(r["attempt"], r["status"], r["exception"]) for r in rows] == [
+        (0, None, "ReadTimeout"), (1, None, "ReadTimeout"), (2, None, "ReadTimeout")]
+    assert classify(rows[0]).evidence["kind"] == "read_timeout"
+    assert len(waits) == 2
+
+
+def test_a_cut_stream_is_recorded(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("stream_cut"), log, waits)
+    with pytest.raises(openai.APIConnectionError):
+        for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
+                                                stream=True):
+            pass
+    (row,) = _rows(log)
+    assert row["status"] == 200 and row["exception"] == "RemoteProtocolError"
+    assert row["ttft_ms"] is not None
+    assert classify(row).evidence["kind"] == "stream_cut"
+
+
+def test_an_error_event_in_a_stream_is_recorded(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    client = _openai(server.url_for_fault("stream_error"), log, waits)
+    with pytest.raises(openai.APIError):
+        for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
+                                                stream=True):
+            pass
+    (row,) = _rows(log)
+    assert (row["status"], row["error_type"]) == (200, "server_error")
+    assert classify(row).evidence["kind"] == "stream_error"
+
+
+def test_the_legacy_httpx_flavour_works_too(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    http = resilient_client(server.url_for_fault("429_rate_limit"), log_path=str(log),
+                            flavour="httpx", sleep=waits.append)
+    assert isinstance(http, httpx.Client)
+    client = openai.OpenAI(base_url=server.url_for_fault("429_rate_limit"), api_key=DEFAULT_KEY,
+                           max_retries=0, http_client=http)
+    _OPENED.append(client)
+    with pytest.raises(openai.RateLimitError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2] and waits == [1.0, 1.0]
+
+
+def test_async_twin(server: SimServer, tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def run() -> None:
+        url = server.url_for_fault("429_rate_limit")
+        http = async_resilient_client(url, log_path=str(log), sleep=fake_sleep)
+        async with openai.AsyncOpenAI(base_url=url, api_key=DEFAULT_KEY, max_retries=0,
+                                      http_client=http) as client:
+            with pytest.raises(openai.RateLimitError):
+                await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+            healthy = openai.AsyncOpenAI(base_url=server.base_url, api_key=DEFAULT_KEY,
+                                         max_retries=0, http_client=async_resilient_client(
+                                             server.base_url, log_path=str(log)))
+            stream = await healthy.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True,
+                stream_options={"include_usage": True})
+            async for _ in stream:
+                pass
+            await healthy.close()
+
+    asyncio.run(run())
+    rows = _rows(log)
+    assert [(r["attempt"], r["status"]) for r in rows] == [(0, 429), (1, 429), (2, 429), (0, 200)]
+    assert rows[-1]["ttft_ms"] is not None and rows[-1]["completion_tokens"] > 0
+    assert waits == [1.0, 1.0]
+
+
+# --- attempt numbers, secrets, proxies ---------------------------------------------------------
+
+
+def test_attempt_numbers_follow_the_openai_clients_own_retries(server: SimServer,
+                                                               tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    transport = RecordingTransport(log=str(log), flavour="httpx")
+    with httpx.Client(transport=transport) as client:
+        for count in range(3):  # what openai sends on its retries of one call
+            client.post(f"{server.base_url}/chat/completions", json={"model": "gpt-4o-mini",
+                        "messages": MESSAGES}, headers={
+                "Authorization": f"Bearer {DEFAULT_KEY}", "Idempotency-Key": "stainless-1",
+                "x-stainless-retry-count": str(count)})
+        client.get(f"{server.base_url}/models", headers={
+            "Authorization": f"Bearer {DEFAULT_KEY}", "x-stainless-retry-count": "2"})
+    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2, 2]
+
+
+def test_no_secret_is_written(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    wrong = "sk-proj-ThisIsNotARealKeyButLooksLikeOne1234567890"
+    client = openai.OpenAI(base_url=server.base_url, api_key=wrong, max_retries=0,
+                           http_client=resilient_client(server.base_url, log_path=str(log)))
+    _OPENED.append(client)
+    with pytest.raises(openai.AuthenticationError):
+        client.models.list(extra_query={"api_key": wrong})
+    text = log.read_text()
+    assert "ThisIsNotARealKey" not in text and "1234567890" not in text
+    (row,) = _rows(log)
+    assert row["status"] == 401 and row["error_code"] == "invalid_api_key"
+    assert "[REDACTED" in row["url"]
+
+
+def test_a_user_trace_hook_still_runs(server: SimServer, tmp_path: Path) -> None:
+    events: list[str] = []
+    with resilient_client(server.base_url, log_path=str(tmp_path / "l.jsonl")) as client:
+        client.get(f"{server.base_url}/models", extensions={
+            "trace": lambda name, info: events.append(name)})
+    assert any(e.startswith("connection.connect_tcp") for e in events)
+
+
+def test_target_proxy_is_used_and_recorded(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with ConnectProxy() as proxy:
+        target = Target(server.base_url, provider="compatible", proxy=proxy.url)
+        with resilient_client(target, log_path=str(log)) as client:
+            client.get(f"{server.base_url}/models",
+                       headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
+    assert proxy.requests and _rows(log)[0]["status"] == 200
+    assert _rows(log)[0]["provider"] == "compatible"
+
+
+def test_environment_proxy_is_used_and_recorded(server: SimServer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log.jsonl"
+    with ConnectProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with resilient_client(server.base_url, log_path=str(log)) as client:
+            client.get(f"{server.base_url}/models",
+                       headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
+    assert proxy.requests and _rows(log)[0]["status"] == 200
+
+
+def test_unreachable_proxy_is_retried_then_named(tmp_path: Path) -> None:
+    log, waits = tmp_path / "log.jsonl", []
+    url = f"http://127.0.0.1:{closed_port()}"
+    target = Target("http://127.0.0.1:9/v1", provider="compatible", proxy=url)
+    with resilient_client(target, log_path=str(log), sleep=waits.append) as client:
+        with pytest.raises((httpx2.ConnectError, httpx.ConnectError)):
+            client.get("http://127.0.0.1:9/v1/models")
+    rows = _rows(log)
+    assert [(r["attempt"], r["exception"]) for r in rows] == [
+        (0, "ConnectError"), (1, "ConnectError"), (2, "ConnectError")]
+    assert len(waits) == 2
+    assert classify(rows[0], evidence={"proxy": url}).evidence["kind"] == "proxy_unreachable"
+
+
+# --- the log file ------------------------------------------------------------------------------
+
+
+def test_threads_append_whole_lines(tmp_path: Path) -> None:
+    log = RequestLog(tmp_path / "log.jsonl")
+    row = {"ts": "2026-01-01T00:00:00.000Z", "error_message": "x" * 3000}
+
+    def write(n: int) -> None:
+        for i in range(200):
+            log.write({**row, "attempt": n * 1000 + i})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.close()
+    rows = _rows(tmp_path / "log.jsonl")
+    assert sorted(r["attempt"] for r in rows) == sorted(n * 1000 + i for n in range(8)
+                                                        for i in range(200))
+
+
+def test_processes_append_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    code = ("import sys; from chatkit.requestlog import RequestLog; log = RequestLog(sys.argv[1])\n"
+            "for i in range(300): log.write({'attempt': i, 'who': sys.argv[2], 'pad': 'y' * 5000})")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(n)]) for n in range(3)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
+    rows = _rows(path)
+    assert len(rows) == 900 and {r["who"] for r in rows} == {"0", "1", "2"}
+
+
+def test_a_torn_last_line_does_not_swallow_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"attempt": 0}\n{"attempt": 1, "sta')  # a writer killed mid-line
+    log = RequestLog(path)
+    log.write({"attempt": 2})
+    log.close()
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[-1]) == {"attempt": 2} and len(lines) == 3
+
+
+def test_async_transport_wraps_a_mock(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            return httpx.Response(503, json={"error": {"message": "The server is overloaded",
+                                                       "type": "service_unavailable_error",
+                                                       "code": "server_is_overloaded"}})
+        return httpx.Response(200, json={"model": "m", "usage": {"prompt_tokens": 3,
+                                                                  "completion_tokens": 4}})
+
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def run() -> httpx.Response:
+        transport = AsyncRecordingTransport(httpx.MockTransport(handler), log=str(log),
+                                            policy=RetryPolicy(random=lambda: 0.0),
+                                            sleep=fake_sleep)
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.post("https://api.example.test/v1/chat/completions",
+                                     json={"model": "m", "messages": MESSAGES})
+
+    response = asyncio.run(run())
+    assert response.json()["usage"]["completion_tokens"] == 4
+    rows = _rows(log)
+    assert [(r["attempt"], r["status"], r["error_code"]) for r in rows] == [
+        (0, 503, "server_is_overloaded"), (1, 200, None)]
+    assert rows[1]["prompt_tokens"] == 3 and waits == [0.5]
+
+
+def test_last_retryable_answer_reaches_the_caller_intact(tmp_path: Path) -> None:
+    body = {"error": {"message": "boom", "type": "server_error", "code": None}}
+    transport = RecordingTransport(httpx.MockTransport(lambda r: httpx.Response(500, json=body)),
+                                   log=str(tmp_path / "l.jsonl"), policy=RetryPolicy(),
+                                   sleep=lambda s: None)
+    with httpx.Client(transport=transport) as client:
+        response = client.get("https://api.example.test/v1/models")
+    assert response.status_code == 500 and response.json() == body
+    assert len(_rows(tmp_path / "l.jsonl")) == 3
