@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,9 +72,15 @@ def load_report(path: str | os.PathLike[str]) -> Report:
 
 
 # --- reproduction ----------------------------------------------------------------------------
+def _without_userinfo(url: str) -> str:
+    # A redacted URL carries "[REDACTED:userinfo]@", which Python's urlsplit rejects as a bad
+    # IPv6 literal and curl would send as a password: the repro leaves userinfo out.
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@", r"\1", url)
+
+
 def _repro_request(row: FailureRow) -> tuple[str, str, dict[str, Any] | None]:
     method = (row.method or "POST").upper()
-    url = row.url or ""
+    url = _without_userinfo(row.url or "")
     path = urlsplit(url).path.rstrip("/")
     model = row.model or "gpt-4o-mini"
     body: dict[str, Any] | None
@@ -154,7 +161,7 @@ def build_bundle(
     for excerpt, name in zip(excerpts, _unique_names(excerpts), strict=True):
         files[f"logs/{name}"] = _excerpt_text(excerpt)
     first = next((row for e in excerpts for row in e.failures), None)
-    repro = repro_curl(first) if first is not None else _report_repro(report)
+    repro = repro_curl(first) if first is not None else _report_repro(report, red)
     if first is not None:
         files["repro/repro.sh"] = f"#!/bin/sh\n# {first.status or 'no response'}: {first.url}\n" \
                                   f"{repro}\n"
@@ -203,10 +210,10 @@ def _excerpt_text(excerpt: Excerpt) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in excerpt.records)
 
 
-def _report_repro(report: Report | None) -> str | None:
+def _report_repro(report: Report | None, red: Redactor) -> str | None:
     if report is None or report.ok or not report.target.get("base_url"):
         return None
-    base = str(report.target["base_url"]).rstrip("/")
+    base = red.url(str(report.target["base_url"])).rstrip("/")
     row = FailureRow(0, None, "POST", f"{base}/chat/completions", None, None, None,
                      model=report.target.get("model"))
     return repro_curl(row)

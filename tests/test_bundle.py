@@ -1,0 +1,203 @@
+"""The support bundle: nothing secret inside, excerpts around failures, a repro that reproduces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from secret_corpus import build
+
+import chatkit.bundle
+from chatkit.bundle import build_bundle, load_report
+from chatkit.cli import main
+from chatkit.errors import ChatkitError, InputError
+from chatkit.sim import DEFAULT_KEY, SimServer
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Any:
+    return build()
+
+
+def test_corpus_bundle_has_no_planted_secret_in_any_file(corpus: Any, tmp_path: Path) -> None:
+    c, har, records, env, report, notes = corpus
+    (tmp_path / "session.har").write_text(json.dumps(har))
+    (tmp_path / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    out = tmp_path / "bundle.zip"
+    result = build_bundle(out, logs=[tmp_path / "session.har", tmp_path / "requests.jsonl"],
+                          report=report, notes=notes, environ=env, figures={"f": png})
+    files = _members(out)
+    assert set(files) == {"README.md", "report.json", "report.md", "report.html",
+                          "environment.json", "logs/session.excerpt.har",
+                          "logs/requests.excerpt.jsonl", "repro/repro.sh", "repro/repro.py",
+                          "figures/figure1.png"}
+    for name, data in files.items():
+        assert c.leaks(data.decode("utf-8", "replace")) == [], name
+    assert result.failures > 0 and sum(result.removed.values()) > 300
+    readme = files["README.md"].decode()
+    assert "## What was removed" in readme and "- authorization:" in readme
+    assert "OPENAI_API_KEY" in readme
+    excerpt = json.loads(files["logs/session.excerpt.har"])  # a HAR still
+    assert excerpt["log"]["entries"] and excerpt["log"]["version"] == "1.2"
+    environment = json.loads(files["environment.json"])
+    assert {"os", "python", "packages", "proxy", "resolvers"} <= set(environment)
+
+
+def _rows(n: int, failures: set[int]) -> list[dict[str, Any]]:
+    return [{"ts": f"2026-03-02T08:{i // 60:02d}:{i % 60:02d}.000Z", "method": "POST",
+             "url": "https://api.openai.com/v1/chat/completions", "model": "gpt-4o",
+             "status": 500 if i in failures else 200, "request_id": f"req_{i}",
+             "error_type": "server_error" if i in failures else None} for i in range(n)]
+
+
+def test_excerpts_keep_n_before_and_after_each_failure(tmp_path: Path) -> None:
+    log = tmp_path / "big.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _rows(100, {10, 50, 52})))
+    out = tmp_path / "b.zip"
+    build_bundle(out, logs=[log], context=2)
+    lines = _members(out)["logs/big.excerpt.jsonl"].decode().splitlines()
+    ids = [json.loads(line)["request_id"] for line in lines]
+    assert ids == [f"req_{i}" for i in (8, 9, 10, 11, 12, 48, 49, 50, 51, 52, 53, 54)]
+    md = _members(out)["report.md"].decode()
+    assert "100 requests read, 3 failed." in md
+    assert "| 11 | 2026-03-02T08:00:10.000Z | 500 | req_10 |" in md  # line numbers are 1-based
+
+
+def test_max_failures_caps_the_excerpt(tmp_path: Path) -> None:
+    log = tmp_path / "all-bad.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _rows(50, set(range(50)))))
+    result = build_bundle(tmp_path / "b.zip", logs=[log], context=1, max_failures=5)
+    assert result.failures == 5
+    md = _members(tmp_path / "b.zip")["report.md"].decode()
+    assert "50 failed; the first 5 are excerpted" in md
+
+
+# --- a failing simulated session --------------------------------------------------------------
+def _record(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One request-log row (the DESIGN contract) for a real request to the simulator."""
+    started = datetime.now(timezone.utc)
+    response = client.post(url, json=body)
+    error: dict[str, Any] = {}
+    if response.status_code >= 400:
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            error = {"message": response.text[:300]}
+    parsed = httpx.URL(url)
+    return {
+        "ts": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "method": "POST", "url": url, "host": parsed.host, "endpoint": parsed.path,
+        "provider": "compatible", "model": body["model"], "stream": False, "attempt": 0,
+        "status": response.status_code, "error_type": error.get("type"),
+        "error_code": error.get("code"), "error_message": error.get("message"),
+        "exception": None, "latency_ms": response.elapsed.total_seconds() * 1000,
+        "request_id": response.headers.get("x-request-id"),
+    }
+
+
+@pytest.mark.parametrize("fault", ["503_overloaded", "429_rate_limit", "401_invalid_key",
+                                   "500"])
+def test_bundle_of_a_failing_session_reproduces_with_curl(tmp_path: Path, fault: str) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    log = tmp_path / "session.jsonl"
+    with SimServer() as sim, httpx.Client(
+            headers={"Authorization": f"Bearer {DEFAULT_KEY}"}, timeout=5) as client:
+        url = f"{sim.base_url}/chat/completions"
+        rows = [_record(client, url, body) for _ in range(3)]
+        sim.set_fault(fault)
+        rows += [_record(client, url, body) for _ in range(2)]
+        log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        failed = rows[3]["status"]
+        assert failed >= 400 and all(r["status"] == 200 for r in rows[:3])
+
+        out = tmp_path / "bundle.zip"
+        result = build_bundle(out, logs=[log])
+        files = _members(out)
+        script = files["repro/repro.sh"].decode()
+        assert "curl " in script and '"Authorization: Bearer $OPENAI_API_KEY"' in script
+        assert result.repro is not None and result.repro in files["report.md"].decode()
+        for data in files.values():
+            assert DEFAULT_KEY.encode() not in data
+        assert rows[3]["request_id"] in files["report.md"].decode()
+
+        (tmp_path / "repro.sh").write_bytes(files["repro/repro.sh"])
+        env = {"PATH": os.environ.get("PATH", ""), "OPENAI_API_KEY": DEFAULT_KEY}
+        run = subprocess.run(["sh", str(tmp_path / "repro.sh")], capture_output=True, text=True,
+                             env=env, timeout=30, check=False)
+        assert run.returncode == 0, run.stderr
+        status_line = run.stdout.splitlines()[0]
+        assert status_line.split()[1] == str(failed), status_line
+
+        (tmp_path / "repro.py").write_bytes(files["repro/repro.py"])
+        run = subprocess.run([sys.executable, str(tmp_path / "repro.py")], capture_output=True,
+                             text=True, env={**env, "PYTHONPATH": ""}, timeout=30, check=False)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.split()[0] == str(failed)
+
+        sim.set_fault(None)  # healed: the same repro now succeeds
+        run = subprocess.run(["sh", str(tmp_path / "repro.sh")], capture_output=True, text=True,
+                             env=env, timeout=30, check=False)
+        assert run.stdout.splitlines()[0].split()[1] == "200"
+
+
+def test_report_only_bundle_repro_targets_the_base_url(tmp_path: Path, corpus: Any) -> None:
+    report = corpus[4]
+    (tmp_path / "r.json").write_text(report.to_json())
+    result = build_bundle(tmp_path / "b.zip", report=load_report(tmp_path / "r.json"))
+    assert result.repro is not None and "api.example.com/v1/chat/completions" in result.repro
+    assert "repro/repro.sh" not in result.files  # no logged request to replay
+    assert corpus[0].leaks(result.repro) == []
+
+
+# --- failure modes -----------------------------------------------------------------------------
+def test_missing_log_is_one_error_and_no_zip(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        build_bundle(tmp_path / "b.zip", logs=[tmp_path / "nope.jsonl"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_leak_past_redaction_stops_the_bundle(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "x.jsonl"
+    log.write_text(json.dumps(_rows(1, {0})[0]) + "\n")
+    leaked = "sk-proj-" + "Ab3" * 15
+    monkeypatch.setattr(chatkit.bundle, "repro_python", lambda row: f"key = {leaked!r}\n")
+    with pytest.raises(ChatkitError, match=r"refusing to write the bundle: repro/repro\.py"):
+        build_bundle(tmp_path / "b.zip", logs=[log])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jsonl"]
+
+
+def test_bad_report_file(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text("[1, 2]")
+    with pytest.raises(InputError, match="not a chatkit report"):
+        load_report(tmp_path / "r.json")
+
+
+def test_cli_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "x.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _rows(10, {4})))
+    out = tmp_path / "b.zip"
+    assert main(["bundle", "--log", str(log), "--note", "since 9am", "-o", str(out)]) == 0
+    assert f"Wrote {out}" in capsys.readouterr().out
+    assert "> since 9am" in _members(out)["report.md"].decode()
+    assert main(["bundle", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("Error: give at least one --log")
+    assert main(["bundle", "--log", str(tmp_path / "nope"), "-o", str(out)]) == 2
