@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("ipywidgets", reason="the panels need ipywidgets")
-
 import ipywidgets
+import pytest
 
 from chatkit.checks import CheckContext
 from chatkit.sim import DEFAULT_KEY, SimServer
@@ -165,7 +162,7 @@ def test_the_wizard_measures_reachability_instead_of_asking(sim: SimServer) -> N
     wizard.wait()
     assert "Measured: <b>Yes</b>" in wizard.measure_note.value
     assert wizard.triage.answers[-1].measured
-    assert any(f.check == "http.reach" for f in wizard.triage.findings)
+    assert any(f.group == "http" for f in wizard.triage.findings)
 
 
 def test_the_wizard_measures_a_rejected_key() -> None:
@@ -188,6 +185,7 @@ def test_notes_collect_observations_and_export_reports(panel_notes: Notes) -> No
     panel_notes.add_button.click()
     assert panel_notes.observation.value == ""
     assert "office Wi-Fi" in panel_notes.table.value
+    assert panel_notes.observations[0].endswith("Z: fails since 09:10 on office Wi-Fi")
     panel_notes.markdown_button.click()
     panel_notes.html_button.click()
     md, page = panel_notes.exported["markdown"], panel_notes.exported["html"]
@@ -201,7 +199,7 @@ def test_a_panel_rerun_replaces_its_earlier_findings(panel_notes: Notes) -> None
 
     panel_notes.add([Finding("dns.resolve", "fail", "no")], source="doctor")
     panel_notes.add([Finding("dns.resolve", "ok", "yes")], source="doctor")
-    panel_notes.add_observation("typed")
+    panel_notes.add([Finding("triage.where", "info", "web")], source="triage")
     assert [f.status for f in panel_notes.findings] == ["ok", "info"]
     assert panel_notes.report().ok
 
@@ -228,3 +226,36 @@ def test_with_a_key_connect_targets_the_real_service_showing_the_key_masked() ->
     assert not session.simulated and session.sim is None
     assert session.target.url == "https://gateway.example/v1"
     assert PLANTED not in session.banner_html and PLANTED[-4:] in session.banner_html
+
+
+def test_a_session_never_shows_the_environment_it_holds() -> None:
+    session = connect("https://gateway.example/v1", provider="compatible",
+                      environ={"OPENAI_API_KEY": PLANTED, "OTHER_SECRET": "hunter2-secret"})
+    assert PLANTED not in repr(session) and "hunter2" not in repr(session)
+    assert "gateway.example" in repr(session)
+
+
+def test_an_observation_with_a_key_in_it_is_redacted_in_every_export(
+        panel_notes: Notes) -> None:
+    panel_notes.add_observation(f"my key {PLANTED} stopped working")
+    markdown = panel_notes.export("markdown").read_text()
+    page = panel_notes.export("html").read_text()
+    assert "stopped working" in markdown and "stopped working" in page
+    assert PLANTED not in markdown and PLANTED not in page
+
+
+def test_the_bundle_button_writes_a_zip_with_the_report(panel_notes: Notes) -> None:
+    import zipfile
+
+    from chatkit.findings import Finding
+
+    panel_notes.add([Finding("api.key", "fail", "HTTP 401", category="account")],
+                    source="doctor")
+    panel_notes.add_observation("since 09:10")
+    panel_notes.bundle_button.click()
+    bundle = panel_notes.exported["bundle"]
+    names = zipfile.ZipFile(bundle).namelist()
+    assert {"README.md", "report.json", "report.md", "report.html"} <= set(names)
+    assert "since 09:10" in zipfile.ZipFile(bundle).read("report.md").decode()
+    assert bundle.name in panel_notes.links.value and "Wrote" in panel_notes.links.value
+    assert panel_notes.errors.outputs == ()

@@ -1,8 +1,9 @@
 """Notes: the findings every panel produced, a free-text observation, and one-click exports.
 
-Panels given ``notes=`` add their findings here (a panel's new run replaces its earlier
-findings); the person adds what they saw in their own words. The exports are chatkit's
-report and support bundle, written next to the notebook and linked from the panel.
+Panels given ``notes=`` add their findings (and the LogExplorer its log summary) here; a
+panel's new run replaces its earlier findings. The person adds what they saw in their own
+words. The exports are :func:`chatkit.report.save_report` (Markdown, HTML; redacted there) and
+the support bundle of :mod:`chatkit.bundle`, written next to the notebook and linked.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Notes:
         self.out_dir = Path(out_dir)
         self.target: dict[str, Any] = dict(target or {})
         self._by_source: dict[str, list[Finding]] = {}
+        self.observations: list[str] = []
+        self.summaries: dict[str, Mapping[str, Any]] = {}
+        self.logs: dict[str, Path] = {}  # log name -> file, excerpted into the bundle
+        self.bundle_note = ""
         self.exported: dict[str, Path] = {}
 
         self.table = widgets.HTML()
@@ -72,17 +77,25 @@ class Notes:
             self.target = dict(target)
         self._refresh()
 
-    def add_observation(self, text: str | None = None) -> Finding | None:
-        """Record the observation field's text (or ``text``) as an info finding."""
+    def add_log(self, name: str, summary: Mapping[str, Any],
+                path: str | Path | None = None) -> None:
+        """Add (or replace) a log's summary, a section of the report; with ``path`` the
+        bundle also carries redacted excerpts around the log's failures."""
+        self.summaries[name] = summary
+        if path is not None:
+            self.logs[name] = Path(path)
+        self._refresh()
+
+    def add_observation(self, text: str | None = None) -> str | None:
+        """Record the observation field's text (or ``text``), stamped with the UTC time."""
         text = (self.observation.value if text is None else text).strip()
         if not text:
             return None
-        finding = Finding(check="notes.observation", status="info", title=text,
-                          evidence={"at": utcnow_iso()})
-        self._by_source.setdefault("observations", []).append(finding)
+        note = f"{utcnow_iso()}: {text}"
+        self.observations.append(note)
         self.observation.value = ""
         self._refresh()
-        return finding
+        return note
 
     @property
     def findings(self) -> list[Finding]:
@@ -97,29 +110,38 @@ class Notes:
 
     def _refresh(self) -> None:
         found = self.findings
-        if not found:
-            self.table.value = "<i>No findings yet: run a panel, or add an observation.</i>"
-            return
-        self.table.value = render_findings_html(found)
+        parts = [render_findings_html(found) if found else
+                 "<i>No findings yet: run a panel, or add an observation.</i>"]
+        if self.summaries:
+            parts.append("<div>Log summaries: " + ", ".join(
+                html.escape(name) for name in self.summaries) + "</div>")
+        if self.observations:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(o)}</li>"
+                                          for o in self.observations) + "</ul>")
+        self.table.value = "".join(parts)
 
     # --- exporting ------------------------------------------------------------------------
 
     def export(self, kind: str) -> Path:
         """Write the Markdown or HTML report, or the support bundle; returns its path."""
+        from chatkit.report import save_report
+
+        if kind not in ("markdown", "html", "bundle"):
+            raise ValueError(f"unknown export {kind!r}; choose markdown, html or bundle")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         stamp = utcnow_iso().replace(":", "").replace("-", "").split(".")[0]
         report = self.report()
-        if kind == "markdown":
-            path = self.out_dir / f"chatkit-report-{stamp}.md"
-            path.write_text(report.to_markdown(), encoding="utf-8")
-        elif kind == "html":
-            path = self.out_dir / f"chatkit-report-{stamp}.html"
-            path.write_text(report.to_html(), encoding="utf-8")
-        elif kind == "bundle":
+        if kind == "bundle":
             path = self.out_dir / f"chatkit-bundle-{stamp}.zip"
-            _write_bundle(path, report)
+            from chatkit.bundle import build_bundle
+
+            result = build_bundle(path, logs=list(self.logs.values()), report=report,
+                                  notes=self.observations)
+            self.bundle_note = result.describe()
         else:
-            raise ValueError(f"unknown export {kind!r}; choose markdown, html or bundle")
+            suffix = ".md" if kind == "markdown" else ".html"
+            path = save_report(self.out_dir / f"chatkit-report-{stamp}{suffix}", report,
+                               notes=self.observations, summaries=self.summaries)
         self.exported[kind] = path
         self._show_links()
         return path
@@ -137,13 +159,6 @@ class Notes:
             f"{html.escape(path.as_posix())}</a></li>"
             for kind, path in self.exported.items()
         )
-        self.links.value = f"<ul>{items}</ul>"
+        note = f"<div>{html.escape(self.bundle_note)}</div>" if self.bundle_note else ""
+        self.links.value = f"<ul>{items}</ul>{note}"
 
-
-def _write_bundle(path: Path, report: Report) -> None:
-    try:
-        from chatkit import report as sharing
-    except ImportError:
-        raise ChatkitError("the support bundle needs chatkit.report, which this installation "
-                           "lacks; export the Markdown report instead") from None
-    sharing.write_bundle(path, report=report)  # type: ignore[attr-defined]
