@@ -37,6 +37,11 @@ _LAZY: dict[str, str] = {
     "resilient_client": "chatkit.client",
     "async_resilient_client": "chatkit.client",
     "validate_request": "chatkit.validate",
+    # request logs (issue 5): one frame from any log, and the answers in it
+    "breakdown": "chatkit.logs",
+    "load": "chatkit.logs",
+    "summarize": "chatkit.logs",
+    "timeline": "chatkit.logs",
     # notebook panels (ipywidgets loads only when one is first used)
     "DoctorPanel": "chatkit.widgets.doctor",
     "Notes": "chatkit.widgets.notes",
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
     )
     from chatkit.errors import ChatkitError
     from chatkit.findings import Finding, Report
+    from chatkit.logs import breakdown, load, summarize, timeline
     from chatkit.redact import Redactor, redact_headers, redact_url
     from chatkit.redact_files import redact, redact_file
     from chatkit.report import ShareReport, save_report

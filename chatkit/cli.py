@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,21 +27,53 @@ Handler = Callable[[argparse.Namespace], int]
 def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="diagnose an API endpoint: network, service, account, API",
                        description="Run every check concurrently and name the most likely cause. "
-                       "The key comes from OPENAI_API_KEY (or the provider's variable).")
+                       "The key comes from OPENAI_API_KEY (or the provider's variable). Exit "
+                       "status: 0 nothing failed, 1 something failed, 2 bad usage.")
     p.add_argument("--base-url", help="API base URL (default: the provider's, e.g. "
                    "https://api.openai.com/v1)")
     p.add_argument("--provider", default="openai", help="provider profile: openai, azure, "
                    "compatible (default: openai)")
     p.add_argument("--model", help="model to try (default: a small one)")
-    p.add_argument("--only", help="comma-separated check groups, e.g. dns,tls,api")
+    p.add_argument("--only", help="comma-separated check groups: dns, tcp, tls, proxy, http, "
+                   "control, status, api")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the terminal report (auto: on a terminal unless NO_COLOR is set)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per check (default 10)")
-    p.add_argument("--resolver", action="append", metavar="IP",
+    p.add_argument("--samples", type=int, default=3,
+                   help="queries per resolver and TCP connects per target (default 3)")
+    p.add_argument("--resolver", action="append", metavar="IP[:PORT]",
                    help="public resolver to compare with (repeatable; default 8.8.8.8, 1.1.1.1, "
                    "9.9.9.9)")
     p.add_argument("--dns-port", type=int, default=53, help="port of those resolvers")
+    p.add_argument("--system-resolver", action="append", metavar="IP[:PORT]",
+                   help="treat this resolver as the system's (default: the OS configuration)")
+    p.add_argument("--control", action="append", metavar="HOST",
+                   help="control site for 'do other sites work?' (repeatable; default "
+                   "www.google.com, www.cloudflare.com, github.com)")
+    p.add_argument("--local-only", action="store_true",
+                   help="reach only the target: no public resolvers, no control sites")
+    p.add_argument("--proxy", help="proxy URL to use instead of HTTPS_PROXY/HTTP_PROXY")
+    p.add_argument("--ca-bundle", metavar="PEM", help="CA bundle to trust instead of the default")
     p.add_argument("--sim", action="store_true", help="start the simulated API and diagnose it")
+    p.add_argument("--sim-fault", metavar="NAME",
+                   help="with --sim: stage this fault on the API (e.g. 429_rate_limit, timeout)")
+    p.add_argument("--sim-status", metavar="STATE",
+                   help="with --sim: the status page's state (operational, degraded, "
+                   "major_outage, maintenance)")
     p.set_defaults(handler=_doctor)
+
+
+def _doctor_context(args: argparse.Namespace, environ: dict[str, str]) -> dict:
+    options: dict = {"timeout": args.timeout, "dns_port": args.dns_port,
+                     "samples": max(1, args.samples), "local_only": args.local_only}
+    if args.resolver:
+        options["resolvers"] = tuple(args.resolver)
+    if args.system_resolver:
+        options["system_resolvers"] = tuple(args.system_resolver)
+    if args.control:
+        options["control_hosts"] = tuple(args.control)
+    return options
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -48,28 +81,41 @@ def _doctor(args: argparse.Namespace) -> int:
     from chatkit.targets import Target
 
     environ = dict(os.environ)
-    options: dict = {"timeout": args.timeout, "dns_port": args.dns_port}
-    if args.resolver:
-        options["resolvers"] = tuple(args.resolver)
+    options = _doctor_context(args, environ)
+    sim_wanted = args.sim or args.sim_fault or args.sim_status
     with ExitStack() as stack:
-        if args.sim:
-            from chatkit.sim import DEFAULT_KEY, SimServer
+        if sim_wanted:
+            from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
+            from chatkit.sim.statuspage import STATES
 
-            sim = stack.enter_context(SimServer())
-            target = Target(base_url=sim.base_url, provider="compatible", model=args.model,
-                            status_page=sim.root_url, timeout=args.timeout)
+            if args.sim_fault and args.sim_fault.split(":", 1)[0] not in FAULTS:
+                raise _usage(f"unknown fault {args.sim_fault!r}; choose one of: "
+                             f"{', '.join(FAULTS)}")
+            if args.sim_status and args.sim_status not in STATES:
+                raise _usage(f"unknown status state {args.sim_status!r}; choose one of: "
+                             f"{', '.join(STATES)}")
+            sim = stack.enter_context(SimServer(status=args.sim_status or "operational"))
+            base_url = sim.url_for_fault(args.sim_fault) if args.sim_fault else sim.base_url
+            target = Target(base_url=base_url, provider="compatible", model=args.model,
+                            status_page=sim.root_url, timeout=args.timeout,
+                            proxy=args.proxy, ca_bundle=args.ca_bundle)
             # The simulator knows only its own demo key: never send a real key there.
             environ[str(target.key_env)] = DEFAULT_KEY
+            # Diagnose the simulator and only it: nothing leaves the machine.
             options["local_only"] = True
+            for name in [n for n in environ if n.lower().endswith("_proxy")]:
+                del environ[name]
         else:
             target = Target(base_url=args.base_url, provider=args.provider, model=args.model,
-                            timeout=args.timeout)
+                            timeout=args.timeout, proxy=args.proxy, ca_bundle=args.ca_bundle)
         report = doctor(target, only=args.only, context=CheckContext(environ=environ, **options))
     if args.json:
         print(report.to_json())
     else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(report.to_text(color=color))
+        color = args.color == "always" or (
+            args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+        width = min(140, shutil.get_terminal_size((100, 24)).columns)
+        sys.stdout.write(report.to_text(color=color, width=width))
     return 0 if report.ok else 1
 
 
@@ -160,6 +206,69 @@ def _bundle(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- analyze ------------------------------------------------------------------------------
+
+def _add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="summarise request logs: JSONL, HAR, CSV, OTel, ...",
+                       description="Read one or more logs (chatkit JSONL, HAR, CSV, OpenTelemetry "
+                       "JSON, LiteLLM/Langfuse/Helicone/Portkey exports, openai debug logs; "
+                       ".gz too), then print latency, status counts, incidents and findings.")
+    p.add_argument("logs", nargs="+", metavar="LOG", help="log file(s)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--plots", metavar="DIR", help="also write the plots as PNG files into DIR")
+    p.add_argument("--format", default="auto", help="force a format (default: detect)")
+    p.add_argument("--map", action="append", default=[], metavar="THEIRS=OURS",
+                   help="CSV column mapping, e.g. --map 'Took (ms)=latency_ms' (repeatable)")
+    p.set_defaults(handler=_analyze)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from chatkit.logs import SUMMARY_COLUMNS, load, summarize
+    from chatkit.logs.render import render_summary_text
+
+    mapping = {}
+    for item in args.map:
+        theirs, sep, ours = item.rpartition("=")
+        if not sep or not theirs:
+            raise _usage(f"--map needs THEIRS=OURS, got {item!r}")
+        mapping[theirs] = ours
+    progress = _progress_bar() if sys.stderr.isatty() and not args.json else None
+    frame = load(args.logs, format=args.format, mapping=mapping or None, progress=progress,
+                 columns=None if args.plots else SUMMARY_COLUMNS)
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+    summary = summarize(frame)
+    if args.plots:
+        from chatkit.plots import save_all
+
+        written = save_all(frame, args.plots)
+        print(f"wrote {len(written)} plots to {args.plots}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        sys.stdout.write(render_summary_text(summary, sources=frame.attrs.get("sources", ())))
+    return 0
+
+
+def _progress_bar() -> Callable[[int, int | None], None]:
+    """A one-line progress display on stderr for big logs."""
+    state = {"last": -1}
+
+    def show(done: int, total: int | None) -> None:
+        if not total or total < 50 << 20:  # small files: no bar
+            return
+        percent = int(done * 100 / total)
+        if percent != state["last"]:
+            state["last"] = percent
+            bar = "#" * (percent // 4)
+            sys.stderr.write(f"\rreading [{bar:<25}] {percent:3d}% of {total / 2**20:,.0f} MB")
+            sys.stderr.flush()
+
+    return show
+
+
 # --- the program --------------------------------------------------------------------------
 
 def _usage(message: str) -> ChatkitError:
@@ -175,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle):
+    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze):
         add(sub)
     return parser
 

@@ -1,0 +1,252 @@
+"""From the normalized frame to answers: the summary contract, breakdowns and a timeline.
+
+Everything here works on whole columns with numpy (no Python loop per row), so summarising a
+million requests takes a fraction of a second; that matters because ``chatkit analyze`` on a
+big log is load + summarize, and loading is already fast.
+
+A request *failed* when it has no response or an HTTP status of 400 or above (the summary
+contract counts "requests without a 2xx/3xx response"; 1xx only appears as a WebSocket's 101
+in HARs, which is a success).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chatkit.logs.schema import SUMMARY_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
+           "timeline"]
+
+PERCENTILES = (50, 90, 95, 99)
+# bucket widths in seconds, from which timeline() picks the smallest that fits the log's span
+_WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+           86400, 604800)
+_MAX_BUCKETS = 150
+
+
+class Columns:
+    """The frame's columns as numpy arrays, converted once and shared by every analysis."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        status = frame["status"] if "status" in frame else None
+        self.status = (status.to_numpy(dtype="float64", na_value=np.nan) if status is not None
+                       else np.full(self.n, np.nan))
+        self.failed = ~((self.status >= 100) & (self.status < 400))
+        self.latency = self._floats("latency_ms")
+        self.ttft = self._floats("ttft_ms")
+        self.ts = _ts_ms(frame["ts"]) if "ts" in frame else np.full(self.n, np.nan)
+        attempt = frame["attempt"] if "attempt" in frame else None
+        self.attempt = (attempt.to_numpy(dtype="float64", na_value=np.nan) if attempt is not None
+                        else np.full(self.n, np.nan))
+
+    def _floats(self, name: str) -> np.ndarray:
+        if name not in self.frame:
+            return np.full(self.n, np.nan)
+        return self.frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """Category codes (-1 = null) and category labels of a text column."""
+        import pandas as pd
+
+        if name not in self.frame:
+            return np.full(self.n, -1, dtype=np.int64), []
+        series = self.frame[name]
+        if not isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("category")
+        return series.cat.codes.to_numpy(), [str(c) for c in series.cat.categories]
+
+
+def _ts_ms(series: pd.Series) -> np.ndarray:
+    values = series.dt.as_unit("ms").array.asi8 if len(series) else np.array([], dtype=np.int64)
+    out = values.astype("float64")
+    out[values == np.iinfo(np.int64).min] = np.nan
+    return out
+
+
+def failed(frame: pd.DataFrame) -> pd.Series:
+    """A boolean Series: True where the request got no 2xx/3xx answer."""
+    import pandas as pd
+
+    return pd.Series(Columns(frame).failed, index=frame.index, name="failed")
+
+
+def percentiles(values: np.ndarray) -> dict[str, float] | None:
+    """p50/p90/p95/p99/max/mean of the finite values (None when there are none)."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    p = np.percentile(values, PERCENTILES)
+    out = {f"p{q}": _round(v) for q, v in zip(PERCENTILES, p, strict=False)}
+    out["max"] = _round(values.max())
+    out["mean"] = _round(values.mean())
+    return out
+
+
+def _round(value: float) -> float:
+    return round(float(value), 1)
+
+
+def _iso(ms: float) -> str | None:
+    if ms != ms:  # NaN
+        return None
+    from datetime import datetime, timezone
+
+    text = datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def status_label(status: float) -> str:
+    """The status_counts key of a status value ("429", or "no_response" for null)."""
+    return "no_response" if status != status else str(int(status))
+
+
+def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, Any]:
+    """The summary contract of DESIGN.md for a normalized frame (JSON-ready dict).
+
+    ``skipped`` defaults to ``frame.attrs["skipped"]`` (what :func:`~chatkit.logs.load` could
+    not read).
+    """
+    from chatkit.logs.diagnose import log_findings
+    from chatkit.logs.incidents import find_incidents
+
+    cols = Columns(frame)
+    n = cols.n
+    ts = cols.ts[~np.isnan(cols.ts)]
+    status_counts = _status_counts(cols.status)
+    incidents = find_incidents(cols)
+    summary: dict[str, Any] = {
+        "requests": n,
+        "skipped": int(skipped if skipped is not None else frame.attrs.get("skipped", 0)),
+        "start": _iso(ts.min()) if ts.size else None,
+        "end": _iso(ts.max()) if ts.size else None,
+        "latency_ms": percentiles(cols.latency),
+        "ttft_ms": percentiles(cols.ttft),
+        "status_counts": status_counts,
+        "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
+        "by_model": _by_model(cols),
+        "incidents": [i.to_dict() for i in incidents],
+        "findings": [f.to_dict() for f in log_findings(cols, incidents)],
+    }
+    return summary
+
+
+def _status_counts(status: np.ndarray) -> dict[str, int]:
+    """{"200": n, ..., "no_response": n}: a bincount, linear in the rows, for codes 0-999."""
+    missing = np.isnan(status)
+    known = status[~missing]
+    in_range = (known >= 0) & (known < 1000) & (known == np.floor(known))
+    counts = np.bincount(known[in_range].astype(np.int64), minlength=1000)
+    out = {str(code): int(counts[code]) for code in np.flatnonzero(counts)}
+    for odd in np.unique(known[~in_range]):  # never in practice; kept rather than dropped
+        out[str(odd)] = int((known == odd).sum())
+    if missing.any():
+        out["no_response"] = int(missing.sum())
+    return out
+
+
+def _by_model(cols: Columns) -> dict[str, dict[str, Any]]:
+    codes, names = cols.codes("model")
+    out: dict[str, dict[str, Any]] = {}
+    counts = np.bincount(codes[codes >= 0], minlength=len(names)) if names else []
+    for i in np.argsort(-np.asarray(counts), kind="stable") if names else ():
+        if counts[i] == 0:
+            continue
+        mask = codes == i
+        latency = cols.latency[mask]
+        latency = latency[~np.isnan(latency)]
+        p50, p95 = (np.percentile(latency, (50, 95)) if latency.size else (np.nan, np.nan))
+        out[names[i]] = {
+            "requests": int(counts[i]),
+            "error_rate": round(float(cols.failed[mask].mean()), 4),
+            "p50_ms": None if p50 != p50 else _round(p50),
+            "p95_ms": None if p95 != p95 else _round(p95),
+        }
+    return out
+
+
+# --- breakdowns and the timeline --------------------------------------------------------------
+
+def status_class(status: float) -> str:
+    """2xx / 4xx / 5xx ... or "no_response"."""
+    return "no_response" if status != status else f"{int(status) // 100}xx"
+
+
+def breakdown(frame: pd.DataFrame, by: str = "model") -> pd.DataFrame:
+    """Requests, error rate and latency/TTFT percentiles per model, endpoint, host,
+    ``status_class`` or any other column; the busiest first."""
+    import pandas as pd
+
+    cols = Columns(frame)
+    if by == "status_class":
+        keys = pd.Series([status_class(s) for s in cols.status], index=frame.index)
+    elif by in frame:
+        keys = frame[by].astype("object").where(frame[by].notna(), "(none)")
+    else:
+        from chatkit.errors import UsageError
+
+        raise UsageError(f"cannot break down by {by!r}: no such column; try model, endpoint, "
+                         "host or status_class")
+    work = pd.DataFrame({"key": keys.to_numpy(), "failed": cols.failed,
+                         "latency": cols.latency, "ttft": cols.ttft})
+    grouped = work.groupby("key", sort=False, observed=True)
+    out = pd.DataFrame({
+        "requests": grouped.size(),
+        "error_rate": grouped["failed"].mean().round(4),
+        **{f"p{q}_ms": grouped["latency"].quantile(q / 100).round(1) for q in PERCENTILES},
+        "ttft_p50_ms": grouped["ttft"].quantile(0.5).round(1),
+        "ttft_p95_ms": grouped["ttft"].quantile(0.95).round(1),
+    })
+    out.index.name = by
+    return out.sort_values("requests", ascending=False, kind="stable")
+
+
+def bucket_width(span_ms: float, n: int) -> int:
+    """Seconds per time bucket for a log spanning ``span_ms`` with ``n`` requests."""
+    span_s = max(span_ms / 1000.0, 1.0)
+    for width in _WIDTHS:
+        if span_s / width <= _MAX_BUCKETS and (n * width / span_s >= 10 or
+                                                span_s / width <= 20):
+            return width
+    return _WIDTHS[-1]
+
+
+def timeline(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
+    """Requests, errors, error rate and latency percentiles per time bucket.
+
+    ``freq`` is a pandas frequency (``"1min"``); by default one is chosen from the log's span
+    (at most 150 buckets).
+    """
+    import pandas as pd
+
+    cols = Columns(frame)
+    valid = ~np.isnan(cols.ts)
+    if not valid.any():
+        return pd.DataFrame(columns=["requests", "errors", "error_rate", "p50_ms", "p95_ms",
+                                     "p99_ms"])
+    if freq is None:
+        freq = f"{bucket_width(np.nanmax(cols.ts) - np.nanmin(cols.ts), int(valid.sum()))}s"
+    ts = pd.to_datetime(cols.ts[valid], unit="ms", utc=True)
+    work = pd.DataFrame({"failed": cols.failed[valid], "latency": cols.latency[valid]},
+                        index=ts)
+    grouped = work.resample(freq)
+    out = pd.DataFrame({
+        "requests": grouped.size(),
+        "errors": grouped["failed"].sum().astype("int64"),
+    })
+    out["error_rate"] = (out["errors"] / out["requests"].where(out["requests"] > 0)).round(4)
+    for q in (50, 95, 99):
+        out[f"p{q}_ms"] = grouped["latency"].quantile(q / 100).round(1)
+    out.index.name = "bucket"
+    return out
+
+
+#: What :func:`summarize` reads; pass it as ``load(..., columns=SUMMARY_COLUMNS)``.
+assert {"ts", "status", "latency_ms", "ttft_ms", "model", "attempt"} <= set(SUMMARY_COLUMNS)

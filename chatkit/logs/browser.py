@@ -1,0 +1,172 @@
+"""Browser diagnosis from a HAR: what in the browser itself broke the page.
+
+Reads the extra columns the HAR reader adds (``user_agent``, ``cookie_bytes``,
+``resource_type``, ``from_cache``, ``service_worker``, ``mime_type``) next to the contract's.
+Network errors the browser reports (``net::ERR_*``: blocked by an extension, certificate, DNS)
+are already failure rows and are explained by the failure findings; this module adds what a
+request log alone does not say: oversized cookies (431), an outdated browser, a stale
+service-worker/cached app, and failed WebSocket/EventSource connections.
+
+"Current stable" is estimated from the HAR's own date, not hard-coded: Chrome, Edge and
+Firefox ship a major version about every four weeks from a known anchor, Safari once a year
+(in September), so a HAR recorded in 2027 is judged against 2027's browsers and the rule does
+not go stale.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from chatkit.findings import Finding
+    from chatkit.logs.analyze import Columns
+
+__all__ = ["COOKIE_LIMIT_BYTES", "browser_findings", "current_stable", "parse_user_agent"]
+
+#: Cookie headers past this many bytes are near what servers and CDNs accept (8-16 KB).
+COOKIE_LIMIT_BYTES = 8 * 1024
+# (major version, stable release date) anchors. Releases come every four weeks, with a longer
+# gap around the new year and in summer, so a 30-day step slightly under-estimates the current
+# version: a browser is never called outdated too early.
+_ANCHORS = {
+    "Chrome": (145, date(2026, 2, 10)),
+    "Edge": (145, date(2026, 2, 12)),
+    "Firefox": (147, date(2026, 1, 13)),
+}
+_STEP_DAYS = 30
+_SAFARI = ((18, date(2024, 9, 16)), (26, date(2025, 9, 15)))  # 26 follows 18 (new scheme)
+_BEHIND = {"Chrome": 2, "Edge": 2, "Firefox": 2, "Safari": 1}  # majors behind still fine
+
+_UA = (
+    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/(\d+)")),
+    ("Firefox", re.compile(r"Firefox/(\d+)")),
+    ("Chrome", re.compile(r"(?:Chrome|CriOS)/(\d+)")),
+    ("Safari", re.compile(r"Version/(\d+)[\d.]* (?:Mobile/\S+ )?Safari/")),
+)
+
+
+def parse_user_agent(user_agent: str) -> tuple[str, int] | None:
+    """(browser, major version) from a User-Agent string, or None."""
+    for name, pattern in _UA:
+        match = pattern.search(user_agent)
+        if match:
+            return name, int(match.group(1))
+    return None
+
+
+def current_stable(browser: str, on: date) -> int:
+    """The stable major version of ``browser`` on a given day (estimated from its cadence)."""
+    if browser == "Safari":
+        (old, _), (new, new_date) = _SAFARI
+        if on < new_date:
+            return old
+        years = on.year - new_date.year - ((on.month, on.day) < (9, 15))
+        return new + max(years, 0)
+    major, anchor = _ANCHORS[browser]
+    return major + (on - anchor).days // _STEP_DAYS
+
+
+def browser_findings(cols: Columns) -> list[Finding]:
+    """Findings about the browser that recorded a HAR (empty for other logs)."""
+    findings: list[Finding] = []
+    for check in (_cookies, _old_browser, _stale_cache, _realtime):
+        finding = check(cols)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _host(cols: Columns, rows: np.ndarray) -> str | None:
+    if "host" not in cols.frame or rows.size == 0:
+        return None
+    hosts = cols.frame["host"].iloc[rows].dropna()
+    return str(hosts.mode().iloc[0]) if len(hosts) else None
+
+
+def _cookies(cols: Columns) -> Finding | None:
+    from chatkit.classify import explain
+
+    sizes = cols.frame["cookie_bytes"].to_numpy(dtype="float64", na_value=np.nan)
+    big = np.flatnonzero((sizes >= COOKIE_LIMIT_BYTES) | (cols.status == 431))
+    if big.size == 0:
+        return None
+    largest = float(np.nanmax(sizes[big])) if not np.isnan(sizes[big]).all() else float("nan")
+    refused = int((cols.status[big] == 431).sum())
+    kb = "?" if largest != largest else f"{largest / 1024:.0f}"
+    host = _host(cols, big)
+    title = (f"Cookies for {host} are {kb} KB" + (f" and {refused} request(s) got 431" if refused
+                                                 else "") + ": clear cookies for the site")
+    return explain("cookie_bloat", check="browser.cookies",
+                   status="fail" if refused else "warn", title=title,
+                   evidence={"host": host, "cookie_kb": kb, "requests": int(big.size),
+                             "status_431": refused})
+
+
+def _old_browser(cols: Columns) -> Finding | None:
+    from chatkit.classify import explain
+
+    agents = cols.frame["user_agent"].dropna()
+    if agents.empty or cols.n == 0:
+        return None
+    parsed = parse_user_agent(str(agents.mode().iloc[0]))
+    if parsed is None:
+        return None
+    browser, version = parsed
+    ts = cols.ts[~np.isnan(cols.ts)]
+    day = (datetime.fromtimestamp(ts.max() / 1000, tz=timezone.utc).date() if ts.size
+           else datetime.now(timezone.utc).date())
+    current = current_stable(browser, day)
+    if version >= current - _BEHIND[browser]:
+        return None
+    return explain("old_browser", check="browser.version", status="warn",
+                   title=f"{browser} {version} is out of date (current is about {current})",
+                   evidence={"browser": browser, "version": version, "current": current,
+                             "recorded_on": day.isoformat()})
+
+
+def _stale_cache(cols: Columns) -> Finding | None:
+    from chatkit.classify import explain
+
+    frame = cols.frame
+    kind = frame["resource_type"].astype("object").fillna("").to_numpy()
+    mime = frame["mime_type"].astype("object").fillna("").to_numpy()
+    script = (kind == "script") | np.char.find(mime.astype(str), "javascript") >= 0
+    cached = (frame["service_worker"].fillna(False).to_numpy(dtype=bool) |
+              frame["from_cache"].notna().to_numpy())
+    missing = script & ((cols.status == 404) | (cols.failed & ~cached))
+    served = script & cached
+    if not (served.any() and missing.any()):
+        return None
+    rows = np.flatnonzero(missing)
+    detail = f"{int(served.sum())} script(s) from cache, {rows.size} script(s) missing or failed"
+    return explain("service_worker_stale", check="browser.cache", status="warn",
+                   title=f"Stale cached app: {detail}",
+                   evidence={"host": _host(cols, rows), "cached_scripts": int(served.sum()),
+                             "failed_scripts": int(rows.size)}, detail=detail)
+
+
+def _realtime(cols: Columns) -> Finding | None:
+    from chatkit.classify import explain
+
+    kind = cols.frame["resource_type"].astype("object").fillna("").to_numpy()
+    mime = cols.frame["mime_type"].astype("object").fillna("").to_numpy()
+    socket = kind == "websocket"
+    stream = (kind == "eventsource") | (mime == "text/event-stream")
+    bad = (socket & (cols.status != 101)) | (stream & cols.failed)
+    if not bad.any():
+        return None
+    rows = np.flatnonzero(bad)
+    transport = "WebSocket" if socket[rows].any() else "EventSource (server-sent events)"
+    exceptions = cols.frame["exception"].iloc[rows].dropna().astype(str)
+    statuses = [str(int(s)) for s in cols.status[rows] if s == s]
+    detail = exceptions.iloc[0] if len(exceptions) else (
+        f"HTTP {statuses[0]}" if statuses else "no response")
+    host = _host(cols, rows)
+    return explain("realtime_connection_failed", check="browser.realtime", status="fail",
+                   title=f"{rows.size} {transport} connection(s) to {host} failed ({detail})",
+                   evidence={"host": host, "transport": transport, "failures": int(rows.size),
+                             "detail": detail})

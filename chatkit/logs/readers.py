@@ -1,0 +1,299 @@
+"""Load request logs of any supported kind into the one normalized frame.
+
+:func:`load` takes paths, open files or bytes, finds out what each one is from its content (the
+extension only breaks ties), hands it to the reader for that format and concatenates the
+results in the contract's columns and dtypes (:mod:`chatkit.logs.schema`).
+
+Readers never lose good rows to bad ones: a line or entry that cannot be read is counted in
+``frame.attrs["skipped"]`` and the first few positions are listed in
+``frame.attrs["skipped_at"]`` (``"file:line"``). A missing file, an empty one or a file of
+a kind chatkit cannot read is one :class:`~chatkit.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+from chatkit.errors import EmptyInput, InputError, UsageError
+from chatkit.logs.schema import conform, select_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FORMATS", "Progress", "Skipped", "Source", "detect_format", "load"]
+
+#: ``progress(done, total)`` in bytes of the files as stored (compressed, for ``.gz``);
+#: ``total`` is None when a stream's size is unknown.
+Progress = Callable[[int, int | None], None]
+PathLike = str | os.PathLike | IO[bytes] | IO[str] | bytes
+
+_PEEK = 64 * 1024
+_BOM = b"\xef\xbb\xbf"
+_MAX_POSITIONS = 10
+
+
+@dataclass
+class Skipped:
+    """Unreadable lines or entries of one load: how many, and where the first few were."""
+
+    count: int = 0
+    positions: list[str] = field(default_factory=list)
+
+    def add(self, where: str, n: int = 1) -> None:
+        self.count += n
+        if len(self.positions) < _MAX_POSITIONS:
+            self.positions.append(where)
+
+
+class Source:
+    """One input: opens a fresh binary stream (decompressed, BOM removed) as often as asked."""
+
+    def __init__(self, name: str, data: bytes | None = None, path: Path | None = None,
+                 progress: Progress | None = None) -> None:
+        self.name = name
+        self._data = data
+        self._path = path
+        self._progress = progress
+        self.size: int | None = len(data) if data is not None else (
+            path.stat().st_size if path is not None else None)
+        head = self._raw().read(4)
+        self.gzipped = head[:2] == b"\x1f\x8b"
+
+    def _raw(self) -> BinaryIO:
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        assert self._path is not None
+        return open(self._path, "rb", buffering=0)
+
+    def open(self, *, progress: bool = False) -> BinaryIO:
+        """A readable binary stream of the content, positioned after any byte-order mark."""
+        raw: BinaryIO = self._raw()
+        if progress and self._progress is not None:
+            raw = _Counting(raw, self._progress, self.size)  # type: ignore[assignment]
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+        try:
+            if stream.read(3) != _BOM:
+                stream.seek(0) if stream.seekable() else None
+        except (OSError, EOFError) as exc:
+            stream.close()
+            raise InputError(f"{self.name}: cannot read it ({exc}); check that the file is "
+                             "complete") from None
+        return stream
+
+    def head(self, size: int = _PEEK) -> bytes:
+        """The first ``size`` bytes of the content (after decompression and BOM)."""
+        with self.open() as stream:
+            try:
+                return stream.read(size)
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                raise InputError(f"{self.name}: cannot read it ({exc}); check that the file "
+                                 "is complete") from None
+
+    def data(self) -> bytes:
+        """The whole content (decompressed, without byte-order mark)."""
+        with self.open(progress=True) as stream:
+            try:
+                return stream.read()
+            except (OSError, EOFError) as exc:  # a truncated .gz
+                raise InputError(f"{self.name}: cannot read it ({exc}); check that the file "
+                                 "is complete") from None
+
+    def text(self) -> str:
+        """The whole content as text (UTF-8, undecodable bytes replaced)."""
+        return self.data().decode("utf-8", errors="replace")
+
+
+class _Counting(io.RawIOBase):
+    """A raw stream that reports how many bytes were read through it."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress, total: int | None) -> None:
+        self._raw_stream = raw
+        self._progress = progress
+        self._total = total
+        self._done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._raw_stream.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._done = self._raw_stream.seek(offset, whence)
+        return self._done
+
+    def tell(self) -> int:
+        return self._raw_stream.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw_stream.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self._done += n
+            self._progress(self._done, self._total)
+        return n or 0
+
+    def close(self) -> None:
+        self._raw_stream.close()
+        super().close()
+
+
+# --- format detection -------------------------------------------------------------------------
+
+_OPENAI_LOG = re.compile(rb"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]* - [\w.]+:\d+ - [A-Z]+\] ",
+                         re.M)
+_HTTPX_LINE = re.compile(rb"(HTTP Request: \S+ \S+ \"HTTP/|HTTP Response: \S+ )")
+
+
+def detect_format(head: bytes, name: str = "") -> str | None:
+    """The format of a log from its first bytes: a key of :data:`FORMATS`, or None."""
+    text = head.lstrip()
+    if not text:
+        return None
+    if text[:1] == b"{":
+        first = text.split(b"\n", 1)[0].strip()
+        if re.match(rb'\{\s*"log"\s*:', text):
+            return "har"
+        if re.match(rb'\{\s*"resource_?[sS]pans"\s*:', text):
+            return "otel"
+        from chatkit.logs.readers_jsonl import record_kind
+
+        kind = record_kind(first)
+        if kind is not None:
+            return kind
+        if b'"entries"' in text[:_PEEK] and b'"startedDateTime"' in text[:_PEEK]:
+            return "har"
+        if b'"resourceSpans"' in text or b'"resource_spans"' in text:
+            return "otel"
+        return None
+    if text[:1] == b"[":
+        from chatkit.logs.readers_jsonl import record_kind
+
+        match = re.match(rb"\[\s*(\{.*?\})\s*[,\]]", text, re.S)
+        if match and text[1:2] != b"2" and record_kind(match.group(1)) is not None:
+            return "json_array"
+        if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
+            return "openai_log"
+        return None
+    if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
+        return "openai_log"
+    first_line = text.split(b"\n", 1)[0]
+    if (b"," in first_line or b"\t" in first_line or b";" in first_line) and b"{" not in \
+            first_line[:1]:
+        return "csv"
+    return None
+
+
+# --- the front door ---------------------------------------------------------------------------
+
+def load(
+    paths: PathLike | Iterable[PathLike],
+    format: str = "auto",
+    *,
+    columns: Sequence[str] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Read one or more request logs into one frame in the request-log contract.
+
+    ``paths`` is a path, an open file, bytes, or a list of them; ``.gz`` is recognised from
+    its content. ``format`` is ``"auto"`` (detected per file) or one of :data:`FORMATS`.
+    ``columns`` limits the contract columns read (faster and smaller for big logs);
+    ``mapping`` renames a CSV's (or JSON records') columns to the contract's,
+    ``{"their name": "contract name"}``. ``progress(done, total)`` is called as bytes are
+    read. Unreadable lines are skipped and reported in ``frame.attrs``.
+    """
+    import pandas as pd
+
+    wanted = select_columns(columns)
+    if format != "auto" and format not in FORMATS:
+        raise UsageError(f"unknown log format {format!r}; choose auto or one of: "
+                         f"{', '.join(FORMATS)}")
+    sources = [_source(item, progress) for item in _items(paths)]
+    if not sources:
+        raise UsageError("load() needs at least one path or file")
+    frames: list[pd.DataFrame] = []
+    skipped = Skipped()
+    formats: list[str] = []
+    for source in sources:
+        kind = format if format != "auto" else _detect(source)
+        frame = FORMATS[kind](source, wanted, mapping, skipped)
+        formats.append(kind)
+        frames.append(frame)
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) > 1:
+        frame = conform(frame, wanted)  # concat widens categoricals with differing categories
+    frame.attrs = {"skipped": skipped.count, "skipped_at": list(skipped.positions),
+                   "sources": [s.name for s in sources], "formats": formats}
+    return frame
+
+
+def _items(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
+    if isinstance(paths, (str, bytes, os.PathLike)) or hasattr(paths, "read"):
+        return [paths]  # type: ignore[list-item]
+    return list(paths)  # type: ignore[arg-type]
+
+
+def _source(item: PathLike, progress: Progress | None) -> Source:
+    if isinstance(item, bytes):
+        return Source("<bytes>", data=item, progress=progress)
+    if hasattr(item, "read"):
+        data = item.read()  # type: ignore[union-attr]
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        name = str(getattr(item, "name", "<stream>"))
+        return Source(name, data=data, progress=progress)
+    path = Path(os.fspath(item)).expanduser()  # type: ignore[arg-type]
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give the log files in it instead")
+    try:
+        return Source(str(path), path=path, progress=progress)
+    except PermissionError:
+        raise InputError(f"{path}: permission denied; check the file's permissions") from None
+
+
+def _detect(source: Source) -> str:
+    head = source.head()
+    if not head.strip():
+        raise EmptyInput(f"{source.name} is empty; export the log again or pick another file")
+    kind = detect_format(head, source.name)
+    if kind is None:
+        raise InputError(
+            f"{source.name} is not a log chatkit can read (expected JSONL request log, HAR, CSV, "
+            "OpenTelemetry JSON, a LiteLLM export or an openai debug log); pass format= to "
+            "force one")
+    return kind
+
+
+def _reader(module: str, name: str) -> Reader:
+    def read(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+             skipped: Skipped) -> pd.DataFrame:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(source, columns, mapping, skipped)
+
+    read.__name__ = name
+    return read
+
+
+Reader = Callable[[Source, Sequence[str], Mapping[str, str] | None, Skipped], Any]
+
+#: format name -> reader; each returns a conformed frame and counts what it skipped.
+FORMATS: dict[str, Reader] = {
+    "jsonl": _reader("chatkit.logs.readers_jsonl", "read_jsonl"),
+    "json_array": _reader("chatkit.logs.readers_jsonl", "read_json_array"),
+    "har": _reader("chatkit.logs.readers_har", "read_har"),
+    "csv": _reader("chatkit.logs.readers_text", "read_csv"),
+    "openai_log": _reader("chatkit.logs.readers_text", "read_openai_log"),
+    "otel": _reader("chatkit.logs.readers_otel", "read_otel"),
+    **{name: _reader("chatkit.logs.readers_jsonl", "read_jsonl")
+       for name in ("litellm", "langfuse", "helicone", "portkey")},
+}

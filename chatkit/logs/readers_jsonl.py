@@ -1,0 +1,255 @@
+"""JSON Lines and JSON-array request logs: chatkit's own contract, and gateway exports.
+
+chatkit's own JSONL (what the recorder and the simulator write) goes through Arrow's streaming
+JSON reader with an explicit schema: it parses in C++ on all cores, builds only the columns
+asked for, and never materialises a Python object per row, which is what makes a
+million-row log load in about a second. When that fast path meets something it cannot take —
+a junk or half-written line, invalid UTF-8, a field whose type changes (``"code": 429`` in one
+line and ``"rate_limit_exceeded"`` in the next) — the file is re-read in blocks: blocks Arrow
+accepts stay fast, and only the failing blocks are parsed line by line, so one bad line costs
+one block, never the good rows around it.
+
+Records of other tools (LiteLLM, Langfuse, Helicone, Portkey) are mapped one by one through
+:mod:`chatkit.logs.readers_gateway`; those exports are small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chatkit.errors import InputError
+from chatkit.logs.schema import CATEGORICAL, COLUMNS, arrow_schema, conform, empty_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from chatkit.logs.readers import Skipped, Source
+
+__all__ = ["arrow_to_frame", "read_json_array", "read_jsonl", "record_kind"]
+
+_BLOCK = 8 << 20  # bytes per block on the tolerant path
+_CONTRACT_MARKERS = frozenset({"ts", "latency_ms", "status", "endpoint", "attempt", "ttfb_ms"})
+
+
+def record_kind(line: bytes) -> str | None:
+    """What one JSON record is: ``"jsonl"`` (the contract), ``"otel"``, a gateway name, None."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    if "resourceSpans" in record or "resource_spans" in record:
+        return "otel"
+    from chatkit.logs.readers_gateway import gateway_of
+
+    gateway = gateway_of(record)
+    if gateway is not None:
+        return gateway
+    if "ts" in record and len(_CONTRACT_MARKERS & record.keys()) >= 2:
+        return "jsonl"
+    return None
+
+
+def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+               skipped: Skipped) -> pd.DataFrame:
+    """Read a JSON Lines log: the contract's fast path, or gateway records one by one."""
+    kind = record_kind(_first_line(source))
+    if kind not in (None, "jsonl", "otel"):
+        return _read_records(source, columns, mapping, skipped, kind)
+    try:
+        frame = _read_fast(source, columns, mapping)
+    except _ArrowFailure:
+        frame = _read_tolerant(source, columns, mapping, skipped)
+    return frame
+
+
+def read_json_array(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+                    skipped: Skipped) -> pd.DataFrame:
+    """Read a JSON array of records (a gateway's "export as JSON")."""
+    try:
+        records = json.loads(source.text())
+    except ValueError as exc:
+        raise InputError(f"{source.name}: not valid JSON ({exc}); check that the export "
+                         "finished") from None
+    if not isinstance(records, list):
+        raise InputError(f"{source.name}: expected a JSON array of records")
+    return _frame_from_records(_enumerated(records), columns, mapping, skipped, source.name,
+                               kind=None, what="record")
+
+
+# --- the fast path ----------------------------------------------------------------------------
+
+class _ArrowFailure(Exception):
+    pass
+
+
+def _read_fast(source: Source, columns: Sequence[str],
+               mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    schema, rename = _schema(columns, mapping)
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    with source.open(progress=True) as stream:
+        try:
+            reader = pj.open_json(stream, parse_options=options,
+                                  read_options=pj.ReadOptions(block_size=8 << 20))
+            table = pa.Table.from_batches(list(reader), schema=schema)
+        except (pa.ArrowException, ValueError, OSError, EOFError) as exc:
+            raise _ArrowFailure(str(exc)) from None
+    if rename:
+        table = table.rename_columns([rename.get(n, n) for n in table.column_names])
+    return arrow_to_frame(table, columns)
+
+
+def _schema(columns: Sequence[str], mapping: Mapping[str, str] | None
+            ) -> tuple[pa.Schema, dict[str, str]]:
+    import pyarrow as pa
+
+    theirs = {contract: their for their, contract in (mapping or {}).items()}
+    schema = arrow_schema(columns)
+    if not theirs:
+        return schema, {}
+    fields = [pa.field(theirs.get(f.name, f.name), f.type) for f in schema]
+    rename = {theirs[c]: c for c in columns if c in theirs}
+    return pa.schema(fields), rename
+
+
+def arrow_to_frame(table: pa.Table, columns: Sequence[str]) -> pd.DataFrame:
+    """An Arrow table of contract columns as a frame in the contract's pandas dtypes."""
+    import pandas as pd
+    import pyarrow as pa
+
+    for i, name in enumerate(table.column_names):
+        if name in CATEGORICAL:
+            table = table.set_column(i, name, table.column(i).dictionary_encode())
+
+    def types(arrow_type: pa.DataType) -> Any:
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return pd.StringDtype()
+        if pa.types.is_integer(arrow_type):
+            return pd.Int64Dtype()
+        if pa.types.is_boolean(arrow_type):
+            return pd.BooleanDtype()
+        return None
+
+    frame = table.to_pandas(types_mapper=types)
+    return conform(frame, columns, keep_extra=False)
+
+
+# --- the tolerant path ------------------------------------------------------------------------
+
+def _read_tolerant(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+                   skipped: Skipped) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    schema, rename = _schema(columns, mapping)
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    frames: list[pd.DataFrame] = []
+    for first_line, block in _blocks(source):
+        try:
+            table = pj.read_json(pa.BufferReader(block), parse_options=options)
+        except (pa.ArrowException, ValueError):
+            frames.append(_frame_from_records(
+                _lines(block, first_line), columns, mapping, skipped, source.name,
+                kind="jsonl", what="line"))
+            continue
+        if rename:
+            table = table.rename_columns([rename.get(n, n) for n in table.column_names])
+        frames.append(arrow_to_frame(table, columns))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_frame(columns)
+    return conform(pd.concat(frames, ignore_index=True), columns, keep_extra=False)
+
+
+def _blocks(source: Source) -> Iterator[tuple[int, bytes]]:
+    """(number of the block's first line, block of whole lines) over the whole file."""
+    line = 1
+    rest = b""
+    with source.open(progress=True) as stream:
+        while True:
+            try:
+                chunk = stream.read(_BLOCK)
+            except (OSError, EOFError):  # truncated .gz: keep what was readable
+                chunk = b""
+            if not chunk:
+                break
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            block, rest = data[:cut], data[cut:]
+            yield line, block
+            line += block.count(b"\n")
+    if rest.strip():
+        yield line, rest
+
+
+def _lines(block: bytes, first_line: int) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON or an exception) for each non-blank line of a block."""
+    for offset, raw in enumerate(block.split(b"\n")):
+        if not raw.strip():
+            continue
+        try:
+            yield first_line + offset, json.loads(raw)
+        except ValueError as exc:  # also UnicodeDecodeError
+            yield first_line + offset, exc
+
+
+def _enumerated(records: list[Any]) -> Iterator[tuple[int, Any]]:
+    for i, record in enumerate(records):
+        yield i + 1, record
+
+
+def _frame_from_records(records: Iterator[tuple[int, Any]], columns: Sequence[str],
+                        mapping: Mapping[str, str] | None, skipped: Skipped, name: str, *,
+                        kind: str | None, what: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
+
+    mapper = GATEWAYS[kind].to_row if kind in GATEWAYS else None
+    rows: list[dict[str, Any]] = []
+    for number, record in records:
+        if not isinstance(record, dict):
+            skipped.add(f"{name}:{what} {number}" if what != "line" else f"{name}:{number}")
+            continue
+        if mapping:
+            record = {mapping.get(k, k): v for k, v in record.items()}
+        if kind is None:  # a JSON array: decide from the first record
+            kind = gateway_of(record) or "jsonl"
+            mapper = GATEWAYS[kind].to_row if kind in GATEWAYS else None
+        try:
+            rows.append(mapper(record) if mapper else record)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            skipped.add(f"{name}:{what} {number}" if what != "line" else f"{name}:{number}")
+    if not rows:
+        return empty_frame(columns)
+    frame = pd.DataFrame.from_records(rows)
+    return conform(frame, columns, keep_extra=False)
+
+
+def _read_records(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+                  skipped: Skipped, kind: str) -> pd.DataFrame:
+    data = source.data()
+    return _frame_from_records(_lines(data, 1), columns, mapping, skipped, source.name,
+                               kind=kind, what="line")
+
+
+def _first_line(source: Source) -> bytes:
+    head = source.head()
+    for line in head.split(b"\n"):
+        if line.strip():
+            return line
+    return b""
+
+
+assert set(CATEGORICAL) <= set(COLUMNS)

@@ -1,0 +1,226 @@
+"""Figures from the normalized request-log frame, each readable on its own.
+
+Every function takes the frame (as :func:`chatkit.load` returns it) and returns a
+:class:`matplotlib.figure.Figure` built with the object API: nothing goes through pyplot, so
+no global figure state leaks between calls, nothing pops up, and it works on a headless
+machine. A notebook shows the returned figure; :func:`save_all` writes them as PNG files (what
+``chatkit analyze --plots DIR`` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = ["PLOTS", "error_rate_over_time", "latency_histogram", "latency_over_time",
+           "phase_waterfall", "save_all", "status_bars", "ttft_by_model"]
+
+# status class -> colour (colour-blind-safe Okabe-Ito palette)
+CLASS_COLORS = {"1xx": "#56B4E9", "2xx": "#009E73", "3xx": "#56B4E9", "4xx": "#E69F00",
+                "429": "#D55E00", "5xx": "#CC79A7", "no_response": "#7f7f7f"}
+PHASES = (("dns_ms", "DNS", "#56B4E9"), ("connect_ms", "connect", "#0072B2"),
+          ("tls_ms", "TLS", "#CC79A7"), ("wait", "waiting (TTFB)", "#E69F00"),
+          ("transfer", "transfer", "#009E73"))
+
+
+def _figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Any]:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def _empty(axes: Any, message: str) -> None:
+    axes.text(0.5, 0.5, message, ha="center", va="center", transform=axes.transAxes,
+              color="#555555")
+    axes.set_xticks([])
+    axes.set_yticks([])
+
+
+def latency_histogram(frame: pd.DataFrame, column: str = "latency_ms") -> Figure:
+    """Histogram of latency on a log axis, with p50, p95 and p99 marked."""
+    figure, axes = _figure()
+    values = frame[column].to_numpy(dtype="float64", na_value=np.nan) if column in frame else \
+        np.array([])
+    values = values[np.isfinite(values) & (values > 0)]
+    label = "latency" if column == "latency_ms" else column.removesuffix("_ms")
+    if values.size == 0:
+        _empty(axes, f"no {label} values in this log")
+        return figure
+    lo, hi = values.min(), values.max()
+    bins = np.geomspace(lo, hi if hi > lo else lo * 1.01, 60)
+    axes.hist(values, bins=bins, color="#0072B2", alpha=0.8)
+    axes.set_xscale("log")
+    for q, style in ((50, "-"), (95, "--"), (99, ":")):
+        value = float(np.percentile(values, q))
+        axes.axvline(value, color="#D55E00", linestyle=style, linewidth=1.5,
+                     label=f"p{q} = {_duration(value)}")
+    axes.set_xlabel(f"{label} (ms, log scale)")
+    axes.set_ylabel("requests")
+    axes.set_title(f"{label.capitalize()} of {values.size:,} requests")
+    axes.legend(loc="upper right")
+    return figure
+
+
+def _duration(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def latency_over_time(frame: pd.DataFrame) -> Figure:
+    """Latency p50, p95 and p99 per time bucket."""
+    from chatkit.logs.analyze import timeline
+
+    figure, axes = _figure()
+    line = timeline(frame)
+    if line.empty or line["p50_ms"].isna().all():
+        _empty(axes, "no timed requests in this log")
+        return figure
+    for q, color in ((50, "#009E73"), (95, "#E69F00"), (99, "#D55E00")):
+        axes.plot(line.index, line[f"p{q}_ms"], color=color, label=f"p{q}", linewidth=1.5)
+    axes.set_yscale("log")
+    axes.set_ylabel("latency (ms, log scale)")
+    axes.set_xlabel("time (UTC)")
+    axes.set_title("Latency percentiles over time")
+    axes.legend(loc="upper left")
+    figure.autofmt_xdate()
+    return figure
+
+
+def status_bars(frame: pd.DataFrame) -> Figure:
+    """Requests per status code (and "no response"), coloured by class."""
+    from chatkit.logs.analyze import Columns, status_class, status_label
+
+    figure, axes = _figure()
+    cols = Columns(frame)
+    if cols.n == 0:
+        _empty(axes, "no requests in this log")
+        return figure
+    labels, counts = np.unique(np.where(np.isnan(cols.status), -1, cols.status),
+                               return_counts=True)
+    names = [status_label(np.nan if s < 0 else s) for s in labels]
+    colors = [CLASS_COLORS["429"] if n == "429" else
+              CLASS_COLORS.get(status_class(np.nan if s < 0 else s), "#7f7f7f")
+              for n, s in zip(names, labels, strict=False)]
+    bars = axes.bar(names, counts, color=colors)
+    axes.bar_label(bars, labels=[f"{c:,}" for c in counts], fontsize=8)
+    axes.set_yscale("log")
+    axes.set_ylabel("requests (log scale)")
+    axes.set_xlabel("HTTP status")
+    axes.set_title(f"Status codes of {cols.n:,} requests ({cols.failed.mean():.1%} failed)")
+    return figure
+
+
+def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]] | None = None
+                         ) -> Figure:
+    """Share of failed requests per time bucket, with incident windows shaded."""
+    import pandas as pd
+
+    from chatkit.logs.analyze import timeline
+
+    figure, axes = _figure()
+    line = timeline(frame)
+    if line.empty:
+        _empty(axes, "no timed requests in this log")
+        return figure
+    if incidents is None:
+        from chatkit.logs.analyze import Columns
+        from chatkit.logs.incidents import find_incidents
+
+        incidents = [i.to_dict() for i in find_incidents(Columns(frame))]
+    axes.plot(line.index, line["error_rate"] * 100, color="#D55E00", linewidth=1.5,
+              label="failed requests")
+    for n, incident in enumerate(incidents):
+        axes.axvspan(pd.Timestamp(incident["start"]), pd.Timestamp(incident["end"]),
+                     color="#E69F00", alpha=0.3, label="incident" if n == 0 else None)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel("failed (%)")
+    axes.set_xlabel("time (UTC)")
+    axes.set_title(f"Error rate over time ({len(incidents)} incident"
+                   f"{'' if len(incidents) == 1 else 's'})")
+    axes.legend(loc="upper left")
+    figure.autofmt_xdate()
+    return figure
+
+
+def ttft_by_model(frame: pd.DataFrame) -> Figure:
+    """Time to first token per model (box: p25-p75, whiskers: p5-p95)."""
+    figure, axes = _figure()
+    if "ttft_ms" not in frame or "model" not in frame or frame["ttft_ms"].isna().all():
+        _empty(axes, "no time-to-first-token values (streamed requests) in this log")
+        return figure
+    work = frame[["model", "ttft_ms"]].dropna()
+    groups = [(str(m), g["ttft_ms"].to_numpy(dtype="float64"))
+              for m, g in work.groupby("model", observed=True)]
+    groups.sort(key=lambda p: float(np.median(p[1])))
+    axes.boxplot([g for _, g in groups], tick_labels=[m for m, _ in groups], vert=False,
+                 whis=(5, 95), showfliers=False)
+    axes.set_xscale("log")
+    axes.set_xlabel("time to first token (ms, log scale)")
+    axes.set_title("Time to first token by model")
+    return figure
+
+
+def phase_waterfall(frame: pd.DataFrame, limit: int = 40) -> Figure:
+    """Per-request phases (DNS, connect, TLS, waiting, transfer) of the first requests."""
+    figure, axes = _figure(9.0, 0.9 + 0.22 * min(max(len(frame), 1), limit))
+    if len(frame) == 0 or "ts" not in frame:
+        _empty(axes, "no requests in this log")
+        return figure
+    rows = frame.sort_values("ts").head(limit)
+    start = rows["ts"].min()
+    offset = ((rows["ts"] - start).dt.total_seconds() * 1000).to_numpy(dtype="float64",
+                                                                          na_value=0.0)
+
+    def col(name: str) -> np.ndarray:
+        if name not in rows:
+            return np.zeros(len(rows))
+        return np.nan_to_num(rows[name].to_numpy(dtype="float64", na_value=np.nan))
+
+    dns, connect, tls, ttfb, total = (col(c) for c in ("dns_ms", "connect_ms", "tls_ms",
+                                                         "ttfb_ms", "latency_ms"))
+    wait = np.clip(ttfb - dns - connect - tls, 0, None)
+    transfer = np.clip(total - np.maximum(ttfb, dns + connect + tls), 0, None)
+    y = np.arange(len(rows))
+    left = offset.copy()
+    for values, (_, label, color) in zip((dns, connect, tls, wait, transfer), PHASES, strict=False):
+        axes.barh(y, values, left=left, color=color, label=label, height=0.7)
+        left = left + values
+    names = [f"{m} {e}" if isinstance(m, str) and m else str(e)
+             for m, e in zip(rows.get("method", [""] * len(rows)),
+                             rows.get("endpoint", [""] * len(rows)), strict=False)]
+    axes.set_yticks(y, labels=[n[-40:] for n in names], fontsize=7)
+    axes.invert_yaxis()
+    axes.set_xlabel("ms since the first request")
+    axes.set_title(f"Request phases (first {len(rows)} requests)")
+    axes.legend(loc="lower right", fontsize=8, ncols=5)
+    return figure
+
+
+#: file stem -> plot function, in the order ``save_all`` writes them.
+PLOTS: dict[str, Callable[[pd.DataFrame], Figure]] = {
+    "latency_histogram": latency_histogram,
+    "latency_over_time": latency_over_time,
+    "status_codes": status_bars,
+    "error_rate": error_rate_over_time,
+    "ttft_by_model": ttft_by_model,
+    "phases": phase_waterfall,
+}
+
+
+def save_all(frame: pd.DataFrame, directory: str | Path, *, dpi: int = 110) -> list[Path]:
+    """Write every plot of :data:`PLOTS` as ``DIR/<name>.png``; return the paths."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, plot in PLOTS.items():
+        path = out / f"{name}.png"
+        plot(frame).savefig(path, dpi=dpi)
+        written.append(path)
+    return written
