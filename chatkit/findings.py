@@ -259,8 +259,9 @@ class Report:
     def to_html(self) -> str:
         return render_report_html(self)
 
-    def to_text(self, *, color: bool = False) -> str:
-        return render_report_text(self, color=color)
+    def to_text(self, *, color: bool = False, width: int = 100) -> str:
+        """The terminal table; ``width`` is where long lines wrap."""
+        return render_report_text(self, color=color, width=width)
 
     _repr_markdown_ = to_markdown
     _repr_html_ = to_html
@@ -362,11 +363,27 @@ def render_report_html(report: Report) -> str:
     )
 
 
-def render_report_text(report: Report, *, color: bool = False) -> str:
-    """The terminal form: one line per finding, indented cause and remedy, verdict last."""
+def _took(ms: float | None) -> str:
+    if ms is None:
+        return ""
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+def render_report_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+    """The terminal form: a table (status, check, time, finding), then for each problem its
+    cause and remedy wrapped under it, the summary, and the verdict last. A cause and remedy
+    already shown for an earlier check are not repeated: the line names that check instead."""
+    from functools import partial
+    from textwrap import wrap as _wrap
+
+    # URLs and key-like tokens must stay whole to be copied.
+    wrap = partial(_wrap, break_long_words=False, break_on_hyphens=False)
 
     def paint(status: str, text: str) -> str:
         return f"\x1b[{_ANSI[status]}m{text}\x1b[0m" if color else text
+
+    def dim(text: str) -> str:
+        return f"\x1b[2m{text}\x1b[0m" if color else text
 
     target = report.target
     lines = [
@@ -374,21 +391,37 @@ def render_report_text(report: Report, *, color: bool = False) -> str:
         f"(provider {target.get('provider', '?')}, key {target.get('key') or 'none'})",
         "",
     ]
-    width = max((len(f.check) for f in report.findings), default=10)
+    check_width = max((len(f.check) for f in report.findings), default=10)
+    time_width = max((len(_took(f.duration_ms)) for f in report.findings), default=0)
+    indent = " " * (8 + check_width + 2 + (time_width + 2 if time_width else 0))
+    text_width = max(40, width - len(indent))
+    explained: dict[tuple[str | None, str | None], str] = {}
     for f in report.findings:
-        took = f"  {f.duration_ms:.0f} ms" if f.duration_ms is not None else ""
         badge = paint(f.status, f"{_ICON[f.status]} {f.status:<4}")
-        lines.append(f"{badge}  {f.check:<{width}}  {f.title}{took}")
-        if f.status in ("fail", "warn"):
-            if f.cause:
-                lines.append(f"{'':8}{'':{width}}  cause:  {f.cause}")
-            if f.remedy:
-                lines.append(f"{'':8}{'':{width}}  remedy: {f.remedy}")
+        took = f"{_took(f.duration_ms):>{time_width}}  " if time_width else ""
+        title = wrap(f.title, text_width) or [""]
+        lines.append(f"{badge}  {f.check:<{check_width}}  {dim(took) if took.strip() else took}"
+                     f"{title[0]}")
+        lines += [indent + more for more in title[1:]]
+        if f.status not in ("fail", "warn") or not (f.cause or f.remedy):
+            continue
+        seen = explained.get((f.cause, f.remedy))
+        if seen is not None:
+            lines.append(f"{indent}{dim(f'same cause and remedy as {seen}')}")
+            continue
+        explained[(f.cause, f.remedy)] = f.check
+        for label, text in (("cause:  ", f.cause), ("remedy: ", f.remedy)):
+            if text:
+                wrapped = wrap(text, max(30, text_width - len(label))) or [""]
+                lines.append(f"{indent}{label}{wrapped[0]}")
+                lines += [indent + " " * len(label) + more for more in wrapped[1:]]
     s = report.summary
+    verdict = wrap(f"Verdict: {_verdict_line(report)}", width,
+                            subsequent_indent=" " * 9) or [""]
+    status = "ok" if report.verdict is None else "fail" if not report.ok else "warn"
     lines += [
         "",
         f"{s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, {s['skip']} skipped",
-        paint(cast(str, "ok" if report.verdict is None else "fail" if not report.ok else "warn"),
-              f"Verdict: {_verdict_line(report)}"),
+        *(paint(cast(str, status), line) for line in verdict),
     ]
     return "\n".join(lines) + "\n"

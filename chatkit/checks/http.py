@@ -28,6 +28,10 @@ from chatkit.targets import Target
 
 __all__ = ["MARKS", "PHASES", "PhaseTiming", "measure_phases", "phases_from_marks"]
 
+# GET /models needs no model work: a server phase longer than this is the service being slow
+# (httpstat's guide calls > 500 ms slow for ordinary pages; an API gateway gets some slack).
+SLOW_SERVER_MS = 1000.0
+
 MARKS = ("namelookup", "connect", "appconnect", "pretransfer", "starttransfer", "total")
 PHASES = ("dns", "connect", "tls", "server", "transfer")
 
@@ -200,6 +204,13 @@ async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
         why = classify(timing.response, check="http.phases", evidence=evidence)
         if why.status != "ok":
             return [why.replace(evidence={**why.evidence, **evidence}, duration_ms=took)]
+    server_ms = timing.phases.get("server")
+    if server_ms is not None and server_ms > SLOW_SERVER_MS:
+        from chatkit.classify import explain
+
+        return [explain("http_slow_server", check="http.phases", status="warn",
+                        evidence=evidence, host=target.host, server_ms=f"{server_ms:.0f}")
+                .replace(duration_ms=took)]
     return [Finding(
         check="http.phases", status="ok",
         title=f"HTTP {timing.status} from {target.host} in {took or 0:.0f} ms: "

@@ -1,0 +1,176 @@
+"""``chatkit doctor`` and ``run_all``: concurrency, the Report contract, and a named cause for
+every simulated fault, in the terminal and in JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chatkit import checks
+from chatkit.checks import CheckContext, register, run_all
+from chatkit.cli import main
+from chatkit.findings import CATEGORIES, STATUSES, Finding, Report
+from chatkit.sim import FAULTS
+from chatkit.targets import Target
+
+FINDING_KEYS = ["check", "status", "category", "title", "cause", "remedy", "evidence",
+                "retryable", "duration_ms"]
+REPORT_KEYS = ["chatkit_version", "target", "started_at", "finished_at", "environment",
+               "findings", "summary", "verdict"]
+
+
+def assert_report_contract(data: dict[str, Any]) -> None:
+    """The Report JSON contract of DESIGN.md, key by key."""
+    assert list(data) == REPORT_KEYS
+    assert {"base_url", "provider", "key"} <= set(data["target"])
+    for stamp in (data["started_at"], data["finished_at"]):
+        assert stamp.endswith("Z") and "T" in stamp
+    counts = dict.fromkeys(STATUSES, 0)
+    for finding in data["findings"]:
+        assert list(finding) == FINDING_KEYS
+        assert finding["status"] in STATUSES and finding["category"] in (*CATEGORIES, None)
+        assert isinstance(finding["title"], str) and finding["title"]
+        assert isinstance(finding["evidence"], dict)
+        assert finding["retryable"] in (True, False, None)
+        assert finding["duration_ms"] is None or finding["duration_ms"] >= 0
+        counts[finding["status"]] += 1
+    assert data["summary"] == counts
+    verdict = data["verdict"]
+    if verdict is not None:
+        assert list(verdict) == ["check", "category", "cause", "remedy", "retryable"]
+
+
+def doctor_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = main(["doctor", "--sim", "--json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_doctor_on_a_healthy_simulator_is_all_well(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy in the user's environment must not be used for the in-process simulator.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    code, data = doctor_json(capsys)
+    assert_report_contract(data)
+    assert code == 0 and data["verdict"] is None and data["summary"]["fail"] == 0
+    found = {f["check"]: f for f in data["findings"]}
+    assert set(checks.GROUP_ORDER) == {c.split(".")[0] for c in found}
+    # groups that would leave the machine are skipped, saying why
+    assert found["control.reach"]["status"] == "skip"
+    assert "only the target" in found["control.reach"]["title"]
+    assert found["dns.resolve"]["status"] == "skip"  # 127.0.0.1: nothing to resolve
+    assert found["status.page"]["status"] == "ok" and found["http.phases"]["status"] == "ok"
+
+
+def test_an_outage_on_the_status_page_becomes_the_verdict(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, data = doctor_json(capsys, "--sim-status", "major_outage")
+    assert_report_contract(data)
+    assert code == 1
+    assert data["verdict"]["check"] == "status.page" and data["verdict"]["category"] == "service"
+    assert "Major Service Outage" in data["verdict"]["cause"]
+
+
+def _fault_spec(name: str) -> str:
+    return "flaky:1" if name == "flaky" else name  # every request fails, not a seeded share
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_every_simulated_fault_is_named_with_class_cause_and_remedy(
+        fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    timeout = ["--timeout", "1"] if fault == "timeout" else []
+    code, data = doctor_json(capsys, "--sim-fault", _fault_spec(fault), *timeout)
+    assert_report_contract(data)
+    verdict = data["verdict"]
+    assert verdict is not None, f"{fault}: nothing found"
+    assert verdict["category"] in CATEGORIES and verdict["cause"] and verdict["remedy"], verdict
+    assert code == (0 if data["summary"]["fail"] == 0 else 1)
+    # the terminal rendering of the same report says the same
+    text = Report.from_dict(data).to_text(width=10_000)
+    assert f"Verdict: {verdict['category']}: " in text and f"Fix: {verdict['remedy']}" in text
+
+
+def test_terminal_report_is_a_table_with_colour_only_when_asked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--sim", "--color", "always", "--only", "tcp,status"]) == 0
+    coloured = capsys.readouterr().out
+    assert "\x1b[32m✔ ok" in coloured
+    assert main(["doctor", "--sim", "--color", "never", "--only", "tcp,status"]) == 0
+    plain = capsys.readouterr().out
+    assert "\x1b[" not in plain
+    lines = plain.splitlines()
+    assert any(line.startswith("✔ ok    tcp.connect") for line in lines)
+    assert lines[-1] == "Verdict: All checks passed: nothing wrong was found."
+
+
+def test_bad_usage_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--sim", "--only", "dns,weather"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: unknown check group weather; choose from: dns, tcp")
+    assert main(["doctor", "--sim-fault", "gremlins"]) == 2
+    assert "unknown fault 'gremlins'" in capsys.readouterr().err
+
+
+# --- run_all ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def rendezvous() -> Iterator[str]:
+    """Two checks that each wait for the other: they can only finish if run concurrently."""
+    group = "rendezvous_test"
+    arrived = {"a": asyncio.Event(), "b": asyncio.Event()}
+
+    async def meet(me: str, other: str) -> list[Finding]:
+        arrived[me].set()
+        await arrived[other].wait()
+        return [Finding(check=f"{group}.{me}", status="ok", title=f"{me} met {other}")]
+
+    async def a(target: Target, ctx: CheckContext) -> list[Finding]:
+        return await meet("a", "b")
+
+    async def b(target: Target, ctx: CheckContext) -> list[Finding]:
+        return await meet("b", "a")
+
+    register(group)(a)
+    register(group)(b)
+    try:
+        yield group
+    finally:
+        del checks.GROUPS[group]
+
+
+def test_run_all_runs_checks_concurrently_and_reports_progress(rendezvous: str) -> None:
+    seen: list[str] = []
+    target = Target(base_url="http://127.0.0.1:9/v1", provider="compatible")
+    report = asyncio.run(run_all(target, only=rendezvous, progress=lambda f: seen.append(f.check),
+                                 context=CheckContext(environ={}, timeout=0.5)))
+    assert sorted(f.check for f in report.findings) == [f"{rendezvous}.a", f"{rendezvous}.b"]
+    assert all(f.status == "ok" for f in report.findings)  # neither hit its time limit
+    assert sorted(seen) == sorted(f.check for f in report.findings)
+
+
+def test_a_crashing_or_hanging_check_becomes_a_finding() -> None:
+    group = "broken_test"
+
+    async def crash(target: Target, ctx: CheckContext) -> list[Finding]:
+        raise RuntimeError("boom")
+
+    async def hang(target: Target, ctx: CheckContext) -> list[Finding]:
+        await asyncio.Event().wait()
+        return []
+
+    register(group)(crash)
+    register(group)(hang)
+    try:
+        report = asyncio.run(run_all(Target(base_url="http://127.0.0.1:9/v1",
+                                            provider="compatible"), only=group,
+                                     context=CheckContext(environ={}, timeout=0.01)))
+    finally:
+        del checks.GROUPS[group]
+    by_check = {f.check: f for f in report.findings}
+    assert by_check["broken_test.crash"].status == "warn"
+    assert "RuntimeError: boom" in (by_check["broken_test.crash"].cause or "")
+    assert "did not finish" in by_check["broken_test.hang"].title
