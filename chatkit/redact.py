@@ -24,6 +24,7 @@ request); file handling (JSONL, HAR, environment snapshots, atomic output) lives
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -93,6 +94,7 @@ def _name_says_secret(name: str, words: frozenset[str]) -> bool:
     return any(s in lowered for s in _SECRET_SUBSTRINGS) or any(w in words for w in parts)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
 def is_secret_header(name: str) -> bool:
     """True when a header of this name carries a credential (its value is removed whole)."""
     lowered = name.strip().lower()
@@ -101,11 +103,13 @@ def is_secret_header(name: str) -> bool:
     return lowered in ("set-cookie", "cookie") or _name_says_secret(lowered, _SECRET_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
 def is_secret_field(name: str) -> bool:
     """True when a JSON/form field or environment variable of this name holds a secret."""
     return _name_says_secret(name, _SECRET_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
 def is_secret_param(name: str) -> bool:
     """True when a URL query or fragment parameter of this name holds a secret."""
     lowered = name.lower()
@@ -149,8 +153,10 @@ _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
 # Already-masked keys (chatkit's mask_key: first 3 and last 4) are the shareable form: kept.
 _MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}")
 # Cheap pre-filter: text without any of these cannot match _TEXT_RE.
-_QUICK = re.compile(r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
-                    r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest|://|=")
+_QUICK_SHAPES = (r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
+                 r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest")
+_QUICK = re.compile(_QUICK_SHAPES + "|://|=")
+_QUICK_URL = re.compile(_QUICK_SHAPES + "|[@?#;]")
 
 
 @dataclass
@@ -202,7 +208,7 @@ class Redactor:
     # --- URLs ------------------------------------------------------------------------------
     def url(self, url: str) -> str:
         """``url`` without userinfo, secret query/fragment parameters or secret-shaped parts."""
-        if not url:
+        if not url or _QUICK_URL.search(url) is None:  # the common case: nothing to look at
             return url
         try:
             parts = urlsplit(url)
