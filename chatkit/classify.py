@@ -1328,8 +1328,11 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
         found["rate_limits"] = parse_rate_limits(headers) or None
     if kind == "rate_limit":
         reset = headers.get("x-ratelimit-reset-requests") or headers.get("x-ratelimit-reset-tokens")
+        said = re.search(r"try again in (\d+(?:\.\d+)?(?:ms|s|m))", str(found.get("message")))
         found["wait"] = (f"{wait:g} s (retry-after)" if wait is not None else
-                         f"{reset} (x-ratelimit-reset)" if reset else "a few seconds")
+                         f"{reset} (x-ratelimit-reset)" if reset else
+                         f"{said.group(1)} (as the error message says)" if said else
+                         "a few seconds")
     if kind == "model_not_found":
         message = str(found.get("message") or "")
         named = re.search(r"model `([^`]+)`", message)

@@ -269,6 +269,62 @@ def _progress_bar() -> Callable[[int, int | None], None]:
     return show
 
 
+# --- monitor ------------------------------------------------------------------------------
+
+def _add_monitor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("monitor", help="probe the API repeatedly and append each probe to a log",
+                       description="One small probe every few seconds (a streamed completion "
+                       "with the key from OPENAI_API_KEY, or a keyless GET /models without one), "
+                       "one JSONL row per probe in the request-log format, one live line each. "
+                       "Ctrl-C stops it.")
+    p.add_argument("-o", "--output", required=True, metavar="LOG.jsonl",
+                   help="request log to append to")
+    p.add_argument("--every", type=float, default=60.0, metavar="S",
+                   help="seconds between probes (default 60)")
+    p.add_argument("--count", type=int, metavar="N", help="stop after N probes (default: never)")
+    p.add_argument("--base-url", help="API base URL (default: the provider's)")
+    p.add_argument("--provider", default="openai", help="provider profile (default: openai)")
+    p.add_argument("--model", help="model to probe (default: gpt-4o-mini)")
+    p.add_argument("--no-stream", action="store_true",
+                   help="plain completions instead of streamed ones (no time to first token)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per probe (default 30)")
+    p.add_argument("--sim", action="store_true", help="probe the simulated API, started here")
+    p.add_argument("--fault", help="with --sim: a fault to inject, e.g. flaky:0.2, slow:800")
+    p.set_defaults(handler=_monitor)
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from chatkit.monitor import format_probe, format_summary, monitor
+    from chatkit.targets import Target
+
+    if args.every < 0 or (args.count is not None and args.count < 1):
+        raise _usage("--every must be >= 0 and --count >= 1")
+    if args.fault and not args.sim:
+        raise _usage("--fault needs --sim (it injects faults into the simulated API)")
+    environ = dict(os.environ)
+    probes = []
+    with ExitStack() as stack:
+        if args.sim:
+            from chatkit.sim import DEFAULT_KEY, SimServer
+
+            sim = stack.enter_context(SimServer(fault=args.fault))
+            target = Target(base_url=sim.base_url, provider="compatible", model=args.model)
+            environ[str(target.key_env)] = DEFAULT_KEY  # never send a real key to the demo
+        else:
+            target = Target(base_url=args.base_url, provider=args.provider, model=args.model)
+        print(f"probing {target.url} every {args.every:g} s -> {args.output}", flush=True)
+        try:
+            for probe in monitor(target, log_path=args.output, every=args.every,
+                                 count=args.count, stream=not args.no_stream, environ=environ,
+                                 timeout=args.timeout):
+                probes.append(probe)
+                print(format_probe(probe), flush=True)
+        except KeyboardInterrupt:
+            pass
+    print(format_summary(probes), flush=True)
+    return 0 if all(p.ok for p in probes) else 1
+
+
 # --- the program --------------------------------------------------------------------------
 
 def _usage(message: str) -> ChatkitError:
@@ -284,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze):
+    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_monitor):
         add(sub)
     return parser
 

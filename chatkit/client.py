@@ -25,6 +25,7 @@ import asyncio
 import functools
 import importlib
 import math
+import os
 import random
 import ssl
 import sys
@@ -147,10 +148,10 @@ NO_RETRY = RetryPolicy(max_retries=0)
 
 
 class _Core:
-    def __init__(self, log: RequestLog | str | None, policy: RetryPolicy | None,
+    def __init__(self, log: Any, policy: RetryPolicy | None,
                  provider: str | None, clock: Callable[[], float],
                  wall: Callable[[], float]) -> None:
-        self.log = RequestLog(log) if isinstance(log, str) or hasattr(log, "__fspath__") else log
+        self.log = _log(log)
         self.policy = policy if policy is not None else NO_RETRY
         self.provider = provider
         self.clock = clock
@@ -441,12 +442,20 @@ def _client_options(target: Target, module: ModuleType, log: RequestLog | None,
             "timeout": timeout if timeout is not None else module.Timeout(600.0, connect=5.0)}
 
 
+def _log(log_path: Any) -> Any:
+    if log_path is None or hasattr(log_path, "write"):
+        return log_path  # nothing, or a RequestLog shared with other clients
+    return RequestLog(log_path)
+
+
 def resilient_client(target_or_base_url: Target | str | None = None, *,
-                     log_path: str | None = None, policy: RetryPolicy | None = None,
-                     flavour: Flavour | None = None, timeout: Any = None,
-                     sleep: Callable[[float], Any] | None = None, **client_options: Any) -> Any:
+                     log_path: str | os.PathLike[str] | RequestLog | None = None,
+                     policy: RetryPolicy | None = None, flavour: Flavour | None = None,
+                     timeout: Any = None, sleep: Callable[[float], Any] | None = None,
+                     **client_options: Any) -> Any:
     """A ready ``httpx2.Client`` (openai >= 3) or ``httpx.Client`` (older openai) that retries
-    by ``policy`` (default :class:`RetryPolicy`) and appends every attempt to ``log_path``.
+    by ``policy`` (default :class:`RetryPolicy`) and appends every attempt to ``log_path``
+    (a path, or a :class:`~chatkit.requestlog.RequestLog` shared by several clients).
 
     Proxy and CA bundle come from the Target (or the environment); timeouts default to the
     openai client's (600 s, 5 s to connect). Pass it as ``openai.OpenAI(http_client=...,
@@ -454,21 +463,22 @@ def resilient_client(target_or_base_url: Target | str | None = None, *,
     """
     target = _target(target_or_base_url)
     module = _module(flavour)
-    log = RequestLog(log_path) if log_path else None
+    log = _log(log_path)
     options = _client_options(target, module, log, policy or RetryPolicy(), timeout,
                               module.HTTPTransport, RecordingTransport, sleep)
     return module.Client(**{**options, **client_options})
 
 
 def async_resilient_client(target_or_base_url: Target | str | None = None, *,
-                           log_path: str | None = None, policy: RetryPolicy | None = None,
-                           flavour: Flavour | None = None, timeout: Any = None,
+                           log_path: str | os.PathLike[str] | RequestLog | None = None,
+                           policy: RetryPolicy | None = None, flavour: Flavour | None = None,
+                           timeout: Any = None,
                            sleep: Callable[[float], Awaitable[Any]] | None = None,
                            **client_options: Any) -> Any:
     """The async twin of :func:`resilient_client`, for ``openai.AsyncOpenAI(http_client=...)``."""
     target = _target(target_or_base_url)
     module = _module(flavour)
-    log = RequestLog(log_path) if log_path else None
+    log = _log(log_path)
     options = _client_options(target, module, log, policy or RetryPolicy(), timeout,
                               module.AsyncHTTPTransport, AsyncRecordingTransport, sleep)
     return module.AsyncClient(**{**options, **client_options})

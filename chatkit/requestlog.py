@@ -203,7 +203,8 @@ class Attempt:
             "ttft_ms": round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
             "dns_ms": None,  # httpcore resolves inside connect: DNS is part of connect_ms
             "connect_ms": self._phase("connection.connect_tcp."),
-            "tls_ms": self._phase("connection.start_tls."),
+            "tls_ms": self._phase("connection.start_tls.") if self.url.startswith("https:")
+            else None,
             "request_bytes": self.request_bytes,
             "response_bytes": self.response_bytes if self.status is not None else None,
             "prompt_tokens": prompt, "completion_tokens": completion,

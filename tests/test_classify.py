@@ -370,3 +370,12 @@ def test_parse_retry_after() -> None:
 def test_classify_needs_something() -> None:
     with pytest.raises(UsageError):
         classify()
+
+
+def test_rate_limit_wait_comes_from_the_message_when_headers_are_gone() -> None:
+    row = {"status": 429, "error_type": "tokens", "error_code": "rate_limit_exceeded",
+           "error_message": "Rate limit reached for gpt-4o on tokens per min (TPM): Limit "
+                            "30000, Used 29937, Requested 385. Please try again in 644ms."}
+    finding = classify(row)
+    assert finding.evidence["wait"] == "644ms (as the error message says)"
+    assert "644ms" in (finding.remedy or "")
