@@ -207,16 +207,17 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     for key in ("latency_ms", "ttft_ms"):
         stats = summary.get(key)
         if isinstance(stats, Mapping):
-            rows.append((key, ", ".join(f"{k} {_num(v)}" for k, v in stats.items())))
+            rows.append((key, ", ".join(f"{k} {_num(v, k)}" for k, v in stats.items())))
     counts = summary.get("status_counts")
     if isinstance(counts, Mapping):
         rows.append(("status counts", ", ".join(f"{k}: {v}" for k, v in counts.items())))
     for model, stats in (summary.get("by_model") or {}).items():
         if isinstance(stats, Mapping):
-            rows.append((f"model {model}", ", ".join(f"{k} {_num(v)}" for k, v in stats.items())))
+            rows.append((f"model {model}",
+                         ", ".join(f"{k} {_num(v, k)}" for k, v in stats.items())))
     for incident in summary.get("incidents") or ():
         if isinstance(incident, Mapping):
-            rows.append(("incident", ", ".join(f"{k} {_num(v)}" for k, v in incident.items())))
+            rows.append(("incident", ", ".join(f"{k} {_num(v, k)}" for k, v in incident.items())))
     return rows
 
 
@@ -242,7 +243,9 @@ def _summary_html(summary: Mapping[str, Any]) -> str:
                                                    else "")
 
 
-def _num(value: Any) -> str:
+def _num(value: Any, key: str = "") -> str:
+    if isinstance(value, float) and key.endswith("rate"):
+        return f"{value:.1%}"
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
