@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -88,26 +87,20 @@ def test_max_failures_caps_the_excerpt(tmp_path: Path) -> None:
 
 
 # --- a failing simulated session --------------------------------------------------------------
-def _record(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
-    """One request-log row (the DESIGN contract) for a real request to the simulator."""
-    started = datetime.now(timezone.utc)
-    response = client.post(url, json=body)
-    error: dict[str, Any] = {}
-    if response.status_code >= 400:
-        try:
-            error = response.json().get("error") or {}
-        except ValueError:
-            error = {"message": response.text[:300]}
-    parsed = httpx.URL(url)
-    return {
-        "ts": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "method": "POST", "url": url, "host": parsed.host, "endpoint": parsed.path,
-        "provider": "compatible", "model": body["model"], "stream": False, "attempt": 0,
-        "status": response.status_code, "error_type": error.get("type"),
-        "error_code": error.get("code"), "error_message": error.get("message"),
-        "exception": None, "latency_ms": response.elapsed.total_seconds() * 1000,
-        "request_id": response.headers.get("x-request-id"),
-    }
+def _session(sim: SimServer, log: Path, fault: str) -> list[dict[str, Any]]:
+    """Three good requests, then the fault, recorded by chatkit's own RecordingTransport."""
+    from chatkit.client import RecordingTransport, RetryPolicy
+
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    transport = RecordingTransport(log=log, policy=RetryPolicy(max_retries=0), flavour="httpx")
+    with httpx.Client(transport=transport, timeout=5,
+                      headers={"Authorization": f"Bearer {DEFAULT_KEY}"}) as client:
+        for _ in range(3):
+            client.post(f"{sim.base_url}/chat/completions", json=body)
+        sim.set_fault(fault)
+        for _ in range(2):
+            client.post(f"{sim.base_url}/chat/completions", json=body)
+    return [json.loads(line) for line in log.read_text().splitlines()]
 
 
 @pytest.mark.parametrize("fault", ["503_overloaded", "429_rate_limit", "401_invalid_key",
@@ -116,15 +109,9 @@ def test_bundle_of_a_failing_session_reproduces_with_curl(tmp_path: Path, fault:
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
     log = tmp_path / "session.jsonl"
-    with SimServer() as sim, httpx.Client(
-            headers={"Authorization": f"Bearer {DEFAULT_KEY}"}, timeout=5) as client:
-        url = f"{sim.base_url}/chat/completions"
-        rows = [_record(client, url, body) for _ in range(3)]
-        sim.set_fault(fault)
-        rows += [_record(client, url, body) for _ in range(2)]
-        log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with SimServer() as sim:
+        rows = _session(sim, log, fault)
         failed = rows[3]["status"]
         assert failed >= 400 and all(r["status"] == 200 for r in rows[:3])
 
