@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "timeline": "chatkit.logs",
     # notebook panels (ipywidgets loads only when one is first used)
     "DoctorPanel": "chatkit.widgets.doctor",
+    "LogExplorer": "chatkit.widgets.logs",
     "Notes": "chatkit.widgets.notes",
     "TriageWizard": "chatkit.widgets.wizard",
 }
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
     from chatkit.targets import Target
     from chatkit.validate import validate_request
     from chatkit.widgets.doctor import DoctorPanel
+    from chatkit.widgets.logs import LogExplorer
     from chatkit.widgets.notes import Notes
     from chatkit.widgets.wizard import TriageWizard
 

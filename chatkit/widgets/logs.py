@@ -1,0 +1,287 @@
+"""LogExplorer: load a request log (upload or path), filter it, see the summary and plots.
+
+Composition only: :func:`chatkit.logs.load` reads any supported format into the contract's
+frame, :class:`~chatkit.widgets.logfilter.LogFilter` selects rows, :func:`chatkit.logs.summarize`
+and :mod:`chatkit.plots` say and draw what the selection shows. Loading runs on a worker thread
+with a progress bar; a file chatkit cannot read gives one message in the panel.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import html
+import io
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chatkit.errors import ChatkitError
+from chatkit.findings import Finding, render_findings_html
+from chatkit.widgets._runner import Runner
+from chatkit.widgets.logfilter import ALL, LogFilter, filter_options
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from chatkit.widgets.notes import Notes
+
+__all__ = ["LogExplorer"]
+
+_ACCEPT = ".jsonl,.json,.har,.csv,.gz,.log,.txt"
+_TIME_STEPS = 60
+
+
+class LogExplorer:
+    """Upload or path -> filters -> summary table and plots, updating as the filters change."""
+
+    def __init__(self, path: str | Path | None = None, *, notes: Notes | None = None) -> None:
+        import ipywidgets as widgets
+
+        self.notes = notes
+        self.frame: pd.DataFrame | None = None
+        self.filtered: pd.DataFrame | None = None
+        self.summary: dict[str, Any] | None = None
+        self.source = ""
+        self.loaded_path: Path | None = None
+        self._runner = Runner()
+        self._updating = False
+
+        self.upload = widgets.FileUpload(accept=_ACCEPT, multiple=False,
+                                         description="Upload log")
+        self.upload.add_class("chatkit-logs-upload")
+        self.path = widgets.Text(value=str(path or ""), placeholder="or a path on the server",
+                                 layout=widgets.Layout(width="380px"))
+        self.load_button = widgets.Button(description="Load", icon="folder-open")
+        self.progress = widgets.IntProgress(value=0, min=0, max=100, description="Loading")
+        self.status = widgets.HTML()
+        self.status.add_class("chatkit-logs-status")
+
+        self.time = widgets.SelectionRangeSlider(options=["–"], index=(0, 0),
+                                                 description="Time", continuous_update=False,
+                                                 layout=widgets.Layout(width="720px"))
+        self.model = widgets.Dropdown(options=[ALL], description="Model")
+        self.endpoint = widgets.Dropdown(options=[ALL], description="Endpoint")
+        self.status_class = widgets.Dropdown(options=[ALL], description="Status")
+        self.summary_html = widgets.HTML()
+        self.summary_html.add_class("chatkit-logs-summary")
+        self.plots = widgets.Box(layout=widgets.Layout(flex_flow="row wrap"))
+        self.findings_html = widgets.HTML()
+        self.errors = widgets.Output()
+
+        self.upload.observe(self._on_upload, names="value")
+        self.load_button.on_click(lambda _: self.load_path(self.path.value))
+        for control in (self.time, self.model, self.endpoint, self.status_class):
+            control.observe(self._on_filter, names="value")
+
+        self.filters = widgets.VBox([
+            self.time, widgets.HBox([self.model, self.endpoint, self.status_class])])
+        self.filters.layout.display = "none"
+        self.root = widgets.VBox([
+            widgets.HTML("<b>Log explorer</b>: a request log (chatkit JSONL, HAR from the "
+                         "browser's DevTools, or CSV)"),
+            widgets.HBox([self.upload, self.path, self.load_button]),
+            widgets.HBox([self.progress, self.status]),
+            self.errors, self.filters, self.summary_html, self.plots, self.findings_html,
+        ])
+        self.root.add_class("chatkit-logs")
+        self.progress.layout.visibility = "hidden"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.root._repr_mimebundle_(**kwargs)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def load_path(self, path: str | Path) -> concurrent.futures.Future[Any] | None:
+        """Load a log from a path on the machine running the kernel."""
+        text = str(path).strip()
+        if not text:
+            self._error("Give a path to a log file, or upload one.")
+            return None
+        return self._load(Path(text).expanduser(), Path(text).name)
+
+    def load_bytes(self, name: str, content: bytes) -> concurrent.futures.Future[Any] | None:
+        """Load an uploaded file's content (written to a temporary file under its own name,
+        whose extension helps to tell the format)."""
+        folder = tempfile.mkdtemp(prefix="chatkit-upload-")
+        path = Path(folder) / (Path(name).name or "upload.log")
+        path.write_bytes(content)
+        return self._load(path, name)
+
+    def _on_upload(self, change: Any) -> None:
+        files = change["new"]
+        if files:
+            item = files[0]
+            self.load_bytes(item["name"], bytes(item["content"]))
+
+    def _load(self, path: Path, name: str) -> concurrent.futures.Future[Any] | None:
+        if self._runner.busy:
+            self.status.value = "Still loading: wait for the current file."
+            return None
+        self.errors.outputs = ()
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.progress.layout.visibility = "visible"
+        self.status.value = f"Reading {html.escape(name)} …"
+
+        def progress(done: int, total: int | None) -> None:
+            if total:
+                self.progress.value = min(100, int(100 * done / total))
+
+        async def work() -> pd.DataFrame:
+            from chatkit.logs import load
+
+            return load(path, progress=progress)
+
+        def finished(future: concurrent.futures.Future[pd.DataFrame]) -> None:
+            self._loaded(future, name, path)
+
+        return self._runner.submit(work, finished)
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until a load is done (headless use)."""
+        return self._runner.wait(timeout)
+
+    def _loaded(self, future: concurrent.futures.Future[pd.DataFrame], name: str,
+                path: Path) -> None:
+        self.progress.layout.visibility = "hidden"
+        try:
+            frame = future.result()
+        except (ChatkitError, OSError) as exc:
+            self.status.value = ""
+            self._error(f"{name}: {exc}")
+            return
+        except Exception as exc:  # a reader bug: one line in the panel, not a traceback
+            self.status.value = ""
+            self._error(f"{name}: could not be read ({type(exc).__name__}: {exc})")
+            return
+        self.frame, self.source, self.loaded_path = frame, name, path
+        skipped = int(frame.attrs.get("skipped", 0) or 0)
+        note = f", {skipped} unreadable line(s) skipped" if skipped else ""
+        self.status.value = f"Loaded <b>{html.escape(name)}</b>: {len(frame)} requests{note}."
+        self._set_options(frame)
+        self.filters.layout.display = None
+        self.update()
+
+    def _set_options(self, frame: pd.DataFrame) -> None:
+        import pandas as pd
+
+        options = filter_options(frame)
+        self._updating = True
+        try:
+            start, end = options["start"], options["end"]
+            if start is None:
+                steps = [("–", None)]
+            else:
+                stamps = pd.date_range(start, end, periods=_TIME_STEPS) if end > start else [start]
+                steps = [(t.strftime("%m-%d %H:%M:%S"), t) for t in stamps]
+            self.time.options = steps
+            self.time.index = (0, len(steps) - 1)
+            self.model.options = options["models"]
+            self.endpoint.options = options["endpoints"]
+            self.status_class.options = options["status_classes"]
+            self.model.value = self.endpoint.value = self.status_class.value = ALL
+        finally:
+            self._updating = False
+
+    # --- filtering and showing --------------------------------------------------------------------
+
+    def current_filter(self) -> LogFilter:
+        first, last = self.time.index
+        full = (first, last) == (0, len(self.time.options) - 1)
+        start, end = self.time.value if not full else (None, None)
+        return LogFilter(start=start, end=end, model=self.model.value,
+                         endpoint=self.endpoint.value, status_class=self.status_class.value)
+
+    def _on_filter(self, change: Any) -> None:
+        if not self._updating:
+            self.update()
+
+    def update(self) -> None:
+        """Apply the filters, then redraw the summary and the plots."""
+        if self.frame is None:
+            return
+        from chatkit.logs import summarize
+
+        self.errors.outputs = ()
+        selected = self.current_filter().apply(self.frame)
+        self.filtered = selected
+        if selected.empty:
+            self.summary = None
+            self.summary_html.value = "<i>No requests match these filters.</i>"
+            self.plots.children = ()
+            self.findings_html.value = ""
+            return
+        try:
+            self.summary = summarize(selected)
+            self.summary_html.value = _summary_html(self.summary)
+            found = _findings_of(self.summary)
+            self.findings_html.value = (
+                f"<details open><summary><b>What chatkit concludes</b> ({len(found)} findings)"
+                f"</summary>{render_findings_html(found)}</details>" if found else "")
+        except ChatkitError as exc:
+            self._error(str(exc))
+            return
+        try:
+            self.plots.children = tuple(_plot_images(selected, self.summary))
+        except Exception as exc:  # a plotting bug costs the pictures, not the panel
+            self.plots.children = ()
+            self._error(f"could not draw the plots ({type(exc).__name__}: {exc})")
+        if self.notes is not None:
+            self.notes.add(_findings_of(self.summary), source=f"log {self.source}")
+            self.notes.add_log(self.source, self.summary, path=self.loaded_path)
+
+    def _error(self, message: str) -> None:
+        self.errors.outputs = ()
+        self.errors.append_stderr(f"Error: {message}\n")
+
+
+def _findings_of(summary: dict[str, Any]) -> list[Finding]:
+    return [f if isinstance(f, Finding) else Finding.from_dict(f)
+            for f in summary.get("findings") or ()]
+
+
+def _summary_html(summary: dict[str, Any]) -> str:
+    """The summary's headline figures and status counts as two small tables."""
+    latency = summary.get("latency_ms") or {}
+    rows = [
+        ("requests", summary.get("requests")),
+        ("from", summary.get("start")),
+        ("to", summary.get("end")),
+        ("error rate", f"{100 * float(summary.get('error_rate') or 0):.1f} %"),
+        ("latency p50 / p95 / p99 (ms)", " / ".join(
+            f"{latency[k]:.0f}" if latency.get(k) is not None else "–"
+            for k in ("p50", "p95", "p99"))),
+        ("incidents", len(summary.get("incidents") or ())),
+    ]
+    head = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in rows)
+    counts = summary.get("status_counts") or {}
+    statuses = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{v}</td></tr>"
+                       for k, v in counts.items())
+    return (
+        '<div class="chatkit-report" style="display:flex;gap:24px;align-items:flex-start">'
+        f"<table>{head}</table>"
+        f"<table><tr><th>status</th><th>requests</th></tr>{statuses}</table></div>"
+    )
+
+
+def _plot_images(frame: pd.DataFrame, summary: dict[str, Any]) -> list[Any]:
+    """chatkit.plots' figures for the selection, as PNG image widgets (a widget's value, so
+    the picture is in the panel whether the kernel runs in a browser or headless)."""
+    import ipywidgets as widgets
+
+    from chatkit import plots
+
+    figures = [
+        plots.latency_histogram(frame),
+        plots.error_rate_over_time(frame, summary.get("incidents")),
+        plots.status_bars(frame),
+        plots.ttft_by_model(frame),
+    ]
+    images = []
+    for figure in figures:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=72)
+        images.append(widgets.Image(value=buffer.getvalue(), format="png",
+                                    layout=widgets.Layout(max_width="49%")))
+    return images

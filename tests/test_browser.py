@@ -1,0 +1,275 @@
+"""The kit in a real browser: JupyterLab on 127.0.0.1 driven by Debian's Chromium.
+
+A JupyterLab server with a token of its own serves copies of the notebooks; Playwright opens
+them in ``/usr/bin/chromium`` (``playwright install`` cannot download browsers here), waits
+until the kernel is connected and idle (asked of JupyterLab's own application object, not a
+fixed sleep), runs all cells, then works the panels as a person would: Run in the DoctorPanel
+until a verdict shows, the wizard's first answers and a measurement, a log uploaded through the
+LogExplorer's file chooser. Screenshots go to ``test-artifacts/``; their paths are printed.
+
+The Voila test serves the triage notebook as a standalone page and fetches it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+ARTIFACTS = REPO / "test-artifacts"
+SAMPLE_LOG = REPO / "chatkit" / "data" / "sample_requests.jsonl"
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags this machine's Chromium needs as root in a closed network (machines/python.md);
+# Playwright gives every launch a fresh, empty profile directory of its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCRUBBED = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+            "http_proxy", "https_proxy", "all_proxy")
+# JupyterLab's own view of the current notebook's kernel (exposed with expose_app_in_browser).
+KERNEL_READY = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                 && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+RUN_ALL = "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+
+_screenshots: list[Path] = []
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return ("needs Debian's Chromium at /usr/bin/chromium "
+                "(apt-get install -y chromium; .ci/run installs it when it can)")
+    for module, extra in (("playwright", "playwright"), ("jupyterlab", "jupyterlab"),
+                          ("ipykernel", "ipykernel")):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"needs the {extra} package (the test extra)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update(JUPYTER_CONFIG_DIR=str(config / "config"), JUPYTER_RUNTIME_DIR=str(
+        config / "runtime"), NO_PROXY="127.0.0.1,localhost", JUPYTER_PLATFORM_DIRS="1")
+    return env
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: float) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's log if the server dies."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)  # polling interval, not a readiness guess
+    pytest.fail(f"{url} did not answer within {deadline_s:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def _say(request: pytest.FixtureRequest, *lines: str) -> None:
+    """Write lines to the terminal past pytest's output capture (paths and figures a reader
+    of the test log needs)."""
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(*lines, sep="\n")
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def print_screenshots(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if _screenshots:
+        _say(request, *(f"screenshot: {path}" for path in _screenshots))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A JupyterLab server on 127.0.0.1 with its own token, serving copies of the notebooks;
+    yields its base URL with ``?token=`` ready to append paths to."""
+    missing = _missing()
+    if missing:
+        pytest.skip(missing)
+    work = tmp_path_factory.mktemp("lab")
+    root = work / "root"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
+                                                                  "chatkit-exports"))
+    labconfig = work / "config" / "labconfig"
+    labconfig.mkdir(parents=True)
+    # no "would you like news?" toast over the page
+    (labconfig / "page_config.json").write_text(
+        '{"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": true}}')
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+               f"--LabApp.workspaces_dir={work / 'workspaces'}",
+               "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = work / "jupyterlab.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=root, env=_env(work), stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/api/status?token={token}", proc, log, 90)
+        yield f"{base}|{token}"
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(lab: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _open(browser: object, lab: str, notebook: str) -> object:
+    """A page with ``notebook`` open, its kernel connected and idle, all cells run."""
+    base, token = lab.split("|")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page.set_default_timeout(90_000)
+    page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}")
+    page.wait_for_function(KERNEL_READY, timeout=120_000)
+    page.evaluate(RUN_ALL)
+    return page
+
+
+def _shot(page: object, locator: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    locator.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    locator.screenshot(path=str(path))  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / f"{name}-page.png"))  # type: ignore[attr-defined]
+    _screenshots.extend([path, ARTIFACTS / f"{name}-page.png"])
+
+
+@pytest.mark.browser
+def test_doctor_panel_shows_a_verdict_in_jupyterlab(browser: object, lab: str) -> None:
+    from playwright.sync_api import expect
+
+    page = _open(browser, lab, "02_network.ipynb")
+    try:
+        expect(page.locator(".chatkit-banner.chatkit-sim").first).to_be_visible()
+        run = page.locator(".chatkit-doctor-run").first
+        expect(run).to_be_visible()
+        run.click()
+        result = page.locator(".chatkit-doctor-result").first
+        expect(result).to_contain_text("Verdict:", timeout=120_000)
+        expect(result).to_contain_text("tcp.connect")
+        _shot(page, page.locator(".chatkit-doctor").first, "doctor-panel")
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_triage_wizard_answers_and_measures_in_jupyterlab(browser: object, lab: str) -> None:
+    from playwright.sync_api import expect
+
+    page = _open(browser, lab, "01_triage.ipynb")
+    try:
+        question = page.locator(".chatkit-triage-question").first
+        expect(question).to_contain_text("Where do you meet the problem?")
+        wizard = page.locator(".chatkit-triage").first
+        wizard.get_by_role("button", name="In my code or a tool calling the API").click()
+        expect(question).to_contain_text("Do other websites load")
+        wizard.get_by_role("button", name="Yes", exact=True).click()
+        expect(question).to_contain_text("Does the API endpoint answer")
+        wizard.locator(".chatkit-triage-measure").click()
+        expect(wizard).to_contain_text("Measured: Yes")
+        expect(question).to_contain_text("status page")
+        _shot(page, wizard, "triage-wizard")
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_log_explorer_takes_an_upload_in_jupyterlab(browser: object, lab: str,
+                                                    tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    upload = tmp_path / "uploaded.jsonl"
+    upload.write_text("".join(SAMPLE_LOG.read_text().splitlines(keepends=True)[:400]))
+    page = _open(browser, lab, "04_log_analysis.ipynb")
+    try:
+        status = page.locator(".chatkit-logs-status").first
+        expect(status).to_contain_text("Loaded sample_requests.jsonl: 3000 requests",
+                                       timeout=120_000)
+        with page.expect_file_chooser() as chooser:
+            page.locator(".chatkit-logs-upload").first.click()
+        chooser.value.set_files(str(upload))
+        expect(status).to_contain_text("Loaded uploaded.jsonl: 400 requests")
+        summary = page.locator(".chatkit-logs-summary").first
+        expect(summary).to_contain_text("400")
+        _shot(page, page.locator(".chatkit-logs").first, "log-explorer")
+    finally:
+        page.close()
+
+
+def test_voila_serves_the_triage_wizard_as_a_page(tmp_path: Path) -> None:
+    pytest.importorskip("voila", reason="needs voila (the test and lab extras)")
+    pytest.importorskip("ipykernel", reason="needs ipykernel (the test extra)")
+    root = tmp_path / "root"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port = _free_port()
+    log = tmp_path / "voila.log"
+    command = [sys.executable, "-m", "voila", "01_triage.ipynb", "--no-browser",
+               f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=root, env=_env(tmp_path), stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        # Voila answers its static assets before a page; GET / itself runs the notebook.
+        _wait_http(f"http://127.0.0.1:{port}/voila/static/favicon.ico", proc, log, 60)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=120).text
+    finally:
+        _stop(proc)
+    assert "chatkit-banner chatkit-sim" in page  # the notebook ran: its banner is in the page
+    assert "application/vnd.jupyter.widget-view+json" in page  # and the wizard is a widget
+    assert "connect(BASE_URL" not in page  # Voila shows outputs, not the code
