@@ -142,20 +142,29 @@ _AUTH_IN_TEXT = r"(?P<scheme>\b(?:Bearer|Basic|Token|Digest)\s+)(?P<cred>[A-Za-z
 # user:password@ in any URL inside text.
 _USERINFO_IN_TEXT = r"(?P<uscheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/@:\"'<>]*:[^\s/@\"'<>]*)@"
 # name=value after ? & # ; in text (URLs in messages); the name decides.
-_PARAM_IN_TEXT = r"(?P<pre>[?&#;])(?P<pname>[A-Za-z0-9_.\-\[\]]{1,64})=(?P<pval>[^&#\s\"'<>;]+)"
+# name=value after ? & # ; , ( or a space (URLs and key=value pairs in messages); the name decides.
+_PARAM_IN_TEXT = (r"(?P<pre>[?&#;,(\s]|^)(?P<pname>[A-Za-z0-9_.\-\[\]]{1,64})="
+                  r"(?P<pval>[^&#\s\"'<>;,)]+)")
+# "name": "value" / 'name': 'value' / name='value' (JSON fragments, Python reprs, kwargs).
+_KV_IN_TEXT = (r"(?<![A-Za-z0-9_])(?P<kq>[\"']?)(?P<kname>[A-Za-z0-9_.\-]{1,64})(?P=kq)\s*[:=]\s*"
+               r"(?P<vq>[\"'])(?P<kval>(?:[^\"'\\\n]|\\.){0,4000})(?P=vq)")
 
 _TEXT_RE = re.compile(
     "|".join(f"(?P<s{i}>(?<![A-Za-z0-9_\\-]){p})" for i, (_, p) in enumerate(_SHAPES))
-    + f"|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}|{_PARAM_IN_TEXT}"
+    + f"|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}|{_KV_IN_TEXT}|{_PARAM_IN_TEXT}"
 )
 _SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
+_SPACED_RE = re.compile(f"(?P<s0>{_SHAPES[0][1]})|{_AUTH_IN_TEXT}")
+_SPACED_QUICK = re.compile(r"\b(?:Bearer|Basic|Token|Digest)\s")
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
 # Already-masked keys (chatkit's mask_key: first 3 and last 4) are the shareable form: kept.
-_MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}")
+# So are placeholders that stand for a secret without being one: ``$OPENAI_API_KEY``, ``...``.
+_MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}"
+                        r"|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 # Cheap pre-filter: text without any of these cannot match _TEXT_RE.
 _QUICK_SHAPES = (r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
                  r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest")
-_QUICK = re.compile(_QUICK_SHAPES + "|://|=")
+_QUICK = re.compile(_QUICK_SHAPES + "|://|=|[\"']\\s*:")
 _QUICK_URL = re.compile(_QUICK_SHAPES + "|[@?#;]")
 
 
@@ -183,6 +192,9 @@ class Redactor:
         """``text`` with every secret-shaped value (keys, JWTs, PEM, bearer, userinfo) removed."""
         if not text or _QUICK.search(text) is None:
             return text
+        if "PRIVATE KEY" in text or _SPACED_QUICK.search(text):
+            # values with spaces or newlines first, so no name=value match can cut them in two
+            text = _SPACED_RE.sub(self._text_match, text)
         return _TEXT_RE.sub(self._text_match, text)
 
     def _text_match(self, m: re.Match[str]) -> str:
@@ -200,10 +212,18 @@ class Redactor:
             if _MARKER_RE.fullmatch(m.group("userinfo")):
                 return m.group(0)
             return m.group("uscheme") + self.marker("userinfo", m.group("userinfo")) + "@"
+        if m.group("kname") is not None:
+            name, value = m.group("kname"), m.group("kval")
+            head = m.group(0)[: m.start("kval") - m.start()]
+            if value and is_secret_field(name) and not (
+                    _MARKER_RE.fullmatch(value) or _MASKED_RE.fullmatch(value)):
+                return f"{head}{self.marker(name, value)}{m.group('vq')}"
+            return f"{head}{self.text(value)}{m.group('vq')}"  # shapes inside still count
         name, value = m.group("pname"), m.group("pval")
-        if is_secret_param(unquote_plus(name)) and not value.startswith("[REDACTED"):
+        if is_secret_param(unquote_plus(name)) and not (
+                value.startswith("[REDACTED") or _MASKED_RE.fullmatch(value)):
             return f"{m.group('pre')}{name}={self.marker(name, value)}"
-        return m.group(0)
+        return f"{m.group('pre')}{name}={self.text(value)}"
 
     # --- URLs ------------------------------------------------------------------------------
     def url(self, url: str) -> str:

@@ -153,6 +153,11 @@ def build(corpus: Corpus | None = None) -> tuple[Corpus, dict[str, Any], list[di
     env["HTTPS_PROXY"] = f"http://proxyuser:{c.plant('proxy-password', 'env')}@proxy.corp:3128"
     env["PATH"] = "/usr/bin:/bin"
     notes = [f"I pasted {c.plant(kind, 'note')} by mistake" for kind in SHAPED]
+    notes += [f"it broke at https://example.com/cb?q={c.plant(kind, 'text-url')}&x=1"
+              for kind in SHAPED]
+    notes += [f"Request options: {{'{n}': '{c.plant(f'field:{n}', 'python-repr')}'}}"
+              for n in NAMED_FIELDS]
+    notes += [f"debug {n}={c.plant(f'param:{n}', 'text-kv')} then" for n in NAMED_PARAMS]
     report = _report(c)
     return c, har, records, env, report, notes
 
@@ -267,6 +272,8 @@ def _named_entry(c: Corpus) -> dict[str, Any]:
         content={"size": 100, "mimeType": "application/json", "text": json.dumps(response)},
         query=_nv((n, c.plant(f"param:{n}", "har-query-array")) for n in NAMED_PARAMS),
         req_cookies=[{"name": "anything", "value": c.plant("cookie", "har-cookie")}],
+        _plain_text_response={"size": 10, "mimeType": "text/plain", "text": "debug: " + json.dumps(
+            {n: c.plant(f"field:{n}", "response-text") for n in NAMED_FIELDS})[:-1]},
         resp_cookies=[{"name": "cf_clearance", "value": c.plant("cookie", "har-cookie"),
                        "httpOnly": True}],
         _form={"mimeType": "application/x-www-form-urlencoded", "text": form,
