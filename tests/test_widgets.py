@@ -138,7 +138,9 @@ def test_the_wizard_walks_to_a_cause_and_adds_the_findings_to_the_notes(
         sim: SimServer, panel_notes: Notes) -> None:
     wizard = TriageWizard(sim_target(sim), context=sim_context(), notes=panel_notes)
     assert "Where do you meet the problem?" in wizard.question.value
+    first = list(wizard.choice_buttons.values())
     wizard.choice_buttons["In the ChatGPT website or app"].click()
+    assert all(b.comm is None for b in first)  # the old answers are closed, not piled up
     assert "Do other websites load" in wizard.question.value
     wizard.choice_buttons["Yes"].click()
     wizard.choice_buttons["Yes"].click()  # works on another network

@@ -144,29 +144,38 @@ class TriageWizard:
         if not keep_note:
             self.measure_note.value = ""
         if question is None:
-            self.question.value = "<b>Done.</b>"
-            self.help.value = ""
-            self.choices.children = ()
-            self.choice_buttons = {}
             self.measure_button.layout.display = "none"
+            self._replace_buttons({})
+            self.help.value = ""
+            self.question.value = "<b>Done.</b>"
             self.result.value = self._result_html()
             if self.notes is not None:
                 self.notes.add(self.triage.findings, source="triage", target=self.target.to_dict(
                     self.context.environ))
             return
+        # Everything else first, the question text last: when the new question shows, its
+        # answers and the Measure button are already in place.
         self.result.value = ""
-        self.question.value = f"<h4>{html.escape(question.text)}</h4>"
-        self.help.value = f"<small>{html.escape(question.help)}</small>" if question.help else ""
+        measurable = question.measure is not None and question.measure in _available_groups()
+        self.measure_button.layout.display = None if measurable else "none"
         buttons = {}
         for choice in question.choices:
             button = widgets.Button(description=choice.label, tooltip=choice.label,
                                     layout=widgets.Layout(width="auto"))
             button.on_click(lambda _, label=choice.label: self.answer(label))
             buttons[choice.label] = button
+        self._replace_buttons(buttons)
+        self.help.value = f"<small>{html.escape(question.help)}</small>" if question.help else ""
+        self.question.value = f"<h4>{html.escape(question.text)}</h4>"
+
+    def _replace_buttons(self, buttons: dict[str, Any]) -> None:
+        """Show new answer buttons and close the old ones (else they pile up in the kernel
+        and in the widget state a notebook saves)."""
+        old = list(self.choice_buttons.values())
         self.choice_buttons = buttons
         self.choices.children = tuple(buttons.values())
-        measurable = question.measure is not None and question.measure in _available_groups()
-        self.measure_button.layout.display = None if measurable else "none"
+        for button in old:
+            button.close()
 
     def _result_html(self) -> str:
         cause: Finding | None = self.triage.cause
