@@ -95,19 +95,17 @@ def latency_over_time(frame: pd.DataFrame) -> Figure:
 
 def status_bars(frame: pd.DataFrame) -> Figure:
     """Requests per status code (and "no response"), coloured by class."""
-    from chatkit.logs.analyze import Columns, status_class, status_label
+    from chatkit.logs.analyze import Columns, status_counts
 
     figure, axes = _figure()
     cols = Columns(frame)
     if cols.n == 0:
         _empty(axes, "no requests in this log")
         return figure
-    labels, counts = np.unique(np.where(np.isnan(cols.status), -1, cols.status),
-                               return_counts=True)
-    names = [status_label(np.nan if s < 0 else s) for s in labels]
-    colors = [CLASS_COLORS["429"] if n == "429" else
-              CLASS_COLORS.get(status_class(np.nan if s < 0 else s), "#7f7f7f")
-              for n, s in zip(names, labels, strict=False)]
+    by_status = status_counts(cols.status)
+    names, counts = list(by_status), list(by_status.values())
+    colors = [CLASS_COLORS.get(n if n in ("429", "no_response") else f"{n[0]}xx", "#7f7f7f")
+              for n in names]
     bars = axes.bar(names, counts, color=colors)
     axes.bar_label(bars, labels=[f"{c:,}" for c in counts], fontsize=8)
     axes.set_yscale("log")
@@ -159,8 +157,12 @@ def ttft_by_model(frame: pd.DataFrame) -> Figure:
     groups = [(str(m), g["ttft_ms"].to_numpy(dtype="float64"))
               for m, g in work.groupby("model", observed=True)]
     groups.sort(key=lambda p: float(np.median(p[1])))
-    axes.boxplot([g for _, g in groups], tick_labels=[m for m, _ in groups], vert=False,
-                 whis=(5, 95), showfliers=False)
+    data = [g for _, g in groups]
+    try:  # matplotlib >= 3.10 says orientation=, and deprecates vert= from 3.11
+        axes.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False)
+    except TypeError:
+        axes.boxplot(data, vert=False, whis=(5, 95), showfliers=False)
+    axes.set_yticks(range(1, len(groups) + 1), labels=[m for m, _ in groups])
     axes.set_xscale("log")
     axes.set_xlabel("time to first token (ms, log scale)")
     axes.set_title("Time to first token by model")
@@ -192,14 +194,20 @@ def phase_waterfall(frame: pd.DataFrame, limit: int = 40) -> Figure:
     for values, (_, label, color) in zip((dns, connect, tls, wait, transfer), PHASES, strict=False):
         axes.barh(y, values, left=left, color=color, label=label, height=0.7)
         left = left + values
-    names = [f"{m} {e}" if isinstance(m, str) and m else str(e)
-             for m, e in zip(rows.get("method", [""] * len(rows)),
-                             rows.get("endpoint", [""] * len(rows)), strict=False)]
-    axes.set_yticks(y, labels=[n[-40:] for n in names], fontsize=7)
+    def text(name: str) -> list[str]:
+        if name not in rows:
+            return [""] * len(rows)
+        return [str(v) if isinstance(v, str) else "" for v in rows[name].astype("object")]
+
+    several_hosts = "host" in rows and rows["host"].nunique() > 1
+    names = [f"{m} {h if several_hosts else ''}{e}".strip()
+             for m, h, e in zip(text("method"), text("host"), text("endpoint"), strict=True)]
+    axes.set_yticks(y, labels=[n if len(n) <= 48 else "…" + n[-47:] for n in names],
+                    fontsize=7)
     axes.invert_yaxis()
     axes.set_xlabel("ms since the first request")
     axes.set_title(f"Request phases (first {len(rows)} requests)")
-    axes.legend(loc="lower right", fontsize=8, ncols=5)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return figure
 
 

@@ -120,7 +120,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     cols = Columns(frame)
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
-    status_counts = _status_counts(cols.status)
+    counts = status_counts(cols.status)
     incidents = find_incidents(cols)
     summary: dict[str, Any] = {
         "requests": n,
@@ -129,7 +129,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
         "end": _iso(ts.max()) if ts.size else None,
         "latency_ms": percentiles(cols.latency),
         "ttft_ms": percentiles(cols.ttft),
-        "status_counts": status_counts,
+        "status_counts": counts,
         "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
         "by_model": _by_model(cols),
         "incidents": [i.to_dict() for i in incidents],
@@ -138,7 +138,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     return summary
 
 
-def _status_counts(status: np.ndarray) -> dict[str, int]:
+def status_counts(status: np.ndarray) -> dict[str, int]:
     """{"200": n, ..., "no_response": n}: a bincount, linear in the rows, for codes 0-999."""
     missing = np.isnan(status)
     known = status[~missing]

@@ -134,7 +134,7 @@ def _stale_cache(cols: Columns) -> Finding | None:
     frame = cols.frame
     kind = frame["resource_type"].astype("object").fillna("").to_numpy()
     mime = frame["mime_type"].astype("object").fillna("").to_numpy()
-    script = (kind == "script") | np.char.find(mime.astype(str), "javascript") >= 0
+    script = (kind == "script") | np.array(["javascript" in m for m in mime], dtype=bool)
     cached = (frame["service_worker"].fillna(False).to_numpy(dtype=bool) |
               frame["from_cache"].notna().to_numpy())
     missing = script & ((cols.status == 404) | (cols.failed & ~cached))

@@ -63,8 +63,8 @@ class Source:
         self._progress = progress
         self.size: int | None = len(data) if data is not None else (
             path.stat().st_size if path is not None else None)
-        head = self._raw().read(4)
-        self.gzipped = head[:2] == b"\x1f\x8b"
+        with self._raw() as raw:
+            self.gzipped = raw.read(2) == b"\x1f\x8b"
 
     def _raw(self) -> BinaryIO:
         if self._data is not None:
@@ -77,7 +77,7 @@ class Source:
         raw: BinaryIO = self._raw()
         if progress and self._progress is not None:
             raw = _Counting(raw, self._progress, self.size)  # type: ignore[assignment]
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+        stream: BinaryIO = _Gunzip(raw) if self.gzipped else raw
         try:
             if stream.read(3) != _BOM:
                 stream.seek(0) if stream.seekable() else None
@@ -108,6 +108,20 @@ class Source:
     def text(self) -> str:
         """The whole content as text (UTF-8, undecodable bytes replaced)."""
         return self.data().decode("utf-8", errors="replace")
+
+
+class _Gunzip(gzip.GzipFile):
+    """A gzip reader that closes the file under it too (GzipFile leaves a fileobj open)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._owned = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._owned.close()
 
 
 class _Counting(io.RawIOBase):
@@ -183,11 +197,24 @@ def detect_format(head: bytes, name: str = "") -> str | None:
         return None
     if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
         return "openai_log"
-    first_line = text.split(b"\n", 1)[0]
-    if (b"," in first_line or b"\t" in first_line or b";" in first_line) and b"{" not in \
-            first_line[:1]:
+    if _looks_like_csv(text):
         return "csv"
     return None
+
+
+def _looks_like_csv(text: bytes) -> bool:
+    """A header of >= 2 delimited fields, and most of the next lines as wide as it."""
+    import csv
+
+    lines = [line for line in text[:_PEEK].decode("utf-8", "replace").splitlines()[:6]
+             if line.strip()]
+    if len(lines) < 2:
+        return False
+    for delimiter in (",", "\t", ";", "|"):
+        header, *rows = (len(r) for r in csv.reader(lines, delimiter=delimiter))
+        if header >= 2 and 2 * sum(width == header for width in rows) >= len(rows):
+            return True
+    return False
 
 
 # --- the front door ---------------------------------------------------------------------------

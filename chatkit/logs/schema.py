@@ -51,10 +51,11 @@ FLOATS: frozenset[str] = frozenset({
 })
 
 # What summarize() and the plots read; loading only these keeps big logs fast and small.
+# (request_id and stream too: the findings quote the request id a failure came with)
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "ts", "host", "endpoint", "model", "attempt", "status", "error_type", "error_code",
-    "error_message", "exception", "latency_ms", "ttfb_ms", "ttft_ms", "dns_ms", "connect_ms",
-    "tls_ms",
+    "ts", "host", "endpoint", "model", "stream", "attempt", "status", "error_type",
+    "error_code", "error_message", "exception", "latency_ms", "ttfb_ms", "ttft_ms", "dns_ms",
+    "connect_ms", "tls_ms", "request_id",
 )
 
 
