@@ -28,6 +28,8 @@ _LAZY: dict[str, str] = {
     "redact_headers": "chatkit.redact",
     "save_report": "chatkit.report",
     "run_all": "chatkit.checks",
+    # network and service diagnostics (issue 4)
+    "CheckContext": "chatkit.checks",
     # what a failure means (issue 3)
     "classify": "chatkit.classify",
     "explain": "chatkit.classify",
@@ -53,7 +55,7 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 if TYPE_CHECKING:
     from chatkit.bundle import build_bundle
-    from chatkit.checks import doctor, run_all
+    from chatkit.checks import CheckContext, doctor, run_all
     from chatkit.classify import classify, explain
     from chatkit.client import (
         AsyncRecordingTransport,
