@@ -9,7 +9,8 @@ import pytest
 from servers import DNSResponder
 
 from chatkit.checks import CheckContext
-from chatkit.checks.dns import os_lookup, parse_resolver, resolve_hosts
+from chatkit.checks._dns_verdict import judge_host
+from chatkit.checks.dns import ResolverAnswer, os_lookup, parse_resolver, resolve_hosts
 from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.targets import Target
@@ -22,7 +23,8 @@ GATEWAY = Target(base_url=f"https://{HOST}/v1", provider="compatible")
 def run(target: Target, system: DNSResponder | None, *public: DNSResponder,
         **options: object) -> list[Finding]:
     ctx = CheckContext(
-        environ={}, timeout=options.pop("timeout", 0.8),  # type: ignore[arg-type]
+        environ=options.pop("environ", {}),  # type: ignore[arg-type]
+        timeout=options.pop("timeout", 0.8),  # type: ignore[arg-type]
         system_resolvers=(system.address,) if system else (),
         resolvers=tuple(p.address for p in public), **options)  # type: ignore[arg-type]
     return asyncio.run(resolve_hosts(target, ctx))
@@ -158,3 +160,21 @@ def test_resolver_specs() -> None:
 def test_os_lookup_reports_what_getaddrinfo_gives() -> None:
     found = asyncio.run(os_lookup("localhost", 443))
     assert found["error"] is None and set(found["addresses"]) & {"127.0.0.1", "::1"}
+
+
+def test_behind_a_proxy_a_local_dns_failure_is_only_noted(good: DNSResponder) -> None:
+    with DNSResponder("sinkhole") as system:
+        findings = run(GATEWAY, system, good, environ={"HTTPS_PROXY": "http://u:p@127.0.0.1:3128"})
+    finding = by_check(findings, "dns.resolve")
+    assert finding.status == "info" and finding.evidence["kind"] == "dns_sinkhole"
+    assert "reached through the proxy http://[REDACTED:userinfo]@127.0.0.1:3128" in finding.title
+
+
+def test_a_name_the_os_resolves_itself_is_fine_whatever_the_dns_server_says() -> None:
+    # localhost, a hosts-file entry, an mDNS name: getaddrinfo answers, the DNS server does not.
+    refusal = ResolverAnswer(address="10.0.0.53", port=53, role="system", rcode="NXDOMAIN")
+    [finding] = judge_host("localhost", [refusal], {"addresses": ["127.0.0.1"], "error": None})
+    assert finding.status == "ok" and "from the OS" in finding.title and "NXDOMAIN" in finding.title
+    # ... unless what the OS gives is a sinkhole (an ad-blocking hosts file)
+    [blocked] = judge_host("api.openai.com", [refusal], {"addresses": ["0.0.0.0"], "error": None})
+    assert blocked.status == "fail" and blocked.evidence["kind"] == "dns_sinkhole"

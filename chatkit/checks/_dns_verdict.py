@@ -68,13 +68,19 @@ def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str
         findings.append(explain("dns_no_resolver_config"))
         return findings
 
+    if system and not system_ok and os_addresses:
+        # Programs get an address anyway (hosts file, mDNS, a VPN's resolver hook, a local
+        # name like localhost): what the DNS servers say does not stop them.
+        rcode = next((a.rcode for a in system if a.answered), None) or "no answer"
+        return [Finding(
+            check="dns.resolve", status="ok",
+            title=f"{host} → {', '.join(os_addresses[:4])} (from the OS: hosts file or local "
+                  f"name service; the DNS server says {rcode})",
+            evidence=evidence, duration_ms=duration_ms)]
+
     if system and not system_ok:
         failing = system[0]
         if all(not a.answered for a in system):
-            if os_addresses:
-                # The OS found it anyway (hosts file, systemd-resolved over DoT, VPN hook).
-                return [explain("dns_resolver_timeout", status="info", resolver=failing.label,
-                                sent=failing.latency["sent"])]
             if public and not public_ok and all(not a.answered for a in public):
                 return [explain("dns_all_timeout", sent=failing.latency["sent"])]
             return [explain("dns_resolver_timeout", resolver=failing.label,

@@ -295,7 +295,21 @@ async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
 
     for found in await asyncio.gather(*(one(h) for h in _hosts(target, ctx))):
         findings.extend(found)
-    return findings
+    return _behind_proxy(target, ctx, findings)
+
+
+def _behind_proxy(target: Target, ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
+    """Through an HTTP proxy the proxy resolves the API's name: a local DNS problem is worth
+    knowing but cannot be why requests fail, so it is noted, not failed."""
+    from chatkit.checks.proxy import proxy_for
+
+    proxy = proxy_for(target.url, ctx.environ, target.proxy)
+    if proxy.url is None:
+        return findings
+    note = f" (not needed: {target.host} is reached through the proxy {proxy.shown})"
+    return [f.replace(status="info", title=f.title + note)
+            if f.check == "dns.resolve" and f.status in ("fail", "warn") else f
+            for f in findings]
 
 
 async def _none() -> None:
