@@ -1,10 +1,9 @@
 """Log excerpts around failures: the requests before and after each one, redacted.
 
 A support desk needs the failing requests and their neighbours (did the 429 follow a burst?
-did the 401 start after a key rotation?), not the whole log. JSON Lines are streamed, so a
-log of any size costs memory only for the excerpt; HAR files are parsed whole under the same
-size policy as :func:`chatkit.redact_files.redact_file`; other formats (CSV, ...) go through
-:func:`chatkit.logs.load`.
+did the 401 start after a key rotation?), not the whole log. JSON Lines are streamed line by
+line and HAR files entry by entry, so a log of any size costs memory only for the excerpt;
+other formats (CSV, ...) go through :func:`chatkit.logs.load`.
 
 A request *failed* when it got no response, a status of 400 or more, or carries an error
 (a 200 stream that broke off has ``error_type`` set).
@@ -15,14 +14,14 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from chatkit.errors import InputError
 from chatkit.redact import Redactor
-from chatkit.redact_files import MAX_DOCUMENT_BYTES, detect_format
+from chatkit.redact_files import detect_format
 
 __all__ = ["Excerpt", "FailureRow", "read_excerpt"]
 
@@ -65,7 +64,6 @@ def read_excerpt(
     *,
     context: int = 3,
     max_failures: int = 20,
-    max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> Excerpt:
     """The failures of one log with ``context`` requests either side, redacted."""
     path = Path(path)
@@ -79,7 +77,7 @@ def read_excerpt(
     if fmt == "jsonl":
         return _from_rows(path.name, "jsonl", _jsonl_rows(path), redactor, context, max_failures)
     if fmt == "har":
-        return _from_har(path, redactor, context, max_failures, max_document_bytes)
+        return _from_har(path, redactor, context, max_failures)
     return _from_rows(path.name, "frame", _frame_rows(path), redactor, context, max_failures)
 
 
@@ -147,7 +145,9 @@ def _record_row(index: int, record: Mapping[str, Any]) -> tuple[bool, FailureRow
 
 
 def _from_rows(name: str, fmt: str, rows: Iterator[tuple[int, Any]], red: Redactor,
-               context: int, max_failures: int) -> Excerpt:
+               context: int, max_failures: int,
+               row_of: Callable[[int, Any], tuple[bool, FailureRow]] | None = None) -> Excerpt:
+    row_of = row_of or _record_row
     before: deque[tuple[int, Any]] = deque(maxlen=context)
     selected: list[Any] = []
     failures: list[FailureRow] = []
@@ -157,7 +157,7 @@ def _from_rows(name: str, fmt: str, rows: Iterator[tuple[int, Any]], red: Redact
             skipped += 1
             continue
         total += 1
-        is_failure, row = _record_row(number, record)
+        is_failure, row = row_of(number, record)
         if is_failure:
             failed += 1
         if is_failure and len(failures) < max_failures:
@@ -183,38 +183,25 @@ def _redact_row(row: FailureRow, red: Redactor) -> FailureRow:
 
 
 # --- HAR -------------------------------------------------------------------------------------
-def _from_har(path: Path, red: Redactor, context: int, max_failures: int, limit: int) -> Excerpt:
-    size = path.stat().st_size
-    if size > limit:
-        raise InputError(f"{path} is {size / 2**20:.0f} MiB, over the {limit / 2**20:.0f} MiB "
-                         "limit for HAR files; export fewer requests")
-    try:
-        with path.open("r", encoding="utf-8-sig") as handle:
-            document = json.load(handle)
-        entries = document["log"]["entries"]
-        if not isinstance(entries, list):
-            raise TypeError
-    except (ValueError, KeyError, TypeError):
-        raise InputError(f"{path} is not a readable HAR file (invalid JSON or no log.entries); "
-                         "export it again from the browser") from None
-    keep: set[int] = set()
-    failures: list[FailureRow] = []
-    failed = 0
-    for i, entry in enumerate(entries):
-        is_failure, row = _har_row(i + 1, entry)
-        if not is_failure:
-            continue
-        failed += 1
-        if len(failures) < max_failures:
-            failures.append(_redact_row(row, red))
-            keep.update(range(max(0, i - context), min(len(entries), i + context + 1)))
-    selected = tuple(red.obj(entries[i]) for i in sorted(keep))
-    log = {k: v for k, v in document["log"].items() if k != "entries"}
-    refs = {e.get("pageref") for e in selected if isinstance(e, Mapping)}
-    if isinstance(log.get("pages"), list):
-        log["pages"] = [p for p in log["pages"] if isinstance(p, Mapping) and p.get("id") in refs]
-    return Excerpt(path.name, "har", len(entries), failed, tuple(failures), selected,
-                   document=red.obj(log))
+def _from_har(path: Path, red: Redactor, context: int, max_failures: int) -> Excerpt:
+    """HAR entries streamed (:mod:`chatkit.harstream`); the log's other members kept."""
+    from chatkit.harstream import iter_har
+
+    members: dict[str, Any] = {}
+
+    def entries() -> Iterator[tuple[int, Any]]:
+        for kind, key, value in iter_har(path):
+            if kind == "entry":
+                yield key + 1, value
+            elif kind == "member":
+                members[key] = value
+
+    excerpt = _from_rows(path.name, "har", entries(), red, context, max_failures, _har_row)
+    refs = {e.get("pageref") for e in excerpt.records if isinstance(e, Mapping)}
+    if isinstance(members.get("pages"), list):
+        members["pages"] = [p for p in members["pages"]
+                            if isinstance(p, Mapping) and p.get("id") in refs]
+    return replace(excerpt, document=red.obj(members))
 
 
 def _har_row(index: int, entry: Any) -> tuple[bool, FailureRow]:

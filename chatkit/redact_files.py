@@ -5,10 +5,10 @@ string, a :class:`~chatkit.findings.Report`, a :class:`~chatkit.findings.Finding
 redacted copy; give it a path and an ``out`` path and get a :class:`RedactionResult` saying
 what was removed. The scrubbing rules live in :mod:`chatkit.redact`.
 
-Size policy: JSON Lines are streamed (one line in memory at a time, any file size). A HAR or
-other JSON document is one value, so it is parsed whole, as browsers' devtools do; documents
-larger than ``max_document_bytes`` (256 MiB by default) are refused with a clear error
-instead of exhausting memory.
+Size policy: JSON Lines are streamed line by line and HAR files entry by entry
+(:mod:`chatkit.harstream`), so memory is bounded by the largest line or entry, not the file.
+Any other JSON document is parsed whole; one larger than ``max_document_bytes`` (256 MiB by
+default) is refused with a clear error instead of exhausting memory.
 
 Output is atomic: it is written to a hidden temporary file in the destination directory and
 renamed into place only when complete, so a failure never leaves a partial file that looks
@@ -149,6 +149,8 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
+    if suffix == ".har":
+        return "har"
     first = stripped.split("\n", 1)[0]
     try:
         record = json.loads(first)
@@ -191,8 +193,10 @@ def redact_file(
     red = redactor or Redactor(hash_key=hash_key)
     if fmt == "jsonl":
         records, dropped = _redact_jsonl(src, Path(output), red)
+    elif fmt == "har":
+        records, dropped = _redact_har(src, Path(output), red), 0
     else:
-        records, dropped = _redact_document(src, Path(output), red, fmt, max_document_bytes), 0
+        records, dropped = _redact_document(src, Path(output), red, max_document_bytes), 0
     return RedactionResult(str(src), str(output), fmt, records, dropped, dict(red.counts))
 
 
@@ -224,7 +228,44 @@ def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:
     return records, dropped
 
 
-def _redact_document(src: Path, dst: Path, red: Redactor, fmt: Format, limit: int) -> int:
+def _redact_har(src: Path, dst: Path, red: Redactor) -> int:
+    """Stream a HAR: one entry in memory at a time; the output is valid HAR, one entry a line."""
+    from chatkit.harstream import iter_har
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    entries = -1  # -1: the entries array has not started
+    in_entries = False
+    with atomic_writer(dst) as out:
+        out.write('{"log": {')
+        separator = ""
+        for kind, key, value in iter_har(src):
+            if kind == "entry":
+                out.write(("," if key else "") + "\n" + dumps(red.obj(value)))
+                entries += 1
+                continue
+            if in_entries:
+                out.write("\n]")
+                in_entries = False
+            if kind == "entries":
+                out.write(f'{separator}\n"entries": [')
+                entries, in_entries = 0, True
+            else:
+                out.write(f"{separator}\n{dumps(key)}: {dumps(red.obj(value))}")
+            separator = ","
+        if in_entries:
+            out.write("\n]")
+        if entries < 0:
+            raise InputError(f"{src} is not a HAR file (no log.entries list); give a HAR "
+                             "export from the browser's network panel")
+        marker = {"by": "chatkit redact", "removed": dict(red.counts)}
+        out.write(f'{separator}\n"_chatkit_redacted": {dumps(marker)}\n}}}}\n')
+    return entries
+
+
+def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
+    """A JSON document other than HAR: parsed whole, under the size limit."""
     size = src.stat().st_size
     if size > limit:
         raise InputError(
@@ -243,25 +284,11 @@ def _redact_document(src: Path, dst: Path, red: Redactor, fmt: Format, limit: in
             hint = " (the file ends early: truncated?)" if ends_early else ""
             raise InputError(f"{src} is not valid JSON: {exc.msg} at line {exc.lineno} column "
                              f"{exc.colno}{hint}; export the file again") from None
-    entries = _har_entries(document) if fmt == "har" else None
-    if fmt == "har" and entries is None:
-        raise InputError(f"{src} is not a HAR file (no log.entries list); give a HAR export "
-                         "from the browser's network panel")
     cleaned = red.obj(document)
-    if entries is not None:
-        cleaned["log"]["_chatkit_redacted"] = {"by": "chatkit redact",
-                                               "removed": dict(red.counts)}
     with atomic_writer(dst) as out:
-        json.dump(cleaned, out, ensure_ascii=False, indent=1 if entries is not None else None)
+        json.dump(cleaned, out, ensure_ascii=False)
         out.write("\n")
-    return len(entries) if entries is not None else (
-        len(document) if isinstance(document, list) else 1)
-
-
-def _har_entries(document: Any) -> list[Any] | None:
-    log = document.get("log") if isinstance(document, dict) else None
-    entries = log.get("entries") if isinstance(log, dict) else None
-    return entries if isinstance(entries, list) else None
+    return len(document) if isinstance(document, list) else 1
 
 
 def redact_report(report: Report, redactor: Redactor | None = None) -> Report:

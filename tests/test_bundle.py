@@ -77,6 +77,27 @@ def test_excerpts_keep_n_before_and_after_each_failure(tmp_path: Path) -> None:
     assert "| 11 | 2026-03-02T08:00:10.000Z | 500 | req_10 |" in md  # line numbers are 1-based
 
 
+def test_har_excerpt_is_a_har_of_the_entries_around_failures(tmp_path: Path) -> None:
+    def entry(i: int) -> dict[str, Any]:
+        return {"startedDateTime": f"2026-03-02T08:00:{i:02d}.000Z", "time": 10,
+                "pageref": f"page_{i // 10}",
+                "request": {"method": "POST", "url": f"https://chatgpt.com/c/{i}?token=t{i}"},
+                "response": {"status": 502 if i == 14 else 200,
+                             "headers": [{"name": "x-request-id", "value": f"req_{i}"}]},
+                "timings": {"wait": i}}
+    har = {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                   "pages": [{"id": f"page_{p}", "title": "t"} for p in range(3)],
+                   "entries": [entry(i) for i in range(30)]}}
+    (tmp_path / "s.har").write_text(json.dumps(har))
+    build_bundle(tmp_path / "b.zip", logs=[tmp_path / "s.har"], context=2)
+    files = _members(tmp_path / "b.zip")
+    log = json.loads(files["logs/s.excerpt.har"])["log"]
+    assert [e["timings"]["wait"] for e in log["entries"]] == [12, 13, 14, 15, 16]
+    assert [p["id"] for p in log["pages"]] == ["page_1"]
+    assert "t14" not in files["logs/s.excerpt.har"].decode()
+    assert "| 15 | 2026-03-02T08:00:14.000Z | 502 | req_14 | POST |" in files["report.md"].decode()
+
+
 def test_max_failures_caps_the_excerpt(tmp_path: Path) -> None:
     log = tmp_path / "all-bad.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in _rows(50, set(range(50)))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from secret_corpus import SHAPED, build
 
 import chatkit
+import chatkit.harstream
 from chatkit.cli import main
 from chatkit.errors import InputError, UsageError
 from chatkit.findings import Report
@@ -187,7 +189,7 @@ def test_truncated_har_is_one_error_and_leaves_no_output(har_path: Path, tmp_pat
     har_path.write_bytes(data[: len(data) // 2])
     out = tmp_path / "out.har"
     out.write_text("previous complete output")
-    with pytest.raises(InputError, match=r"not valid JSON.*truncated"):
+    with pytest.raises(InputError, match=r"truncated"):
         redact_file(har_path, out)
     assert out.read_text() == "previous complete output"  # never replaced by a partial file
     assert _only(tmp_path) == ["out.har", "session.har"]
@@ -219,9 +221,62 @@ def test_jsonl_bad_lines_are_left_out_and_counted(tmp_path: Path) -> None:
     assert "Left out 1 line" in result.describe()
 
 
-def test_document_size_policy(har_path: Path, tmp_path: Path) -> None:
+def test_document_size_policy(tmp_path: Path) -> None:
+    src = tmp_path / "doc.json"
+    src.write_text(json.dumps({"rows": [{"token": "x" * 50}] * 100}, indent=1))
     with pytest.raises(InputError, match="limit is"):
-        redact_file(har_path, tmp_path / "out.har", max_document_bytes=1000)
+        redact_file(src, tmp_path / "out.json", max_document_bytes=1000)
+    assert not (tmp_path / "out.json").exists()
+    assert redact_file(src, tmp_path / "out.json").counts == {"token": 100}
+
+
+def test_har_is_streamed_whatever_the_chunk_boundaries(har_path: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = Redactor().obj(json.loads(har_path.read_text()))["log"]
+    monkeypatch.setattr(chatkit.harstream, "_CHUNK", 7)  # a value split at every position
+    redact_file(har_path, tmp_path / "out.har")
+    got = json.loads((tmp_path / "out.har").read_text())["log"]
+    got.pop("_chatkit_redacted")
+    assert got == expected
+
+
+def test_har_memory_is_bounded_by_an_entry_not_the_file(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chatkit.harstream, "_CHUNK", 64 * 1024)
+    entry = {"startedDateTime": "2026-03-02T08:00:00Z", "time": 1,
+             "request": {"method": "GET", "url": "https://h/x?token=abc", "headers": []},
+             "response": {"status": 200, "content": {"mimeType": "text/plain",
+                                                     "text": "y" * 5_000}},
+             "timings": {"wait": 1}}
+    src = tmp_path / "big.har"
+    with src.open("w") as out:  # ~5 MB
+        out.write('{"log": {"version": "1.2", "entries": [')
+        out.write(",".join(json.dumps(entry) for _ in range(1000)))
+        out.write('], "comment": "after"}}')
+    tracemalloc.start()
+    try:
+        result = redact_file(src, tmp_path / "out.har")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.records == 1000 and result.counts == {"token": 1000}
+    # parsing it whole would need several times the file; streaming needs a few buffers
+    assert peak < src.stat().st_size / 10, peak
+    log = json.loads((tmp_path / "out.har").read_text())["log"]
+    assert list(log) == ["version", "entries", "comment", "_chatkit_redacted"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"log": {"entries": [{"a": 1} {"b": 2}]}}', "expected ','"),
+    ('{"log": {"entries": [{"a": 1}]}} trailing', "text after the end"),
+    ('{"other": 1}', "no log object"),
+    ('{"log": {"entries": [{"a": tru}]}}', "Expecting"),
+])
+def test_har_stream_errors(tmp_path: Path, text: str, message: str) -> None:
+    src = tmp_path / "x.har"
+    src.write_text(text)
+    with pytest.raises(InputError, match=message):
+        redact_file(src, tmp_path / "out.har")
     assert not (tmp_path / "out.har").exists()
 
 
