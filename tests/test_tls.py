@@ -64,6 +64,17 @@ def test_trusted_certificate_reports_version_alpn_and_chain(valid: HTTPServer,
     assert leaf["days_left"] > 300 and leaf["not_after"] > leaf["not_before"]
 
 
+def test_the_whole_presented_chain_is_described(ca: trustme.CA, ca_file: str) -> None:
+    intermediate = ca.create_child_ca()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    intermediate.issue_cert("127.0.0.1").configure_cert(context)
+    with HTTPServer(ssl_context=context) as server:
+        finding = check(server.url, ca_bundle=ca_file)
+    assert finding.status == "ok"
+    leaf, middle = finding.evidence["chain"]
+    assert leaf["issuer"] == middle["subject"] and "Loopback Inspection CA" in middle["issuer"]
+
+
 def test_unknown_ca_names_the_issuer_and_never_says_disable_verification(
         valid: HTTPServer) -> None:
     finding = check(valid.url)  # certifi does not know the throwaway CA

@@ -112,6 +112,25 @@ def _connect(host: str, port: int, timeout: float, proxy: str | None) -> socket.
     return sock
 
 
+def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """The certificates the server sent, leaf first, as DER. Public API from Python 3.13;
+    the same method exists on the private SSL object since 3.10; else the leaf alone."""
+    chain = getattr(tls, "get_unverified_chain", None)
+    if chain is None:
+        chain = getattr(getattr(tls, "_sslobj", None), "get_unverified_chain", None)
+    try:
+        certs = list(chain() or []) if chain is not None else []
+    except (ssl.SSLError, ValueError):
+        certs = []
+    import _ssl
+
+    ders = [c if isinstance(c, bytes) else c.public_bytes(_ssl.ENCODING_DER) for c in certs]
+    if not ders:
+        leaf = tls.getpeercert(binary_form=True)
+        ders = [leaf] if leaf else []
+    return ders
+
+
 def handshake(host: str, port: int, *, cafile: str | None, verify: bool = True,
               timeout: float = 10.0, proxy: str | None = None) -> dict[str, Any]:
     """One TLS handshake (blocking). Evidence dict; ``error`` holds the exception if any."""
@@ -133,10 +152,7 @@ def handshake(host: str, port: int, *, cafile: str | None, verify: bool = True,
                 out["alpn"] = tls.selected_alpn_protocol()
                 cipher = tls.cipher()
                 out["cipher"] = cipher[0] if cipher else None
-                der = tls.getpeercert(binary_form=True)
-                chain = getattr(tls, "get_unverified_chain", None)  # Python >= 3.13
-                ders = list(chain()) if chain is not None else ([der] if der else [])
-                out["chain"] = [describe_certificate(bytes(d)) for d in ders]
+                out["chain"] = [describe_certificate(d) for d in _presented_chain(tls)]
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         out["error"] = exc
         out["handshake_ms"] = round((time.perf_counter() - started) * 1000, 3)
