@@ -348,7 +348,10 @@ class Redactor:
         query and form params) are judged by their ``name``; ``{"mimeType", "text"}`` objects
         (HAR bodies) by their content type; strings holding JSON are walked too.
         """
-        if isinstance(obj, str):
+        kind = type(obj)
+        if obj is None or kind is bool or kind is float or (kind is int and _secret is None):
+            return obj  # the bulk of a log line: nothing to look at
+        if kind is str or isinstance(obj, str):
             if _secret is not None:
                 if not obj or _MARKER_RE.fullmatch(obj) or _MASKED_RE.fullmatch(obj):
                     return obj
@@ -356,9 +359,9 @@ class Redactor:
             if len(obj) > 1 and obj[0] in "{[" and obj[-1] in "}]":
                 return self._json_string(obj)
             return self.text(obj)
-        if isinstance(obj, Mapping):
+        if kind is dict or isinstance(obj, Mapping):
             return self._mapping(obj, _secret)
-        if isinstance(obj, (list, tuple)):
+        if kind is list or isinstance(obj, (list, tuple)):
             return [self.obj(item, _secret=_secret) for item in obj]
         if _secret is not None and _secret_number(obj):
             return self.marker(_secret, str(obj))
@@ -435,6 +438,7 @@ def _secret_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_url_key(key: str) -> bool:
     lowered = key.lower()
     return lowered.endswith("url") or lowered in ("uri", "href", "referer", "location")
