@@ -579,6 +579,20 @@ NETWORK_VERDICTS: tuple[Cause, ...] = (
           "nothing to do if the API works; if it does not, look up who owns the system's "
           "addresses and try a public resolver",
           None, "resolvers disagree"),
+    Cause("dns_nxdomain_rewrite", "network",
+          "the {resolver} answers names that do not exist with {addresses} (NXDOMAIN "
+          "rewriting: an ISP's search page, a captive portal or a filter), so a mistyped host "
+          "reaches some web page instead of failing",
+          "use a resolver that does not rewrite (1.1.1.1, 8.8.8.8, 9.9.9.9) or turn off the "
+          "provider's 'search assist'; meanwhile read HTML answers as 'wrong host', not 'API "
+          "down'",
+          None, "resolver invents answers"),
+    Cause("dns_fake_answer", "network",
+          "{host} only seems to resolve: the {resolver} answers {addresses}, which it gives for "
+          "any name that does not exist; the name itself does not exist",
+          "check the spelling of the base URL's host; compare with a public resolver "
+          "(`chatkit doctor --only dns --resolver 1.1.1.1`)",
+          False, "host name does not exist"),
     # TCP and reachability (chatkit.checks.tcp, chatkit.checks.control)
     Cause("tcp_packet_loss", "network",
           "{loss_pct}% of {sent} TCP connection attempts to {host} failed: packets are lost "

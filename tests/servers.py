@@ -82,17 +82,19 @@ class DNSResponder(_Threaded):
 
     ``ok`` answers from ``records`` (name -> addresses) following ``cnames`` (name -> name);
     ``nxdomain``/``servfail`` answer with that rcode; ``sinkhole`` answers 0.0.0.0 and ::;
-    ``drop`` never answers. ``drop_every=N`` drops every Nth query in any mode.
+    ``drop`` never answers. ``drop_every=N`` drops every Nth query in any mode; ``invent``
+    answers names it does not know with that address instead of NXDOMAIN.
     """
 
     def __init__(self, mode: str = "ok", *, records: dict[str, list[str]] | None = None,
                  cnames: dict[str, str] | None = None, drop_every: int = 0,
-                 ttl: int = 300) -> None:
+                 ttl: int = 300, invent: str | None = None) -> None:
         super().__init__()
         self.mode = mode
         self.records = {k.rstrip(".").lower(): v for k, v in (records or {}).items()}
         self.cnames = {k.rstrip(".").lower(): v.rstrip(".") for k, v in (cnames or {}).items()}
         self.drop_every = drop_every
+        self.invent = invent  # answer unknown names with this address (NXDOMAIN rewriting)
         self.ttl = ttl
         self.queries = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -141,6 +143,10 @@ class DNSResponder(_Threaded):
             response.answer.append(dns.rrset.from_text(owner, self.ttl, "IN", "CNAME", target))
             owner, name = dns.name.from_text(target), target.rstrip(".").lower()
         if name not in self.records:
+            if self.invent and rdtype == dns.rdatatype.A:
+                response.answer.append(dns.rrset.from_text(owner, self.ttl, "IN", "A",
+                                                           self.invent))
+                return response
             response.set_rcode(dns.rcode.NXDOMAIN)
             return response
         family = ":" if rdtype == dns.rdatatype.AAAA else "."

@@ -178,3 +178,20 @@ def test_a_name_the_os_resolves_itself_is_fine_whatever_the_dns_server_says() ->
     # ... unless what the OS gives is a sinkhole (an ad-blocking hosts file)
     [blocked] = judge_host("api.openai.com", [refusal], {"addresses": ["0.0.0.0"], "error": None})
     assert blocked.status == "fail" and blocked.evidence["kind"] == "dns_sinkhole"
+
+
+def test_a_resolver_that_invents_answers_is_noted() -> None:
+    with DNSResponder("ok", records=GOOD, invent="93.184.216.99") as system:
+        findings = run(GATEWAY, system)
+    assert by_check(findings, "dns.resolve").status == "ok"
+    note = by_check(findings, "dns.hijack")
+    assert note.status == "info" and note.evidence["kind"] == "dns_nxdomain_rewrite"
+    assert note.evidence["invented"] == ["93.184.216.99"]
+
+
+def test_a_mistyped_host_that_only_resolves_by_invention_fails() -> None:
+    typo = Target(base_url="https://api.exmaple.com/v1", provider="compatible")
+    with DNSResponder("ok", records=GOOD, invent="93.184.216.99") as system:
+        finding = by_check(run(typo, system), "dns.resolve")
+    assert finding.status == "fail" and finding.evidence["kind"] == "dns_fake_answer"
+    assert "93.184.216.99" in (finding.cause or "")

@@ -6,7 +6,7 @@ tested, on their own. The words — cause, remedy — live in :mod:`chatkit.clas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from chatkit.checks.dns import ResolverAnswer, address_kind
@@ -38,8 +38,10 @@ def _sinkholed(answer: ResolverAnswer, public_elsewhere: bool, well_known: bool)
 
 
 def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str, Any] | None,
-               *, well_known: bool = False, duration_ms: float | None = None) -> list[Finding]:
-    """The findings for one host: one ``dns.resolve`` verdict, plus informational notes."""
+               *, well_known: bool = False, invented: Set[str] = frozenset(),
+               duration_ms: float | None = None) -> list[Finding]:
+    """The findings for one host: one ``dns.resolve`` verdict, plus informational notes.
+    ``invented``: what the system resolvers answer for names that do not exist."""
     system = [a for a in answers if a.role == "system"]
     public = [a for a in answers if a.role == "public"]
     evidence: dict[str, Any] = {"host": host, "resolvers": [a.to_dict() for a in answers]}
@@ -104,6 +106,11 @@ def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str
         bad = _sinkholed(answer, public_elsewhere, well_known)
         if bad:
             return [explain("dns_sinkhole", addresses=", ".join(bad), resolver=answer.label)]
+
+    if invented and system_ok and all(set(a.addresses) <= invented for a in system_ok):
+        fake = sorted({x for a in system_ok for x in a.addresses})
+        return [explain("dns_fake_answer", addresses=", ".join(fake),
+                        resolver=system_ok[0].label)]
 
     lossy = [a for a in system if 0 < a.latency["loss_pct"] < 100]
     chosen = system_ok[0] if system_ok else None

@@ -215,6 +215,24 @@ async def query_resolver(host: str, address: str, port: int = 53, *, role: Role 
                           latency=latency)
 
 
+async def invented_answers(address: str, port: int = 53, *, timeout: float = 2.0) -> list[str]:
+    """What the resolver answers for a name that cannot exist (a random label under .com).
+    Any address means it rewrites NXDOMAIN (an ISP "search" page, a portal, a filter)."""
+    import secrets
+
+    import dns.name
+    import dns.rcode
+    import dns.rdatatype
+
+    name = f"chatkit-nx-{secrets.token_hex(8)}.com"
+    response, _, _ = await _query(name, "A", address, port, timeout)
+    if response is None or response.rcode() != dns.rcode.NOERROR:
+        return []
+    _, addresses, _ = _chain_and_addresses(response, dns.name.from_text(name + "."),
+                                           dns.rdatatype.A)
+    return addresses
+
+
 async def os_lookup(host: str, port: int = 443) -> dict[str, Any]:
     """What programs actually get: ``getaddrinfo`` (hosts file, nsswitch, resolved, VPN hooks)."""
     loop = asyncio.get_running_loop()
@@ -281,7 +299,7 @@ async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
         findings.append(Finding(check="dns.public", status="skip",
                                 title="no public resolvers configured to compare with"))
 
-    async def one(host: str) -> list[Finding]:
+    async def measure(host: str) -> tuple[list[ResolverAnswer], Any, float]:
         started = time.perf_counter()
         answers, lookup = await asyncio.gather(
             resolve(host, system=system, public=public, samples=ctx.samples,
@@ -289,13 +307,32 @@ async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
             # getaddrinfo goes wherever the OS sends it; with injected resolvers (tests,
             # a chosen resolver) it would leave the loopback the caller asked for.
             os_lookup(host, target.port) if not injected else _none())
-        took = (time.perf_counter() - started) * 1000
-        return judge_host(host, answers, lookup, well_known=_well_known(target, host),
-                          duration_ms=took)
+        return answers, lookup, (time.perf_counter() - started) * 1000
 
-    for found in await asyncio.gather(*(one(h) for h in _hosts(target, ctx))):
-        findings.extend(found)
+    hosts = _hosts(target, ctx)
+    per_query = min(_MAX_QUERY_TIMEOUT, max(0.05, ctx.timeout / (ctx.samples + 1)))
+    measured, probes = await asyncio.gather(
+        asyncio.gather(*(measure(h) for h in hosts)),
+        asyncio.gather(*(invented_answers(a, p, timeout=per_query) for a, p in system)))
+    invented = {x for found in probes for x in found}
+    if invented:
+        findings.append(_rewrite_note(system, probes, invented))
+    for host, (answers, lookup, took) in zip(hosts, measured, strict=True):
+        findings += judge_host(host, answers, lookup, well_known=_well_known(target, host),
+                               invented=invented, duration_ms=took)
     return _behind_proxy(target, ctx, findings)
+
+
+def _rewrite_note(system: Sequence[tuple[str, int]], probes: Sequence[list[str]],
+                  invented: set[str]) -> Finding:
+    from chatkit.classify import explain
+
+    liars = [a if p == 53 else f"{a}:{p}"
+             for (a, p), found in zip(system, probes, strict=True) if found]
+    return explain("dns_nxdomain_rewrite", check="dns.hijack", status="info",
+                   evidence={"resolvers": liars, "invented": sorted(invented)},
+                   resolver=f"system resolver {', '.join(liars)}",
+                   addresses=", ".join(sorted(invented)))
 
 
 def _behind_proxy(target: Target, ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
