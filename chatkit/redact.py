@@ -16,9 +16,9 @@ Every removal leaves a marker naming what was removed, ``[REDACTED:authorization
 (``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder across
 a file without being recoverable from it. A :class:`Redactor` counts what it removed by kind.
 
-The module-level functions are pure and cheap (the request recorder calls them once per
-request); file handling (JSONL, HAR, environment snapshots, atomic output) lives in
-:mod:`chatkit.redact_files`.
+What counts as a secret (names, shapes) is :mod:`chatkit.redact_rules`. The module-level
+functions are pure and cheap (the request recorder calls them once per request); file
+handling (JSONL, HAR, atomic output) is :mod:`chatkit.redact_files`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from chatkit.redact_rules import (
+    MARKER_RE,
+    MASKED_RE,
+    PARTIAL_HEADERS,
+    QUICK,
+    QUICK_URL,
+    SHAPE_KINDS,
+    SPACED_QUICK,
+    SPACED_RE,
+    TEXT_RE,
+    is_secret_field,
+    is_secret_header,
+    is_secret_param,
+)
+
 __all__ = [
     "Redactor",
     "is_secret_field",
@@ -48,125 +63,6 @@ __all__ = [
     "redact_text",
     "redact_url",
 ]
-
-# --- names -----------------------------------------------------------------------------------
-# A name is split into words (on punctuation and camelCase); a secret word anywhere marks it.
-# Word matching, not substring matching, keeps "x-ratelimit-remaining-tokens" and "max_tokens"
-# (plural, diagnostic) while catching "x-api-key" and "refreshToken".
-_SECRET_WORDS = frozenset({
-    "key", "apikey", "token", "secret", "password", "passwd", "passphrase", "session",
-    "sessionid", "sessid", "sid", "auth", "authorization", "authtoken", "csrf", "xsrf",
-    "cookie", "credential", "credentials", "signature", "sig", "bearer", "jwt", "otp", "pin",
-    "privatekey", "accesskey", "secretkey", "accesstoken", "refreshtoken", "idtoken",
-    "clientsecret",
-})
-# Query/fragment parameters also carry one-time OAuth values and SAS/presigned-URL parts.
-_SECRET_PARAM_WORDS = _SECRET_WORDS | frozenset({"code", "state", "nonce"})
-_SECRET_PARAM_NAMES = frozenset({"code", "state", "sig", "signature", "key", "token", "nonce"})
-# Substrings that are unambiguous even inside a single word ("mysessiontoken").
-_SECRET_SUBSTRINGS = ("password", "passwd", "secret", "csrf", "xsrf", "apikey", "api_key",
-                      "accesstoken", "access_token", "sessionid", "session_id", "sessiontoken",
-                      "authtoken", "credential", "privatekey", "private_key")
-# Words that make a name a measure *of* a secret, not the secret ("token_count", "expires_in").
-_MEASURE_WORDS = frozenset({"count", "counts", "length", "len", "size", "limit", "max", "min",
-                            "type", "expires", "expiry", "expiration", "ttl", "remaining",
-                            "reset", "used", "usage", "budget", "format", "version"})
-# Headers that look sensitive by the word rule but are diagnostic, not secret.
-_PUBLIC_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", "keep-alive",
-                             "sec-websocket-accept", "idempotency-key", "x-ratelimit-limit-tokens",
-                             "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"})
-# Account identifiers: kept in part (prefix and last four) so "which org" stays answerable.
-_PARTIAL_HEADERS = {"openai-organization": "openai-organization",
-                    "openai-project": "openai-project"}
-
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-
-
-def _words(name: str) -> list[str]:
-    return [w.lower() for w in _WORD_SPLIT.split(name) if w]
-
-
-def _name_says_secret(name: str, words: frozenset[str]) -> bool:
-    parts = _words(name)
-    if any(w in _MEASURE_WORDS for w in parts):
-        return False
-    lowered = name.lower()
-    return any(s in lowered for s in _SECRET_SUBSTRINGS) or any(w in words for w in parts)
-
-
-@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
-def is_secret_header(name: str) -> bool:
-    """True when a header of this name carries a credential (its value is removed whole)."""
-    lowered = name.strip().lower()
-    if lowered in _PUBLIC_HEADERS or lowered in _PARTIAL_HEADERS:
-        return False
-    return lowered in ("set-cookie", "cookie") or _name_says_secret(lowered, _SECRET_WORDS)
-
-
-@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
-def is_secret_field(name: str) -> bool:
-    """True when a JSON/form field or environment variable of this name holds a secret."""
-    return _name_says_secret(name, _SECRET_WORDS)
-
-
-@functools.lru_cache(maxsize=4096)  # names repeat on every line of a log
-def is_secret_param(name: str) -> bool:
-    """True when a URL query or fragment parameter of this name holds a secret."""
-    lowered = name.lower()
-    return lowered in _SECRET_PARAM_NAMES or _name_says_secret(name, _SECRET_PARAM_WORDS)
-
-
-# --- shapes ----------------------------------------------------------------------------------
-# Order matters: specific provider shapes before the generic ``sk-``.
-_SHAPES: tuple[tuple[str, str], ...] = (
-    ("private-key", r"-----BEGIN[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-                    r"(?:[\s\S]*?-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)"),
-    ("anthropic-key", r"sk-ant-[A-Za-z0-9_\-]{16,}"),
-    ("openrouter-key", r"sk-or-v1-[A-Za-z0-9]{16,}"),
-    # also the masked form in OpenAI's 401 message: sk-proj-*****...abcd
-    ("openai-key", r"sk-[A-Za-z0-9_\-*]{16,}"),
-    ("google-key", r"AIza[0-9A-Za-z_\-]{30,}"),
-    ("xai-key", r"xai-[A-Za-z0-9_\-]{20,}"),
-    ("groq-key", r"gsk_[A-Za-z0-9]{20,}"),
-    ("huggingface-token", r"hf_[A-Za-z0-9]{20,}"),
-    ("aws-access-key", r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"),
-    ("github-token", r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"),
-    ("slack-token", r"xox[abposr]-[A-Za-z0-9\-]{10,}"),
-    ("stripe-key", r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"),
-    ("perplexity-key", r"pplx-[A-Za-z0-9]{20,}"),
-    ("replicate-token", r"r8_[A-Za-z0-9]{20,}"),
-    ("jwt", r"eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"),
-)
-# "Bearer <token>" / "Basic <b64>" anywhere in text, whatever the token looks like.
-_AUTH_IN_TEXT = r"(?P<scheme>\b(?:Bearer|Basic|Token|Digest)\s+)(?P<cred>[A-Za-z0-9._~+/=\-]{12,})"
-# user:password@ in any URL inside text.
-_USERINFO_IN_TEXT = r"(?P<uscheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/@:\"'<>]*:[^\s/@\"'<>]*)@"
-# name=value after ? & # ; in text (URLs in messages); the name decides.
-# name=value after ? & # ; , ( or a space (URLs and key=value pairs in messages); the name decides.
-_PARAM_IN_TEXT = (r"(?P<pre>[?&#;,(\s]|^)(?P<pname>[A-Za-z0-9_.\-\[\]]{1,64})="
-                  r"(?P<pval>[^&#\s\"'<>;,)]+)")
-# "name": "value" / 'name': 'value' / name='value' (JSON fragments, Python reprs, kwargs).
-_KV_IN_TEXT = (r"(?<![A-Za-z0-9_])(?P<kq>[\"']?)(?P<kname>[A-Za-z0-9_.\-]{1,64})(?P=kq)\s*[:=]\s*"
-               r"(?P<vq>[\"'])(?P<kval>(?:[^\"'\\\n]|\\.){0,4000})(?P=vq)")
-
-_TEXT_RE = re.compile(
-    "|".join(f"(?P<s{i}>(?<![A-Za-z0-9_\\-]){p})" for i, (_, p) in enumerate(_SHAPES))
-    + f"|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}|{_KV_IN_TEXT}|{_PARAM_IN_TEXT}"
-)
-_SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
-_SPACED_RE = re.compile(f"(?P<s0>{_SHAPES[0][1]})|{_AUTH_IN_TEXT}")
-_SPACED_QUICK = re.compile(r"\b(?:Bearer|Basic|Token|Digest)\s")
-_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
-# Already-masked keys (chatkit's mask_key: first 3 and last 4) are the shareable form: kept.
-# So are placeholders that stand for a secret without being one: ``$OPENAI_API_KEY``, ``...``.
-_MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}"
-                        r"|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
-# Cheap pre-filter: text without any of these cannot match _TEXT_RE.
-_QUICK_SHAPES = (r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xox|_live_|_test_|"
-                 r"pplx-|r8_|eyJ|PRIVATE KEY|Bearer|Basic|Token|Digest")
-_QUICK = re.compile(_QUICK_SHAPES + "|://|=|[\"']\\s*:")
-_QUICK_URL = re.compile(_QUICK_SHAPES + "|[@?#;]")
-
 
 @dataclass
 class Redactor:
@@ -190,18 +86,18 @@ class Redactor:
     # --- text ------------------------------------------------------------------------------
     def text(self, text: str) -> str:
         """``text`` with every secret-shaped value (keys, JWTs, PEM, bearer, userinfo) removed."""
-        if not text or _QUICK.search(text) is None:
+        if not text or QUICK.search(text) is None:
             return text
-        if "PRIVATE KEY" in text or _SPACED_QUICK.search(text):
+        if "PRIVATE KEY" in text or SPACED_QUICK.search(text):
             # values with spaces or newlines first, so no name=value match can cut them in two
-            text = _SPACED_RE.sub(self._text_match, text)
-        return _TEXT_RE.sub(self._text_match, text)
+            text = SPACED_RE.sub(self._text_match, text)
+        return TEXT_RE.sub(self._text_match, text)
 
     def _text_match(self, m: re.Match[str]) -> str:
         group = m.lastgroup or ""
-        if group in _SHAPE_KINDS:
+        if group in SHAPE_KINDS:
             value = m.group(0)
-            return value if _MARKER_RE.fullmatch(value) else self.marker(_SHAPE_KINDS[group], value)
+            return value if MARKER_RE.fullmatch(value) else self.marker(SHAPE_KINDS[group], value)
         if m.group("cred") is not None:
             cred = m.group("cred")
             # prose ("Basic authentication") is not a credential: require a digit or length
@@ -209,26 +105,26 @@ class Redactor:
                 return m.group(0)
             return m.group("scheme") + self.marker("authorization", cred)
         if m.group("userinfo") is not None:
-            if _MARKER_RE.fullmatch(m.group("userinfo")):
+            if MARKER_RE.fullmatch(m.group("userinfo")):
                 return m.group(0)
             return m.group("uscheme") + self.marker("userinfo", m.group("userinfo")) + "@"
         if m.group("kname") is not None:
             name, value = m.group("kname"), m.group("kval")
             head = m.group(0)[: m.start("kval") - m.start()]
             if value and is_secret_field(name) and not (
-                    _MARKER_RE.fullmatch(value) or _MASKED_RE.fullmatch(value)):
+                    MARKER_RE.fullmatch(value) or MASKED_RE.fullmatch(value)):
                 return f"{head}{self.marker(name, value)}{m.group('vq')}"
             return f"{head}{self.text(value)}{m.group('vq')}"  # shapes inside still count
         name, value = m.group("pname"), m.group("pval")
         if is_secret_param(unquote_plus(name)) and not (
-                value.startswith("[REDACTED") or _MASKED_RE.fullmatch(value)):
+                value.startswith("[REDACTED") or MASKED_RE.fullmatch(value)):
             return f"{m.group('pre')}{name}={self.marker(name, value)}"
         return f"{m.group('pre')}{name}={self.text(value)}"
 
     # --- URLs ------------------------------------------------------------------------------
     def url(self, url: str) -> str:
         """``url`` without userinfo, secret query/fragment parameters or secret-shaped parts."""
-        if not url or _QUICK_URL.search(url) is None:  # the common case: nothing to look at
+        if not url or QUICK_URL.search(url) is None:  # the common case: nothing to look at
             return url
         try:
             parts = urlsplit(url)
@@ -269,10 +165,10 @@ class Redactor:
         lowered = name.strip().lower()
         if not value:
             return value
-        if _MARKER_RE.search(value):  # already redacted: idempotent
+        if MARKER_RE.search(value):  # already redacted: idempotent
             return value
-        if lowered in _PARTIAL_HEADERS:
-            return self._partial(_PARTIAL_HEADERS[lowered], value)
+        if lowered in PARTIAL_HEADERS:
+            return self._partial(PARTIAL_HEADERS[lowered], value)
         if lowered == "cookie":
             return self._cookie_pairs(value, "cookie")
         if lowered == "set-cookie":
@@ -353,7 +249,7 @@ class Redactor:
             return obj  # the bulk of a log line: nothing to look at
         if kind is str or isinstance(obj, str):
             if _secret is not None:
-                if not obj or _MARKER_RE.fullmatch(obj) or _MASKED_RE.fullmatch(obj):
+                if not obj or MARKER_RE.fullmatch(obj) or MASKED_RE.fullmatch(obj):
                     return obj
                 return self.marker(_secret, obj)
             if len(obj) > 1 and obj[0] in "{[" and obj[-1] in "}]":
@@ -393,7 +289,7 @@ class Redactor:
         """A name/value object: a header, query or form parameter."""
         name, value = obj["name"], obj["value"]
         scrubbed = self.header(name, value)
-        if (scrubbed == value and value and not _MARKER_RE.search(value)
+        if (scrubbed == value and value and not MARKER_RE.search(value)
                 and (is_secret_param(name) or is_secret_field(name))):
             scrubbed = self.marker(name, value)
         return {k: (scrubbed if k == "value" else self.obj(v) if k != "name" else v)
