@@ -109,7 +109,9 @@ class ShareReport:
             body = self.report.to_markdown()
             if self.title != "chatkit report":
                 body = body.replace("# chatkit report", f"# {self.title}", 1)
-            parts += [body, self._generated_line(), "", _environment_markdown(self.report)]
+            parts += [body, self._generated_line(), ""]
+            parts += [block for block in (_environment_markdown(self.report),
+                                          _evidence_markdown(self.report)) if block]
         else:
             parts += [f"# {self.title}", "", self._generated_line(), ""]
         for name, summary in self.summaries.items():
@@ -144,6 +146,10 @@ class ShareReport:
         if self.report is not None:
             body += [self.report.to_html(), "<h2>Environment</h2>",
                      _table_html(_environment_rows(self.report))]
+            evidence = _evidence_rows(self.report)
+            if evidence:
+                body += ["<details><summary>Evidence (what each check measured)</summary>",
+                         _table_html(evidence), "</details>"]
         for name, summary in self.summaries.items():
             body += [f"<h2>Log: {esc(name)}</h2>", _summary_html(summary)]
         for heading, block in self.sections.items():
@@ -194,6 +200,29 @@ def _environment_markdown(report: Report) -> str:
     if not rows:
         return ""
     return "## Environment\n\n" + _table_markdown(("Item", "Value"), rows) + "\n"
+
+
+_EVIDENCE_CHARS = 600
+
+
+def _evidence_rows(report: Report) -> list[tuple[str, str]]:
+    """Each finding's evidence as compact JSON (cut to a readable length)."""
+    rows = []
+    for f in report.findings:
+        if f.evidence:
+            text = json.dumps(f.evidence, ensure_ascii=False, default=str)
+            cut = text if len(text) <= _EVIDENCE_CHARS else text[:_EVIDENCE_CHARS] + " …"
+            rows.append((f"{f.check} ({f.status})", cut))
+    return rows
+
+
+def _evidence_markdown(report: Report) -> str:
+    rows = _evidence_rows(report)
+    if not rows:
+        return ""
+    lines = ["## Evidence", ""] + [f"- `{name}`: `{text.replace('`', chr(39))}`"
+                                   for name, text in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -68,6 +68,7 @@ def test_markdown_and_html_carry_no_planted_secret(corpus: Any, png: bytes) -> N
     assert "429: 15" in md and "15 requests hit 429" in md
     assert "## Notes" in md and "I pasted [REDACTED:" in md
     assert md.startswith("# Ticket 4711")
+    assert "## Evidence" in md and '`api.key (fail)`: `{"sent": "[REDACTED:' in md
 
 
 def test_html_is_one_self_contained_page(corpus: Any, png: bytes) -> None:
@@ -79,6 +80,7 @@ def test_html_is_one_self_contained_page(corpus: Any, png: bytes) -> None:
     assert [alt for alt, _ in sources] == ["latency over time"]
     assert base64.b64decode(sources[0][1]) == png
     assert '<meta charset="utf-8">' in page
+    assert "<details><summary>Evidence" in page
 
 
 def test_timestamps_are_utc_iso(corpus: Any, png: bytes) -> None:
