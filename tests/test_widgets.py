@@ -244,6 +244,7 @@ def test_an_observation_with_a_key_in_it_is_redacted_in_every_export(
     page = panel_notes.export("html").read_text()
     assert "stopped working" in markdown and "stopped working" in page
     assert PLANTED not in markdown and PLANTED not in page
+    assert PLANTED not in panel_notes.table.value and PLANTED not in widget_state_json()
 
 
 def test_the_bundle_button_writes_a_zip_with_the_report(panel_notes: Notes) -> None:
@@ -261,3 +262,15 @@ def test_the_bundle_button_writes_a_zip_with_the_report(panel_notes: Notes) -> N
     assert "since 09:10" in zipfile.ZipFile(bundle).read("report.md").decode()
     assert bundle.name in panel_notes.links.value and "Wrote" in panel_notes.links.value
     assert panel_notes.errors.outputs == ()
+
+
+def test_a_measurement_that_cannot_decide_leaves_the_question_to_the_person(
+        sim: SimServer) -> None:
+    # local_only: the control sites are not probed, so "do other sites load?" stays open
+    wizard = TriageWizard(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY))
+    wizard.answer("In my code or a tool calling the API")
+    wizard.measure_button.click()
+    wizard.wait()
+    assert "could not decide" in wizard.measure_note.value
+    assert wizard.triage.question is not None and wizard.triage.question.id == "a_sites"
+    assert len(wizard.triage.answers) == 1 and "Yes" in wizard.choice_buttons

@@ -91,7 +91,10 @@ class Notes:
         text = (self.observation.value if text is None else text).strip()
         if not text:
             return None
-        note = f"{utcnow_iso()}: {text}"
+        from chatkit.redact import redact_text
+
+        # Redacted as it is recorded: the notes table is a widget whose state a notebook saves.
+        note = f"{utcnow_iso()}: {redact_text(text)}"
         self.observations.append(note)
         self.observation.value = ""
         self._refresh()
