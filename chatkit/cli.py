@@ -165,13 +165,15 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--correlate", action="store_true",
                    help="add a keyed hash to each marker so equal secrets show equal markers "
                    "(the key is random per run and never written)")
+    p.add_argument("--format", choices=("auto", "jsonl", "har", "text"), default="auto",
+                   help="input format (default: detected; 'text' for plain-text logs)")
     p.set_defaults(handler=_redact)
 
 
 def _redact(args: argparse.Namespace) -> int:
     from chatkit.redact_files import consistent_key, redact_file
 
-    result = redact_file(args.input, args.output,
+    result = redact_file(args.input, args.output, format=args.format,
                          hash_key=consistent_key() if args.correlate else None)
     print(result.describe())
     return 0

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
-Format = Literal["jsonl", "har", "json"]
+Format = Literal["jsonl", "har", "json", "text"]
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -67,7 +67,7 @@ class RedactionResult:
 
     def describe(self) -> str:
         """One paragraph for a terminal: what was written and what was removed, by kind."""
-        noun = "entries" if self.format == "har" else "records"
+        noun = {"har": "entries", "text": "lines"}.get(self.format, "records")
         lines = [f"Wrote {self.output} ({self.format}, {self.records} {noun})."]
         if self.counts:
             lines.append(f"Removed {self.removed} secret(s):")
@@ -145,7 +145,8 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         raise InputError(f"{path} is empty; nothing to redact")
     if stripped[0] not in "{[":
         raise InputError(f"{path} is neither JSON Lines nor a HAR file (it starts with "
-                         f"{stripped[:20]!r}); give a .har or .jsonl file")
+                         f"{stripped[:20]!r}); give a .har or .jsonl file, or say --format "
+                         "text for a plain-text log")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
@@ -178,12 +179,15 @@ def redact_file(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str],
     *,
-    format: Literal["auto", "jsonl", "har", "json"] = "auto",
+    format: Literal["auto", "jsonl", "har", "json", "text"] = "auto",
     hash_key: bytes | None = None,
     redactor: Redactor | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> RedactionResult:
     """Write a redacted copy of a JSONL log, HAR file or JSON document to ``output``.
+
+    ``format="text"`` (never guessed) treats the file as plain text, line by line: SDK debug
+    logs, proxy logs, a CSV export. Only value shapes and ``name=value`` pairs are found there.
 
     ``hash_key`` makes equal secrets share a placeholder within (and, with the same key,
     across) files; :func:`consistent_key` gives a fresh random one.
@@ -191,7 +195,10 @@ def redact_file(
     src = Path(source)
     fmt: Format = detect_format(src) if format == "auto" else format
     red = redactor or Redactor(hash_key=hash_key)
-    if fmt == "jsonl":
+    if fmt == "text":
+        _sniff(src)  # binary junk is still one clear error
+        records, dropped = _redact_lines(src, Path(output), red), 0
+    elif fmt == "jsonl":
         records, dropped = _redact_jsonl(src, Path(output), red)
     elif fmt == "har":
         records, dropped = _redact_har(src, Path(output), red), 0
@@ -203,6 +210,19 @@ def redact_file(
 def consistent_key() -> bytes:
     """A fresh random key for :class:`Redactor` ``hash_key`` (placeholders correlate per run)."""
     return secrets.token_bytes(32)
+
+
+def _redact_lines(src: Path, dst: Path, red: Redactor) -> int:
+    lines = 0
+    with _open_text(src) as handle, atomic_writer(dst) as out:
+        try:
+            for line in handle:
+                out.write(red.text(line))
+                lines += 1
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{src} is not UTF-8 text (at byte {exc.start} of a line); "
+                             "give a text file") from None
+    return lines
 
 
 def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:

@@ -329,3 +329,18 @@ def test_redactor_counts_are_per_instance() -> None:
     red.obj({"password": "a", "nested": {"token": "b"}})
     assert dict(red.counts) == {"password": 1, "token": 1}
     assert dict(Redactor().counts) == {}
+
+
+def test_plain_text_logs_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = "sk-proj-" + "Qw9" * 16
+    src = tmp_path / "debug.log"
+    src.write_text(f"DEBUG Request options: {{'api_key': 'opaque-value-1'}}\n"
+                   f"INFO HTTP Request: POST https://h/v1?key=k3y \"HTTP/1.1 401\"\n"
+                   f"ERROR Incorrect API key provided: {key}\nplain line\n")
+    with pytest.raises(InputError, match="--format text"):
+        redact_file(src, tmp_path / "out.log")
+    assert main(["redact", str(src), "-o", str(tmp_path / "out.log"), "--format", "text"]) == 0
+    out = (tmp_path / "out.log").read_text()
+    assert "opaque-value-1" not in out and "k3y" not in out and key not in out
+    assert out.splitlines()[3] == "plain line" and len(out.splitlines()) == 4
+    assert "(text, 4 lines)" in capsys.readouterr().out
