@@ -161,7 +161,9 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
                        "cookies, tokens and key-shaped values replaced by [REDACTED:kind] "
                        "markers, then print what was removed. The format is detected.")
     p.add_argument("input", metavar="IN", help="a .har file or a JSONL request log")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the copy")
+    p.add_argument("-o", "--output", metavar="OUT", help="where to write the copy")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; say what a redaction would remove (exit 1 if anything)")
     p.add_argument("--correlate", action="store_true",
                    help="add a keyed hash to each marker so equal secrets show equal markers "
                    "(the key is random per run and never written)")
@@ -171,8 +173,14 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
 
 
 def _redact(args: argparse.Namespace) -> int:
-    from chatkit.redact_files import consistent_key, redact_file
+    from chatkit.redact_files import check_file, consistent_key, redact_file
 
+    if args.check:
+        result = check_file(args.input, format=args.format)
+        print(result.describe())
+        return 1 if result.counts else 0
+    if not args.output:
+        raise _usage("give -o OUT for the redacted copy, or --check to only look")
     result = redact_file(args.input, args.output, format=args.format,
                          hash_key=consistent_key() if args.correlate else None)
     print(result.describe())

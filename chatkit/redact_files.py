@@ -24,7 +24,7 @@ import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -38,6 +38,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "RedactionResult",
     "atomic_writer",
+    "check_file",
     "detect_format",
     "find_secrets",
     "redact",
@@ -68,9 +69,11 @@ class RedactionResult:
     def describe(self) -> str:
         """One paragraph for a terminal: what was written and what was removed, by kind."""
         noun = {"har": "entries", "text": "lines"}.get(self.format, "records")
-        lines = [f"Wrote {self.output} ({self.format}, {self.records} {noun})."]
+        what = f"({self.format}, {self.records} {noun})"
+        checking = not self.output  # check_file: nothing was written
+        lines = [f"Checked {self.source} {what}." if checking else f"Wrote {self.output} {what}."]
         if self.counts:
-            lines.append(f"Removed {self.removed} secret(s):")
+            lines.append(f"{'Holds' if checking else 'Removed'} {self.removed} secret(s):")
             width = max(len(k) for k in self.counts)
             for kind, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
                 lines.append(f"  {kind:<{width}}  {n}")
@@ -205,6 +208,17 @@ def redact_file(
     else:
         records, dropped = _redact_document(src, Path(output), red, max_document_bytes), 0
     return RedactionResult(str(src), str(output), fmt, records, dropped, dict(red.counts))
+
+
+def check_file(source: str | os.PathLike[str], **options: Any) -> RedactionResult:
+    """What :func:`redact_file` would remove from ``source``, writing nothing that stays.
+
+    The after-the-fact check: a file that chatkit (or anyone) redacted should come out with
+    empty ``counts``. The copy goes to a private temporary directory and is deleted.
+    """
+    with tempfile.TemporaryDirectory(prefix="chatkit-check-") as tmp:
+        result = redact_file(source, Path(tmp) / "copy", **options)
+    return replace(result, output="")
 
 
 def consistent_key() -> bytes:

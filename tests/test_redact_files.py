@@ -344,3 +344,17 @@ def test_plain_text_logs_on_request(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "opaque-value-1" not in out and "k3y" not in out and key not in out
     assert out.splitlines()[3] == "plain line" and len(out.splitlines()) == 4
     assert "(text, 4 lines)" in capsys.readouterr().out
+
+
+def test_check_says_what_is_left(har_path: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["redact", str(har_path), "--check"]) == 1
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"Checked {har_path} (har,") and "Holds " in printed
+    clean = tmp_path / "clean.har"
+    assert main(["redact", str(har_path), "-o", str(clean)]) == 0
+    capsys.readouterr()
+    assert main(["redact", str(clean), "--check"]) == 0
+    assert "Nothing secret was found." in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.har", "session.har"]
+    assert main(["redact", str(har_path)]) == 2  # neither -o nor --check
