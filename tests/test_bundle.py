@@ -209,3 +209,17 @@ def test_cli_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bundle", "-o", str(out)]) == 2
     assert capsys.readouterr().err.startswith("Error: give at least one --log")
     assert main(["bundle", "--log", str(tmp_path / "nope"), "-o", str(out)]) == 2
+
+
+def test_csv_logs_go_through_chatkits_reader(tmp_path: Path) -> None:
+    pytest.importorskip("chatkit.logs", reason="chatkit.logs (the CSV reader) is absent")
+    rows = ["ts,method,url,status,latency_ms,request_id,model"] + [
+        f"2026-03-02T08:00:0{i}Z,POST,https://api.openai.com/v1/chat/completions?key=Zk{i}secret,"
+        f"{500 if i == 2 else 200},100,req_{i},gpt-4o" for i in range(5)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    result = build_bundle(tmp_path / "b.zip", logs=[tmp_path / "log.csv"], context=1)
+    files = _members(tmp_path / "b.zip")
+    excerpt = [json.loads(line) for line in files["logs/log.excerpt.jsonl"].splitlines()]
+    assert [r["request_id"] for r in excerpt] == ["req_1", "req_2", "req_3"]
+    assert result.failures == 1
+    assert not [n for n, data in files.items() for i in range(5) if f"Zk{i}secret".encode() in data]
