@@ -76,6 +76,18 @@ def _doctor_context(args: argparse.Namespace, environ: dict[str, str]) -> dict:
     return options
 
 
+def _doctor_progress() -> Callable[..., None]:
+    """A one-line live count on the terminal while the checks run (they can take seconds)."""
+    done: list[str] = []
+
+    def show(finding: object) -> None:
+        done.append(str(getattr(finding, "check", "?")))
+        sys.stderr.write(f"\r  {len(done)} results so far, latest {done[-1]}\x1b[K")
+        sys.stderr.flush()
+
+    return show
+
+
 def _doctor(args: argparse.Namespace) -> int:
     from chatkit.checks import CheckContext, doctor
     from chatkit.targets import Target
@@ -108,7 +120,14 @@ def _doctor(args: argparse.Namespace) -> int:
         else:
             target = Target(base_url=args.base_url, provider=args.provider, model=args.model,
                             timeout=args.timeout, proxy=args.proxy, ca_bundle=args.ca_bundle)
-        report = doctor(target, only=args.only, context=CheckContext(environ=environ, **options))
+        progress = _doctor_progress() if not args.json and sys.stderr.isatty() else None
+        try:
+            report = doctor(target, only=args.only, progress=progress,
+                            context=CheckContext(environ=environ, **options))
+        finally:
+            if progress is not None:
+                sys.stderr.write("\r\x1b[K")
+                sys.stderr.flush()
     if args.json:
         print(report.to_json())
     else:
