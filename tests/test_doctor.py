@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from servers import BlackHole, ConnectProxy, DNSResponder, HTTPServer, closed_port
 
 from chatkit import checks
 from chatkit.checks import CheckContext, register, run_all
@@ -174,3 +175,74 @@ def test_a_crashing_or_hanging_check_becomes_a_finding() -> None:
     assert by_check["broken_test.crash"].status == "warn"
     assert "RuntimeError: boom" in (by_check["broken_test.crash"].cause or "")
     assert "did not finish" in by_check["broken_test.hang"].title
+
+
+# --- network faults end to end: the verdict is the root cause, not the API call after it ------
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE",
+                 "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-loopback-only-0000")
+    return monkeypatch
+
+
+def doctor_at(capsys: pytest.CaptureFixture[str], base_url: str, *args: str) -> dict[str, Any]:
+    code = main(["doctor", "--base-url", base_url, "--provider", "compatible", "--local-only",
+                 "--json", "--timeout", "1", *args])
+    data = json.loads(capsys.readouterr().out)
+    assert_report_contract(data)
+    assert code == 1 and data["verdict"] is not None
+    return data
+
+
+def verdict_kind(data: dict[str, Any]) -> tuple[str, str]:
+    [cause] = [f for f in data["findings"] if f["check"] == data["verdict"]["check"]
+               and f["status"] == "fail"][:1]
+    return cause["check"], cause["evidence"]["kind"]
+
+
+def test_closed_port_verdict_is_tcp(clean_env: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    data = doctor_at(capsys, f"http://127.0.0.1:{closed_port()}/v1")
+    assert verdict_kind(data) == ("tcp.connect", "connect_refused")
+
+
+def test_silent_server_verdict_is_the_http_read_timeout(
+        clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with BlackHole() as server:
+        data = doctor_at(capsys, f"http://127.0.0.1:{server.port}/v1")
+    assert verdict_kind(data) == ("http.phases", "read_timeout")
+
+
+def test_untrusted_certificate_verdict_is_tls(clean_env: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import ssl
+
+    import trustme
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    with HTTPServer(ssl_context=context) as server:
+        data = doctor_at(capsys, f"https://127.0.0.1:{server.port}/v1")
+    assert verdict_kind(data) == ("tls.handshake", "tls_unknown_ca")
+    assert "never disable verification" in data["verdict"]["remedy"]
+
+
+def test_proxy_wanting_credentials_verdict_is_the_proxy(
+        clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with ConnectProxy(require_auth="u:p") as proxy, HTTPServer() as origin:
+        clean_env.setenv("HTTPS_PROXY", proxy.url)
+        data = doctor_at(capsys, f"https://127.0.0.1:{origin.port}/v1")
+    assert verdict_kind(data) == ("proxy.connect", "proxy_auth_required")
+
+
+def test_sinkholed_name_verdict_is_dns(clean_env: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with DNSResponder("sinkhole") as system:
+        # --only dns: the other groups would look the name up through the real system resolver
+        data = doctor_at(capsys, "https://api.example.com/v1", "--only", "dns",
+                         "--system-resolver", system.address)
+    assert verdict_kind(data) == ("dns.resolve", "dns_sinkhole")
