@@ -73,13 +73,15 @@ class PhaseTiming:
     error: BaseException | None = None
     response: Any = None  # the httpx.Response, for classify
     overhead_ms: float | None = None  # Python's own time between the phases
+    elapsed_ms: float | None = None  # start to finish (or to the failure), as the user waited
+    looked_up: bool = False  # whether the name was resolved here (not an IP, not by a proxy)
 
     def to_evidence(self) -> dict[str, Any]:
         return {
             "url": self.url, "address": self.address, "via_proxy": self.via_proxy,
             "status": self.status, "http_version": self.http_version,
             "marks_ms": dict(self.marks), "phases_ms": dict(self.phases),
-            "overhead_ms": self.overhead_ms,
+            "overhead_ms": self.overhead_ms, "elapsed_ms": self.elapsed_ms,
             "request_id": self.headers.get("x-request-id"),
             "bytes": len(self.body),
             "error": f"{type(self.error).__name__}: {self.error}" if self.error else None,
@@ -157,7 +159,9 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
                                                                  type=socket.SOCK_STREAM)
         except OSError as exc:
             nothing = dict.fromkeys(PHASES)
-            return PhaseTiming(url, _marks_from_phases(nothing, tls=tls), nothing, error=exc)
+            return PhaseTiming(url, _marks_from_phases(nothing, tls=tls), nothing, error=exc,
+                               elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+                               looked_up=True)
         resolved = time.perf_counter()
         address = str(infos[0][4][0])
         request_url = _with_address(url, address)
@@ -176,6 +180,7 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
         finished = time.perf_counter()
     except Exception as exc:  # any failure is a measurement; classify says what it means
         error = exc
+    elapsed = round((time.perf_counter() - started) * 1000, 3)
     get = trace.get
     sent = get("http11.send_request_headers.started") or get("http2.send_request_headers.started")
     first = get("http11.receive_response_headers.complete") or get(
@@ -198,7 +203,8 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
         status=response.status_code if response is not None else None,
         headers=dict(response.headers) if response is not None else {}, body=body,
         http_version=response.http_version if response is not None else None,
-        error=error, response=response, overhead_ms=overhead)
+        error=error, response=response, overhead_ms=overhead, elapsed_ms=elapsed,
+        looked_up=not via_proxy and not _is_ip(host))
 
 
 def _is_ip(host: str) -> bool:
@@ -231,11 +237,12 @@ async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
     async with probe_client(target, ctx) as client:
         timing = await measure_phases(url, client, via_proxy=via_proxy)
     evidence = {"host": target.host, **timing.to_evidence()}
-    total, overhead = timing.marks.get("total"), timing.overhead_ms
-    took = None if total is None else total + (overhead or 0.0)
+    took = timing.elapsed_ms
     if timing.error is not None:
         why = classify(timing.error, check="http.phases", evidence=evidence)
-        reached = [p for p, v in timing.phases.items() if v is not None]
+        skipped = {"tls"} if target.scheme != "https" else set()
+        skipped |= set() if timing.looked_up else {"dns"}
+        reached = [p for p, v in timing.phases.items() if v is not None and p not in skipped]
         note = f" (got through: {', '.join(reached)})" if reached else ""
         return [why.replace(title=f"{why.title}{note}", evidence={**why.evidence, **evidence},
                             duration_ms=took)]
