@@ -7,7 +7,9 @@ dnsdiag's dnsping does: an absolute name, ``perf_counter`` around every query, t
 min/avg/max/stddev and loss. The answers (A, AAAA, CNAME chain, rcode, TTL) go into the
 evidence; the comparison between resolvers becomes the verdict: a name that fails only on the
 system resolver, a sinkholed answer (0.0.0.0, loopback, private ranges for a public name), a
-resolver that does not answer, resolvers that disagree.
+resolver that does not answer, resolvers that disagree. Two more looks: what ``getaddrinfo``
+gives (what programs really get: the hosts file included), and one made-up name per system
+resolver, which an honest resolver answers NXDOMAIN (dnsrecon's NXDOMAIN-hijack probe).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from chatkit.targets import Target
 __all__ = [
     "ResolverAnswer",
     "address_kind",
+    "invented_answers",
     "is_ip_literal",
+    "os_lookup",
     "parse_resolver",
     "query_resolver",
     "resolve",
