@@ -31,7 +31,7 @@ from chatkit.excerpts import Excerpt, FailureRow, read_excerpt
 from chatkit.findings import Report, utcnow_iso
 from chatkit.redact import Redactor
 from chatkit.redact_files import atomic_writer, consistent_key, find_secrets
-from chatkit.report import FigureLike, ShareReport, figure_png
+from chatkit.report import FigureLike, Section, ShareReport, figure_png
 
 __all__ = ["BundleResult", "build_bundle", "load_report", "repro_curl", "repro_python"]
 
@@ -243,28 +243,26 @@ def _summaries(logs: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, An
     return found
 
 
-def _sections(excerpts: Sequence[Excerpt], repro: str | None) -> dict[str, str]:
-    sections: dict[str, str] = {}
+def _sections(excerpts: Sequence[Excerpt], repro: str | None) -> dict[str, Section]:
+    sections: dict[str, Section] = {}
     for e in excerpts:
-        head = (f"{e.total} requests read, {e.failed} failed"
+        text = (f"{e.total} requests read, {e.failed} failed"
                 + (f", {e.skipped} unreadable lines skipped" if e.skipped else "")
                 + (f"; the first {len(e.failures)} are excerpted" if e.failed > len(e.failures)
-                   else "") + ".\n\n")
-        rows = ["| # | time (UTC) | status | request id | method | URL | error |",
-                "|---|---|---|---|---|---|---|"]
-        for r in e.failures:
-            cells = [r.index, r.ts, r.status or "no response", r.request_id, r.method, r.url,
-                     r.error]
-            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        sections[f"Failures in {e.name}"] = head + ("\n".join(rows) if e.failures else "None.")
+                   else "") + "." + ("" if e.failures else " Nothing to excerpt."))
+        rows = tuple(tuple(_cell(c) for c in (r.index, r.ts, r.status or "no response",
+                                              r.request_id, r.method, r.url, r.error))
+                     for r in e.failures)
+        head = ("#", "time (UTC)", "status", "request id", "method", "URL", "error")
+        sections[f"Failures in {e.name}"] = Section(text, head if rows else (), rows)
     if repro:
-        sections["Reproduce"] = (f"Set {KEY_VARIABLE} to your key (never paste it here), then:"
-                                 f"\n\n```sh\n{repro}\n```")
+        sections["Reproduce"] = Section(
+            f"Set {KEY_VARIABLE} to your key (never paste it here), then run:", code=repro)
     return sections
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    return "" if value is None else str(value)
 
 
 def _readme(files: Mapping[str, Any], excerpts: Sequence[Excerpt], removed: Mapping[str, int],

@@ -35,7 +35,7 @@ from chatkit.findings import (
 from chatkit.redact import Redactor
 from chatkit.redact_files import atomic_writer, redact_report
 
-__all__ = ["ShareReport", "figure_png", "save_report"]
+__all__ = ["Section", "ShareReport", "figure_png", "save_report"]
 
 #: A figure: a matplotlib Figure (anything with ``savefig``), PNG bytes, or a path to a PNG.
 FigureLike = Any
@@ -61,19 +61,66 @@ def figure_png(figure: FigureLike) -> bytes:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A titled block of a shared report: a sentence, an optional table, an optional command."""
+
+    text: str = ""
+    head: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    code: str = ""
+
+    def redacted(self, red: Redactor) -> Section:
+        return Section(red.text(self.text), tuple(red.text(h) for h in self.head),
+                       tuple(tuple(red.text(c) for c in row) for row in self.rows),
+                       red.text(self.code))
+
+    def to_markdown(self) -> str:
+        parts = [self.text.rstrip()] if self.text else []
+        if self.head:
+            def cell(text: str) -> str:
+                return text.replace("|", "\\|").replace("\n", " ")
+
+            parts.append("\n".join(
+                ["| " + " | ".join(map(cell, self.head)) + " |",
+                 "|" + "---|" * len(self.head)]
+                + ["| " + " | ".join(map(cell, row)) + " |" for row in self.rows]))
+        if self.code:
+            parts.append(f"```sh\n{self.code.rstrip()}\n```")
+        return "\n\n".join(parts) + "\n"
+
+    def to_html(self) -> str:
+        esc = html.escape
+        parts = [f"<p>{esc(self.text)}</p>"] if self.text else []
+        if self.head:
+            head = "".join(f"<th>{esc(h)}</th>" for h in self.head)
+            rows = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in self.rows)
+            parts.append(f"<table><tr>{head}</tr>{rows}</table>")
+        if self.code:
+            parts.append(f"<pre><code>{esc(self.code)}</code></pre>")
+        return "".join(parts)
+
+
+def _td(text: str) -> str:
+    # a long unbroken token (URL, request id) may wrap anywhere; short cells never do
+    long = len(text) > 24 and not any(c.isspace() for c in text)
+    return f'<td class="long">{html.escape(text)}</td>' if long else f"<td>{html.escape(text)}</td>"
+
+
+@dataclass(frozen=True)
 class ShareReport:
     """What goes into a shared report. Build it, then :meth:`redacted`, then render.
 
     ``summaries`` maps a log's name to its summary (the ``summarize(frame)`` dict);
-    ``figures`` maps a caption to a figure; ``sections`` are extra titled Markdown blocks
-    (the bundle's failure table); ``notes`` are free text from the person sharing.
+    ``figures`` maps a caption to a figure; ``sections`` are extra titled blocks (the
+    bundle's failure tables and repro command; a plain string is a Markdown block);
+    ``notes`` are free text from the person sharing.
     """
 
     report: Report | None = None
     summaries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     figures: Mapping[str, FigureLike] = field(default_factory=dict)
     notes: Sequence[str] = ()
-    sections: Mapping[str, str] = field(default_factory=dict)
+    sections: Mapping[str, Section | str] = field(default_factory=dict)
     title: str = "chatkit report"
     generated_at: str = field(default_factory=utcnow_iso)
     removed: Mapping[str, int] = field(default_factory=dict)
@@ -94,7 +141,8 @@ class ShareReport:
             summaries={red.text(k): red.obj(dict(v)) for k, v in self.summaries.items()},
             figures={red.text(k): v for k, v in self.figures.items()},
             notes=tuple(red.text(n) for n in self.notes),
-            sections={red.text(k): red.text(v) for k, v in self.sections.items()},
+            sections={red.text(k): v.redacted(red) if isinstance(v, Section) else red.text(v)
+                      for k, v in self.sections.items()},
             title=red.text(self.title),
         )
         removed = Counter(self.removed)
@@ -117,7 +165,8 @@ class ShareReport:
         for name, summary in self.summaries.items():
             parts += [f"## Log: {name}", "", _summary_markdown(summary)]
         for heading, block in self.sections.items():
-            parts += [f"## {heading}", "", block.rstrip(), ""]
+            text = block.to_markdown() if isinstance(block, Section) else block
+            parts += [f"## {heading}", "", text.rstrip(), ""]
         if self.figures:
             parts += ["## Figures", ""]
             for caption in self.figures:
@@ -153,7 +202,8 @@ class ShareReport:
         for name, summary in self.summaries.items():
             body += [f"<h2>Log: {esc(name)}</h2>", _summary_html(summary)]
         for heading, block in self.sections.items():
-            body += [f"<h2>{esc(heading)}</h2>", f"<pre>{esc(block)}</pre>"]
+            body += [f"<h2>{esc(heading)}</h2>", block.to_html() if isinstance(block, Section)
+                     else f"<pre>{esc(block)}</pre>"]
         if self.figures:
             body.append("<h2>Figures</h2>")
             for caption, figure in self.figures.items():
@@ -175,7 +225,9 @@ _PAGE_CSS = (
     "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:72rem;margin:2rem auto;"
     "padding:0 1rem;color:#1f2328}h1,h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;"
-    "padding:3px 8px;text-align:left;vertical-align:top}pre{white-space:pre-wrap;"
+    "padding:3px 8px;text-align:left;vertical-align:top}.long{overflow-wrap:anywhere;"
+    "min-width:14ch}"
+    "pre{white-space:pre-wrap;"
     "background:#f6f8fa;padding:.6em}.meta{color:#59636e}img{max-width:100%}"
 )
 

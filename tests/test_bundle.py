@@ -75,6 +75,9 @@ def test_excerpts_keep_n_before_and_after_each_failure(tmp_path: Path) -> None:
     md = _members(out)["report.md"].decode()
     assert "100 requests read, 3 failed." in md
     assert "| 11 | 2026-03-02T08:00:10.000Z | 500 | req_10 |" in md  # line numbers are 1-based
+    page = _members(out)["report.html"].decode()
+    assert "<th>request id</th>" in page and "<td>req_10</td>" in page
+    assert "<pre><code>curl -sS -i -g" in page
 
 
 def test_har_excerpt_is_a_har_of_the_entries_around_failures(tmp_path: Path) -> None:
