@@ -73,8 +73,23 @@ def _module(flavour: str | None) -> ModuleType:
     return importlib.import_module(name)
 
 
+@functools.cache
+def _module_of_type(kind: type) -> ModuleType:
+    return sys.modules[kind.__module__.split(".", 1)[0]]
+
+
 def _module_of(obj: object) -> ModuleType:
-    return sys.modules[type(obj).__module__.split(".", 1)[0]]
+    return _module_of_type(type(obj))
+
+
+def _pick(raw: Any, *names: bytes) -> list[str | None]:
+    """Header values by lower-case name, in one pass over the raw header list."""
+    found: list[str | None] = [None] * len(names)
+    for key, value in raw:
+        lower = key.lower()
+        if lower in names:
+            found[names.index(lower)] = value.decode("latin-1")
+    return found
 
 
 @functools.cache
@@ -136,9 +151,10 @@ class RetryPolicy:
             return False
         return status in _RETRY_STATUSES or status >= 500
 
-    def might_retry(self, status: int, headers: Mapping[str, str]) -> bool:
-        """Cheap pre-check on the status line: is the body worth reading to decide?"""
-        return status in _RETRY_STATUSES or status >= 500 or "x-should-retry" in headers
+    def might_retry(self, status: int, should_retry: str | None = None) -> bool:
+        """Cheap pre-check on the status line (and ``x-should-retry``): is the body worth
+        reading to decide?"""
+        return status in _RETRY_STATUSES or status >= 500 or should_retry is not None
 
 
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -162,7 +178,7 @@ class _Core:
     def attempt_number(self, request: Any, retries: int) -> int:
         """0 for a first try. The openai client's retries of one call share an
         Idempotency-Key; without one, its x-stainless-retry-count says which retry it is."""
-        key = request.headers.get("idempotency-key")
+        key, count = _pick(request.headers.raw, b"idempotency-key", b"x-stainless-retry-count")
         if key:
             with self._lock:
                 number = self._seen.get(key, 0)
@@ -171,8 +187,7 @@ class _Core:
                 while len(self._seen) > 4096:
                     self._seen.popitem(last=False)
             return number
-        count = request.headers.get("x-stainless-retry-count", "0")
-        return (int(count) if count.isdigit() else 0) + retries
+        return (int(count) if count and count.isdigit() else 0) + retries
 
     def begin(self, request: Any, retries: int, trace: Any, *, sync: bool = True) -> Attempt:
         url = request.url
@@ -266,15 +281,12 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
 
 
 def _wrap(response: Any, core: _Core, attempt: Attempt, *, sync: bool) -> Any:
-    try:
-        content = response.content  # already read (a mock transport): record it now
-    except Exception:
-        pass
-    else:
-        attempt.got_bytes(content, core.clock())
+    module = _module_of(response)
+    if isinstance(response.stream, module.ByteStream):  # read already (a mock): record now
+        attempt.got_bytes(response.content, core.clock())
         core.finish(attempt)
         return response
-    classes = _stream_classes(_module_of(response).__name__)
+    classes = _stream_classes(module.__name__)
     response.stream = classes[0 if sync else 1](response.stream, core, attempt)
     return response
 
@@ -320,9 +332,11 @@ class RecordingTransport:
                 if wait is None:
                     raise
             else:
-                attempt.got_response(response.status_code, response.headers, core.clock())
+                request_id, ctype, should = _pick(response.headers.raw, b"x-request-id",
+                                                  b"content-type", b"x-should-retry")
+                attempt.got_response(response.status_code, request_id, ctype or "", core.clock())
                 if retries >= core.policy.max_retries or not core.policy.might_retry(
-                        response.status_code, response.headers):
+                        response.status_code, should):
                     return _wrap(response, core, attempt, sync=True)
                 stream = _wrap(response, core, attempt, sync=True).stream
                 raw = b"".join(stream)
@@ -375,9 +389,11 @@ class AsyncRecordingTransport:
                 if wait is None:
                     raise
             else:
-                attempt.got_response(response.status_code, response.headers, core.clock())
+                request_id, ctype, should = _pick(response.headers.raw, b"x-request-id",
+                                                  b"content-type", b"x-should-retry")
+                attempt.got_response(response.status_code, request_id, ctype or "", core.clock())
                 if retries >= core.policy.max_retries or not core.policy.might_retry(
-                        response.status_code, response.headers):
+                        response.status_code, should):
                     return _wrap(response, core, attempt, sync=False)
                 stream = _wrap(response, core, attempt, sync=False).stream
                 raw = b"".join([chunk async for chunk in stream])

@@ -10,12 +10,14 @@ messages go through :mod:`chatkit.redact`, headers are never written.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,13 @@ FIELDS: tuple[str, ...] = (
 )
 #: Bodies larger than this are counted but not parsed for usage.
 MAX_PARSED_BODY = 4 * 1024 * 1024
+# The recorder runs on every request, so the hot path reads the few fields it needs with
+# anchored patterns instead of parsing whole bodies (error bodies, rare, are parsed in full).
+_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
+_STREAM = re.compile(rb'"stream"\s*:\s*true\b')
+_USAGE = re.compile(rb'"(prompt_tokens|completion_tokens)"\s*:\s*(\d+)')
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+_redact_url = functools.lru_cache(maxsize=1024)(redact_url)
 
 
 class RequestLog:
@@ -56,8 +65,8 @@ class RequestLog:
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Append one row as one line, in one system call."""
-        line = json.dumps(row, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
-        os.write(self._open(), line.encode("utf-8"))
+        fd = self._fd if self._fd is not None else self._open()
+        os.write(fd, (_ENCODE(row) + "\n").encode("utf-8"))
 
     def close(self) -> None:
         with self._lock:
@@ -73,11 +82,12 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def utc_iso(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO-8601 UTC to the millisecond with a ``Z``: ``2026-11-25T07:00:13.265Z``."""
+    millis = int(timestamp * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{millis:03d}Z"
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end."""
 
@@ -103,7 +113,6 @@ class Attempt:
     body: bytearray | None = None
     meter: StreamMeter | None = None
     phases: dict[str, float] = field(default_factory=dict)
-    traced: bool = False
     written: bool = False
 
     # --- filled while the request runs -------------------------------------------------------
@@ -113,30 +122,21 @@ class Attempt:
         if content is None:
             return
         self.request_bytes = len(content)
-        if content[:1] == b"{" and len(content) <= MAX_PARSED_BODY:
-            try:
-                body = json.loads(content)
-            except ValueError:
-                body = None
-            if isinstance(body, dict):
-                model = body.get("model")
-                self.model = model if isinstance(model, str) else None
-                self.stream = body.get("stream") is True
+        if content[:1] == b"{":
+            model = _MODEL.search(content)
+            self.model = model.group(1).decode("utf-8", "replace") if model else None
+            self.stream = _STREAM.search(content) is not None
         if self.model is None and "/deployments/" in self.endpoint:
             self.model = self.endpoint.split("/deployments/", 1)[1].split("/", 1)[0]
 
-    def note(self, event: str, now: float) -> None:
-        """One httpcore trace event: keep the connect and TLS marks."""
-        self.traced = True
-        if event.startswith(("connection.connect_tcp.", "connection.start_tls.")):
-            self.phases[event] = now
-
     def tracer(self, clock: Callable[[], float], chained: Any = None
                ) -> Callable[[str, Mapping[str, Any]], Any]:
-        """A sync ``trace`` extension callback (httpx/httpx2), calling ``chained`` too."""
+        """A sync ``trace`` extension callback (httpx/httpx2) noting when each event
+        happened (connect and TLS are read from them), calling ``chained`` too."""
+        phases = self.phases
 
         def trace(event: str, info: Mapping[str, Any]) -> Any:
-            self.note(event, clock())
+            phases[event] = clock()
             return chained(event, info) if chained is not None else None
 
         return trace
@@ -144,18 +144,20 @@ class Attempt:
     def async_tracer(self, clock: Callable[[], float], chained: Any = None
                      ) -> Callable[[str, Mapping[str, Any]], Any]:
         """The async form: httpcore requires a coroutine function on async connections."""
+        phases = self.phases
 
         async def trace(event: str, info: Mapping[str, Any]) -> Any:
-            self.note(event, clock())
+            phases[event] = clock()
             return await chained(event, info) if chained is not None else None
 
         return trace
 
-    def got_response(self, status: int, headers: Mapping[str, str], now: float) -> None:
+    def got_response(self, status: int, request_id: str | None, content_type: str,
+                     now: float) -> None:
         self.status = status
         self.ttfb = now
-        self.request_id = headers.get("x-request-id")
-        self.content_type = headers.get("content-type", "")
+        self.request_id = request_id
+        self.content_type = content_type
         if "event-stream" in self.content_type:
             self.meter = StreamMeter(started=self.start)
         elif "json" in self.content_type or status >= 400:
@@ -191,7 +193,7 @@ class Attempt:
             prompt, completion = self._parse_body(bytes(self.body))
         message = self.error.get("message")
         return {
-            "ts": utc_iso(self.wall_start), "method": self.method, "url": redact_url(self.url),
+            "ts": utc_iso(self.wall_start), "method": self.method, "url": _redact_url(self.url),
             "host": self.host, "endpoint": self.endpoint, "provider": self.provider,
             "model": self.model, "stream": self.stream, "attempt": self.attempt,
             "status": self.status, "error_type": self.error.get("type"),
@@ -215,10 +217,19 @@ class Attempt:
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:
             return round((done - started) * 1000, 2)
-        # Traced but no connect event: the attempt reused a kept-alive connection.
-        return 0.0 if self.traced and self.status is not None and not self.phases else None
+        # Traced, but no connect event: the attempt reused a kept-alive connection.
+        traced = any(event.startswith("http") for event in self.phases)
+        reused = traced and "connection.connect_tcp.started" not in self.phases
+        return 0.0 if reused and self.status is not None else None
 
     def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
+        if self.status is not None and self.status < 400:
+            usage = dict(_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw))  # usage: at the end
+            prompt, completion = usage.get(b"prompt_tokens"), usage.get(b"completion_tokens")
+            if self.model is None:
+                model = _MODEL.search(raw)
+                self.model = model.group(1).decode("utf-8", "replace") if model else None
+            return (int(prompt) if prompt else None), (int(completion) if completion else None)
         try:
             data = json.loads(raw)
         except ValueError:
