@@ -146,3 +146,13 @@ def test_urls_lose_secret_parameters_only(path: list[str], params: list[tuple[st
     assert secret not in clean
     assert clean.startswith(url if query else base)
     assert clean.endswith(f"{secret_name}=[REDACTED:{secret_name}]")
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT, SHAPED, _TEXT)
+def test_a_key_anywhere_in_prose_becomes_one_marker(before: str, secret: str, after: str) -> None:
+    text = f"{before} {secret} {after}"
+    out = Redactor().text(text)
+    assert secret not in out
+    assert MARKER.fullmatch(out[len(before) + 1: len(out) - len(after) - 1])
+    assert out.startswith(before + " ") and out.endswith(" " + after)
