@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -101,6 +102,20 @@ def test_ssl_cert_file_in_the_environment_is_the_store_used(valid: HTTPServer,
                                                             ca_file: str) -> None:
     finding = check(valid.url, environ={"SSL_CERT_FILE": ca_file})
     assert finding.status == "ok" and finding.evidence["trust_store"] == "SSL_CERT_FILE"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None,
+                    reason="the openssl command is needed to build a hashed CA directory")
+def test_ssl_cert_dir_is_honoured_as_httpx_does(valid: HTTPServer, ca: trustme.CA,
+                                                tmp_path: Path) -> None:
+    import subprocess
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    ca.cert_pem.write_to_path(str(certs / "loopback.pem"))
+    subprocess.run(["openssl", "rehash", str(certs)], check=True, capture_output=True)
+    finding = check(valid.url, environ={"SSL_CERT_DIR": str(certs)})
+    assert finding.status == "ok" and finding.evidence["trust_store"] == "SSL_CERT_DIR"
 
 
 def test_expired_certificate(ca: trustme.CA, ca_file: str) -> None:

@@ -118,9 +118,9 @@ def probe_client(target: Target, ctx: CheckContext, *, url: str | None = None,
 def _ssl_context(cafile: str | None) -> Any:
     """One verifying context per trust store: loading a CA bundle takes milliseconds, and
     a context is safe to share between clients."""
-    import ssl
+    from chatkit.checks.tls import verifying_context
 
-    return ssl.create_default_context(cafile=cafile)
+    return verifying_context(cafile)
 
 
 def _select(only: Iterable[str] | str | None) -> list[str]:

@@ -24,18 +24,20 @@ from chatkit.checks import CheckContext, register
 from chatkit.findings import Finding
 from chatkit.targets import Target
 
-__all__ = ["describe_certificate", "handshake", "trust_store"]
+__all__ = ["describe_certificate", "handshake", "trust_store", "verifying_context"]
 
 _EXPIRY_WARNING_DAYS = 14
 _ALPN = ["h2", "http/1.1"]
 
 
 def trust_store(target: Target, environ: Mapping[str, str]) -> tuple[str, str | None]:
-    """(name, cafile) of the store the client would verify with; cafile None = system."""
+    """(name, location) of the store the client would verify with, in httpx's order: a PEM
+    file or a hashed certificate directory; None = the system store."""
     if target.ca_bundle:
         return "ca_bundle", target.ca_bundle
-    if environ.get("SSL_CERT_FILE"):
-        return "SSL_CERT_FILE", environ["SSL_CERT_FILE"]
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if environ.get(variable):
+            return variable, environ[variable]
     try:
         import certifi
     except ImportError:
@@ -43,9 +45,17 @@ def trust_store(target: Target, environ: Mapping[str, str]) -> tuple[str, str | 
     return "certifi", certifi.where()
 
 
+def verifying_context(location: str | None) -> ssl.SSLContext:
+    """A verifying client context trusting ``location`` (file or directory; None: system)."""
+    import os
+
+    if location and os.path.isdir(location):
+        return ssl.create_default_context(capath=location)
+    return ssl.create_default_context(cafile=location)
+
+
 def _context(cafile: str | None, *, verify: bool = True) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=cafile) if verify else (
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    context = verifying_context(cafile) if verify else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
