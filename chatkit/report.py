@@ -108,7 +108,11 @@ def _td(text: str) -> str:
 
 @dataclass(frozen=True)
 class ShareReport:
-    """What goes into a shared report. Build it, then :meth:`redacted`, then render.
+    """What goes into a shared report. Build it, render it: everything passes redaction first.
+
+    :meth:`redacted` is explicit when one :class:`Redactor` should serve several outputs (the
+    bundle does this so placeholders agree across files); rendering a report that has not
+    been through it redacts it on the way.
 
     ``summaries`` maps a log's name to its summary (the ``summarize(frame)`` dict);
     ``figures`` maps a caption to a figure; ``sections`` are extra titled blocks (the
@@ -124,6 +128,8 @@ class ShareReport:
     title: str = "chatkit report"
     generated_at: str = field(default_factory=utcnow_iso)
     removed: Mapping[str, int] = field(default_factory=dict)
+    #: set by :meth:`redacted`; rendering an unredacted report redacts it first
+    clean: bool = field(default=False, repr=False)
 
     def redacted(self, redactor: Redactor | None = None) -> ShareReport:
         """A copy with every text passed through redaction (figures are pixels: kept as given).
@@ -147,11 +153,13 @@ class ShareReport:
         )
         removed = Counter(self.removed)
         removed.update(Counter(red.counts) - before)
-        return replace(result, removed=dict(removed))
+        return replace(result, removed=dict(removed), clean=True)
 
     # --- Markdown --------------------------------------------------------------------------
     def to_markdown(self, *, figure_links: Mapping[str, str] | None = None) -> str:
         """The report as Markdown. Figures need files: pass ``figure_links`` (caption -> path)."""
+        if not self.clean:
+            return self.redacted().to_markdown(figure_links=figure_links)
         parts: list[str] = []
         if self.report is not None:
             body = self.report.to_markdown()
@@ -189,6 +197,8 @@ class ShareReport:
     # --- HTML ------------------------------------------------------------------------------
     def to_html(self) -> str:
         """One self-contained HTML page: inline CSS, base64 PNG figures, no scripts or links."""
+        if not self.clean:
+            return self.redacted().to_html()
         esc = html.escape
         body: list[str] = [f"<h1>{esc(self.title)}</h1>",
                            f'<p class="meta">{esc(self._generated_line().strip("_"))}</p>']

@@ -125,3 +125,9 @@ def test_save_report_by_suffix(corpus: Any, tmp_path: Path, png: bytes) -> None:
     with pytest.raises(UsageError, match="needs a Report"):
         save_report(tmp_path / "x.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.md"]
+
+
+def test_rendering_always_redacts(corpus: Any, png: bytes) -> None:
+    share = _share(corpus, png)  # never passed through .redacted() by hand
+    assert corpus[0].leaks(share.to_markdown()) == []
+    assert corpus[0].leaks(share.to_html()) == []
