@@ -64,6 +64,7 @@ __all__ = [
     "redact_url",
 ]
 
+
 @dataclass
 class Redactor:
     """Scrubs secrets and counts them; with ``hash_key`` equal secrets share a placeholder.
@@ -163,12 +164,11 @@ class Redactor:
     def header(self, name: str, value: str) -> str:
         """One header's value, scrubbed according to its name."""
         lowered = name.strip().lower()
-        if not value:
-            return value
-        if MARKER_RE.search(value):  # already redacted: idempotent
+        if not value or MARKER_RE.fullmatch(value):  # nothing, or already redacted
             return value
         if lowered in PARTIAL_HEADERS:
-            return self._partial(PARTIAL_HEADERS[lowered], value)
+            return value if MARKER_RE.search(value) else self._partial(
+                PARTIAL_HEADERS[lowered], value)
         if lowered == "cookie":
             return self._cookie_pairs(value, "cookie")
         if lowered == "set-cookie":
@@ -177,6 +177,8 @@ class Redactor:
         if lowered in ("authorization", "proxy-authorization"):
             scheme, space, cred = value.strip().partition(" ")
             if space and scheme.isalpha() and len(scheme) <= 16:
+                if MARKER_RE.fullmatch(cred.strip()):
+                    return value
                 return f"{scheme} {self.marker(lowered, cred.strip())}"
             return self.marker(lowered, value)
         if is_secret_header(lowered):
@@ -222,8 +224,10 @@ class Redactor:
         return self.text(text)
 
     def _sse_line(self, line: str) -> str:
-        if line.startswith("data:") and line[5:].lstrip()[:1] in ("{", "["):
-            return "data: " + self._json_string(line[5:].strip())
+        payload = line[5:].lstrip()
+        if line.startswith("data:") and payload[:1] in ("{", "["):
+            head = line[: len(line) - len(payload)]
+            return head + self._json_string(payload)
         return self.text(line)
 
     def _json_string(self, text: str) -> str:

@@ -114,3 +114,14 @@ def test_nested_json_fields_and_measures() -> None:
     assert out["usage"] == data["usage"] and out["token_count"] == 5000
     assert out["error"]["code"] == "invalid_api_key"
     assert KEY not in out["error"]["message"]
+
+
+def test_partly_redacted_values_are_finished_not_trusted() -> None:
+    out = redact_headers({"Cookie": "a=[REDACTED:cookie]; b=still-secret",
+                          "Authorization": "Bearer [REDACTED:authorization]"})
+    assert "still-secret" not in out["Cookie"] and out["Cookie"].startswith("a=[REDACTED:cookie]")
+    assert out["Authorization"] == "Bearer [REDACTED:authorization]"
+    red = Redactor()
+    sse = 'data:{"a": 1}\n\ndata: {"password": "pw"}\n\ndata: [DONE]\n'
+    assert red.body(sse, "text/event-stream") == (
+        'data:{"a": 1}\n\ndata: {"password": "[REDACTED:password]"}\n\ndata: [DONE]\n')
