@@ -155,6 +155,7 @@ def build_bundle(
     """Write the support bundle zip to ``out`` and say what is in it."""
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
+    logs = [Path(p) for p in logs]  # read twice: excerpts, then summaries
     red = Redactor(hash_key=hash_key or consistent_key())
     files: dict[str, str | bytes] = {}
     excerpts = [read_excerpt(p, red, context=context, max_failures=max_failures) for p in logs]
