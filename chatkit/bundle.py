@@ -155,10 +155,10 @@ def build_bundle(
     """Write the support bundle zip to ``out`` and say what is in it."""
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
-    logs = [Path(p) for p in logs]  # read twice: excerpts, then summaries
+    paths = [Path(p) for p in logs]  # read twice: excerpts, then summaries
     red = Redactor(hash_key=hash_key or consistent_key())
     files: dict[str, str | bytes] = {}
-    excerpts = [read_excerpt(p, red, context=context, max_failures=max_failures) for p in logs]
+    excerpts = [read_excerpt(p, red, context=context, max_failures=max_failures) for p in paths]
     for excerpt, name in zip(excerpts, _unique_names(excerpts), strict=True):
         files[f"logs/{name}"] = _excerpt_text(excerpt)
     first = next((row for e in excerpts for row in e.failures), None)
@@ -169,7 +169,7 @@ def build_bundle(
         files["repro/repro.py"] = repro_python(first)
     files["environment.json"] = json.dumps(_environment(environ, red), indent=2,
                                            ensure_ascii=False) + "\n"
-    share = ShareReport(report=report, summaries=_summaries(logs), figures=dict(figures or {}),
+    share = ShareReport(report=report, summaries=_summaries(paths), figures=dict(figures or {}),
                         notes=tuple(notes), sections=_sections(excerpts, repro),
                         title="chatkit support bundle").redacted(red)
     share = replace(share, removed=dict(red.counts))  # the page counts the logs' removals too
@@ -232,7 +232,7 @@ def _environment(environ: Mapping[str, str] | None, red: Redactor) -> dict[str, 
 def _summaries(logs: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, Any]]:
     """Whole-log summaries from chatkit.logs, when that part of chatkit can read the file."""
     try:
-        from chatkit.logs import load, summarize  # type: ignore[attr-defined]
+        from chatkit.logs import load, summarize
     except ImportError:
         return {}
     found: dict[str, dict[str, Any]] = {}

@@ -67,6 +67,7 @@ def read_excerpt(
 ) -> Excerpt:
     """The failures of one log with ``context`` requests either side, redacted."""
     path = Path(path)
+    fmt: str
     try:
         fmt = detect_format(path)
     except InputError:
