@@ -243,6 +243,9 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
                 for chunk in self._inner:
                     attempt.got_bytes(chunk, clock())
                     yield chunk
+            except GeneratorExit:  # the reader stopped early: not a failure of the stream
+                self._core.finish(attempt, completed=False)
+                raise
             except BaseException as exc:
                 attempt.failed(exc)
                 self._core.finish(attempt, completed=False)
@@ -265,6 +268,9 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
                 async for chunk in self._inner:
                     attempt.got_bytes(chunk, clock())
                     yield chunk
+            except GeneratorExit:
+                self._core.finish(attempt, completed=False)
+                raise
             except BaseException as exc:
                 attempt.failed(exc)
                 self._core.finish(attempt, completed=False)
