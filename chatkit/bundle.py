@@ -151,8 +151,13 @@ def build_bundle(
     figures: Mapping[str, FigureLike] | None = None,
     environ: Mapping[str, str] | None = None,
     hash_key: bytes | None = None,
+    plots: bool = True,
 ) -> BundleResult:
-    """Write the support bundle zip to ``out`` and say what is in it."""
+    """Write the support bundle zip to ``out`` and say what is in it.
+
+    ``plots`` adds each log's error rate and latency over time as figures (when chatkit's log
+    reader and matplotlib can make them); ``figures`` adds your own (caption -> figure).
+    """
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
     paths = [Path(p) for p in logs]  # read twice: excerpts, then summaries
@@ -169,7 +174,10 @@ def build_bundle(
         files["repro/repro.py"] = repro_python(first)
     files["environment.json"] = json.dumps(_environment(environ, red), indent=2,
                                            ensure_ascii=False) + "\n"
-    share = ShareReport(report=report, summaries=_summaries(paths), figures=dict(figures or {}),
+    summaries, log_figures = _summaries(paths, plots)
+    pngs = {caption: figure_png(figure)  # rendered once, for the PNG file and the HTML
+            for caption, figure in {**log_figures, **dict(figures or {})}.items()}
+    share = ShareReport(report=report, summaries=summaries, figures=pngs,
                         notes=tuple(notes), sections=_sections(excerpts, repro),
                         title="chatkit support bundle").redacted(red)
     share = replace(share, removed=dict(red.counts))  # the page counts the logs' removals too
@@ -178,7 +186,7 @@ def build_bundle(
     links = {}
     for i, (caption, figure) in enumerate(share.figures.items(), start=1):
         links[caption] = f"figures/figure{i}.png"
-        files[links[caption]] = figure_png(figure)
+        files[links[caption]] = figure
     files["report.md"] = share.to_markdown(figure_links=links)
     files["report.html"] = share.to_html()
     removed = dict(red.counts)
@@ -229,19 +237,32 @@ def _environment(environ: Mapping[str, str] | None, red: Redactor) -> dict[str, 
     return dict(red.obj(env))
 
 
-def _summaries(logs: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, Any]]:
-    """Whole-log summaries from chatkit.logs, when that part of chatkit can read the file."""
+def _summaries(logs: Iterable[Path], plots: bool
+               ) -> tuple[dict[str, dict[str, Any]], dict[str, FigureLike]]:
+    """Whole-log summaries (and two figures each) from chatkit.logs, when it reads the file."""
     try:
         from chatkit.logs import load, summarize
     except ImportError:
-        return {}
+        return {}, {}
     found: dict[str, dict[str, Any]] = {}
+    figures: dict[str, FigureLike] = {}
     for path in logs:
-        try:
-            found[Path(path).name] = dict(summarize(load([str(path)])))
-        except Exception:  # a summary is extra; its failure must not cost the bundle
+        try:  # a summary is extra: its failure must not cost the bundle
+            frame = load([str(path)])
+            summary = dict(summarize(frame))
+        except Exception:
             continue
-    return found
+        found[path.name] = summary
+        if plots:
+            try:
+                from chatkit.plots import error_rate_over_time, latency_over_time
+
+                figures[f"{path.name}: error rate over time"] = error_rate_over_time(
+                    frame, summary.get("incidents"))
+                figures[f"{path.name}: latency over time"] = latency_over_time(frame)
+            except Exception:
+                continue
+    return found, figures
 
 
 def _sections(excerpts: Sequence[Excerpt], repro: str | None) -> dict[str, Section]:

@@ -219,6 +219,8 @@ def _add_bundle(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", type=int, default=3, metavar="N",
                    help="requests kept before and after each failure (default 3)")
     p.add_argument("--note", action="append", default=[], help="a note for the reader")
+    p.add_argument("--no-plots", action="store_true",
+                   help="leave out the error-rate and latency figures of each log")
     p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip")
     p.set_defaults(handler=_bundle)
 
@@ -230,7 +232,7 @@ def _bundle(args: argparse.Namespace) -> int:
         raise _usage("give at least one --log or a --report to bundle")
     report = load_report(args.report) if args.report else None
     result = build_bundle(args.output, logs=args.log, report=report, context=args.context,
-                          notes=args.note)
+                          notes=args.note, plots=not args.no_plots)
     print(result.describe())
     return 0
 

@@ -39,7 +39,8 @@ def test_corpus_bundle_has_no_planted_secret_in_any_file(corpus: Any, tmp_path: 
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
     out = tmp_path / "bundle.zip"
     result = build_bundle(out, logs=[tmp_path / "session.har", tmp_path / "requests.jsonl"],
-                          report=report, notes=notes, environ=env, figures={"f": png})
+                          report=report, notes=notes, environ=env, figures={"f": png},
+                          plots=False)
     files = _members(out)
     assert set(files) == {"README.md", "report.json", "report.md", "report.html",
                           "environment.json", "logs/session.excerpt.har",
@@ -68,7 +69,7 @@ def test_excerpts_keep_n_before_and_after_each_failure(tmp_path: Path) -> None:
     log = tmp_path / "big.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in _rows(100, {10, 50, 52})))
     out = tmp_path / "b.zip"
-    build_bundle(out, logs=[log], context=2)
+    build_bundle(out, logs=[log], context=2, plots=False)
     lines = _members(out)["logs/big.excerpt.jsonl"].decode().splitlines()
     ids = [json.loads(line)["request_id"] for line in lines]
     assert ids == [f"req_{i}" for i in (8, 9, 10, 11, 12, 48, 49, 50, 51, 52, 53, 54)]
@@ -92,7 +93,7 @@ def test_har_excerpt_is_a_har_of_the_entries_around_failures(tmp_path: Path) -> 
                    "pages": [{"id": f"page_{p}", "title": "t"} for p in range(3)],
                    "entries": [entry(i) for i in range(30)]}}
     (tmp_path / "s.har").write_text(json.dumps(har))
-    build_bundle(tmp_path / "b.zip", logs=[tmp_path / "s.har"], context=2)
+    build_bundle(tmp_path / "b.zip", logs=[tmp_path / "s.har"], context=2, plots=False)
     files = _members(tmp_path / "b.zip")
     log = json.loads(files["logs/s.excerpt.har"])["log"]
     assert [e["timings"]["wait"] for e in log["entries"]] == [12, 13, 14, 15, 16]
@@ -101,10 +102,24 @@ def test_har_excerpt_is_a_har_of_the_entries_around_failures(tmp_path: Path) -> 
     assert "| 15 | 2026-03-02T08:00:14.000Z | 502 | req_14 | POST |" in files["report.md"].decode()
 
 
+def test_log_figures_are_embedded(tmp_path: Path) -> None:
+    pytest.importorskip("chatkit.plots", reason="chatkit.plots is absent")
+    log = tmp_path / "l.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _rows(30, {5, 6, 7})))
+    result = build_bundle(tmp_path / "b.zip", logs=[log], context=0)
+    files = _members(tmp_path / "b.zip")
+    pngs = [n for n in result.files if n.startswith("figures/")]
+    assert pngs == ["figures/figure1.png", "figures/figure2.png"]
+    assert all(files[n].startswith(b"\x89PNG") for n in pngs)
+    assert files["report.html"].count(b'src="data:image/png;base64,') == 2
+    assert b"![l.jsonl: error rate over time](figures/figure1.png)" in files["report.md"]
+
+
 def test_max_failures_caps_the_excerpt(tmp_path: Path) -> None:
     log = tmp_path / "all-bad.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in _rows(50, set(range(50)))))
-    result = build_bundle(tmp_path / "b.zip", logs=[log], context=1, max_failures=5)
+    result = build_bundle(tmp_path / "b.zip", logs=[log], context=1, max_failures=5,
+                          plots=False)
     assert result.failures == 5
     md = _members(tmp_path / "b.zip")["report.md"].decode()
     assert "50 failed; the first 5 are excerpted" in md
@@ -140,7 +155,7 @@ def test_bundle_of_a_failing_session_reproduces_with_curl(tmp_path: Path, fault:
         assert failed >= 400 and all(r["status"] == 200 for r in rows[:3])
 
         out = tmp_path / "bundle.zip"
-        result = build_bundle(out, logs=[log])
+        result = build_bundle(out, logs=[log], plots=False)
         files = _members(out)
         script = files["repro/repro.sh"].decode()
         assert "curl " in script and '"Authorization: Bearer $OPENAI_API_KEY"' in script
@@ -192,7 +207,7 @@ def test_a_leak_past_redaction_stops_the_bundle(tmp_path: Path,
     leaked = "sk-proj-" + "Ab3" * 15
     monkeypatch.setattr(chatkit.bundle, "repro_python", lambda row: f"key = {leaked!r}\n")
     with pytest.raises(ChatkitError, match=r"refusing to write the bundle: repro/repro\.py"):
-        build_bundle(tmp_path / "b.zip", logs=[log])
+        build_bundle(tmp_path / "b.zip", logs=[log], plots=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jsonl"]
 
 
@@ -206,7 +221,8 @@ def test_cli_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = tmp_path / "x.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in _rows(10, {4})))
     out = tmp_path / "b.zip"
-    assert main(["bundle", "--log", str(log), "--note", "since 9am", "-o", str(out)]) == 0
+    assert main(["bundle", "--log", str(log), "--note", "since 9am", "--no-plots",
+                 "-o", str(out)]) == 0
     assert f"Wrote {out}" in capsys.readouterr().out
     assert "> since 9am" in _members(out)["report.md"].decode()
     assert main(["bundle", "-o", str(out)]) == 2
@@ -220,7 +236,8 @@ def test_csv_logs_go_through_chatkits_reader(tmp_path: Path) -> None:
         f"2026-03-02T08:00:0{i}Z,POST,https://api.openai.com/v1/chat/completions?key=Zk{i}secret,"
         f"{500 if i == 2 else 200},100,req_{i},gpt-4o" for i in range(5)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
-    result = build_bundle(tmp_path / "b.zip", logs=[tmp_path / "log.csv"], context=1)
+    result = build_bundle(tmp_path / "b.zip", logs=[tmp_path / "log.csv"], context=1,
+                          plots=False)
     files = _members(tmp_path / "b.zip")
     excerpt = [json.loads(line) for line in files["logs/log.excerpt.jsonl"].splitlines()]
     assert [r["request_id"] for r in excerpt] == ["req_1", "req_2", "req_3"]
