@@ -102,7 +102,7 @@ def status_bars(frame: pd.DataFrame) -> Figure:
     if cols.n == 0:
         _empty(axes, "no requests in this log")
         return figure
-    by_status = status_counts(cols.status)
+    by_status = status_counts(cols.code)
     names, counts = list(by_status), list(by_status.values())
     colors = [CLASS_COLORS.get(n if n in ("429", "no_response") else f"{n[0]}xx", "#7f7f7f")
               for n in names]

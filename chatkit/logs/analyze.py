@@ -37,9 +37,11 @@ class Columns:
         self.frame = frame
         self.n = len(frame)
         status = frame["status"] if "status" in frame else None
-        self.status = (status.to_numpy(dtype="float64", na_value=np.nan) if status is not None
-                       else np.full(self.n, np.nan))
-        self.failed = ~((self.status >= 100) & (self.status < 400))
+        #: status as int64, -1 where there was no response
+        self.code = (status.to_numpy(dtype="int64", na_value=-1) if status is not None
+                     else np.full(self.n, -1, dtype=np.int64))
+        self.status = np.where(self.code < 0, np.nan, self.code)  # float, NaN = no response
+        self.failed = ~((self.code >= 100) & (self.code < 400))
         self.latency = self._floats("latency_ms")
         self.ttft = self._floats("ttft_ms")
         self.ts = _ts_ms(frame["ts"]) if "ts" in frame else np.full(self.n, np.nan)
@@ -51,6 +53,17 @@ class Columns:
         if name not in self.frame:
             return np.full(self.n, np.nan)
         return self.frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    def groups(self, name: str = "model") -> list[tuple[str, np.ndarray]]:
+        """(label, row indices) per category of a text column, rows sorted once and cached."""
+        cache = self.__dict__.setdefault("_groups", {})
+        if name not in cache:
+            codes, names = self.codes(name)
+            order = np.argsort(codes, kind="stable")  # radix sort for small integer codes
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            cache[name] = [(names[i], order[bounds[i]:bounds[i + 1]])
+                           for i in range(len(names)) if bounds[i + 1] > bounds[i]]
+        return cache[name]
 
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         """Category codes (-1 = null) and category labels of a text column."""
@@ -120,7 +133,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     cols = Columns(frame)
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
-    counts = status_counts(cols.status)
+    counts = status_counts(cols.code)
     incidents = find_incidents(cols)
     summary: dict[str, Any] = {
         "requests": n,
@@ -138,34 +151,29 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     return summary
 
 
-def status_counts(status: np.ndarray) -> dict[str, int]:
-    """{"200": n, ..., "no_response": n}: a bincount, linear in the rows, for codes 0-999."""
-    missing = np.isnan(status)
-    known = status[~missing]
-    in_range = (known >= 0) & (known < 1000) & (known == np.floor(known))
-    counts = np.bincount(known[in_range].astype(np.int64), minlength=1000)
-    out = {str(code): int(counts[code]) for code in np.flatnonzero(counts)}
-    for odd in np.unique(known[~in_range]):  # never in practice; kept rather than dropped
-        out[str(odd)] = int((known == odd).sum())
-    if missing.any():
-        out["no_response"] = int(missing.sum())
+def status_counts(code: np.ndarray) -> dict[str, int]:
+    """{"200": n, ..., "no_response": n} from int status codes (-1 = none), in code order."""
+    code = np.asarray(code)
+    if code.dtype.kind == "f":  # float with NaN for "no response"
+        code = np.where(np.isnan(code), -1, code).astype(np.int64)
+    known = (code >= 0) & (code < 1000)
+    counts = np.bincount(code[known], minlength=1000)
+    out = {str(c): int(counts[c]) for c in np.flatnonzero(counts)}
+    missing = int((code < 0).sum())
+    if missing:
+        out["no_response"] = missing
     return out
 
 
 def _by_model(cols: Columns) -> dict[str, dict[str, Any]]:
-    codes, names = cols.codes("model")
     out: dict[str, dict[str, Any]] = {}
-    counts = np.bincount(codes[codes >= 0], minlength=len(names)) if names else []
-    for i in np.argsort(-np.asarray(counts), kind="stable") if names else ():
-        if counts[i] == 0:
-            continue
-        mask = codes == i
-        latency = cols.latency[mask]
+    for name, rows in sorted(cols.groups("model"), key=lambda g: -g[1].size):
+        latency = cols.latency[rows]
         latency = latency[~np.isnan(latency)]
         p50, p95 = (np.percentile(latency, (50, 95)) if latency.size else (np.nan, np.nan))
-        out[names[i]] = {
-            "requests": int(counts[i]),
-            "error_rate": round(float(cols.failed[mask].mean()), 4),
+        out[name] = {
+            "requests": int(rows.size),
+            "error_rate": round(float(cols.failed[rows].mean()), 4),
             "p50_ms": None if p50 != p50 else _round(p50),
             "p95_ms": None if p95 != p95 else _round(p95),
         }

@@ -40,21 +40,28 @@ def _is_null(value: Any) -> bool:
 
 
 def _labels(cols: Columns, rows: np.ndarray) -> np.ndarray:
-    """'429 rate_limit_exceeded', '503 server_is_overloaded', 'ReadTimeout' ... per row."""
-    status = cols.status[rows]
-    values, inverse = np.unique(np.where(np.isnan(status), -1, status), return_inverse=True)
-    names = np.array([("" if v < 0 else str(int(v))) for v in values], dtype=object)
-    text = names[inverse]
-    detail = np.full(rows.size, "", dtype=object)
-    for name in ("exception", "error_type", "error_code"):  # later ones win
-        codes, categories = cols.codes(name)
-        if not categories:
-            continue
-        picked = codes[rows]
-        lookup = np.array(categories, dtype=object)
-        detail = np.where(picked >= 0, lookup[np.maximum(picked, 0)], detail)
-    pairs = zip(text, detail, strict=True)
-    return np.array([f"{s} {d}".strip() or "no response" for s, d in pairs], dtype=object)
+    """'429 rate_limit_exceeded', '503 server_is_overloaded', 'ReadTimeout' ... per row.
+
+    Built from integer keys (status x detail category), so only the distinct labels are
+    formatted as text, however many rows there are.
+    """
+    status = cols.code[rows]
+    detail = np.full(rows.size, -1, dtype=np.int64)
+    names: list[str] = []
+    for column in ("exception", "error_type", "error_code"):  # later ones win
+        codes, categories = cols.codes(column)
+        if categories:
+            picked = codes[rows].astype(np.int64)
+            detail = np.where(picked >= 0, picked + len(names), detail)
+            names += categories
+    key = (status + 1) * (len(names) + 1) + (detail + 1)
+    keys, inverse = np.unique(key, return_inverse=True)
+    texts = []
+    for k in keys:
+        code, d = divmod(int(k), len(names) + 1)
+        text = f"{'' if code == 0 else code - 1} {names[d - 1] if d else ''}".strip()
+        texts.append(text or "no response")
+    return np.array(texts, dtype=object)[inverse.reshape(-1)]
 
 
 def failure_groups(cols: Columns) -> list[tuple[str, np.ndarray]]:
@@ -192,7 +199,7 @@ def _top_group(cols: Columns, rows: np.ndarray) -> tuple[str, np.ndarray]:
 def _wave_findings(cols: Columns) -> list[Finding]:
     from chatkit.logs.incidents import event_windows
 
-    limited = cols.status == 429
+    limited = cols.code == 429
     if limited.sum() < 3:
         return []
     span = float(np.nanmax(cols.ts) - np.nanmin(cols.ts))

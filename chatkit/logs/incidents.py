@@ -143,18 +143,21 @@ def event_windows(cols: Columns, events: np.ndarray, *, among: np.ndarray | None
 
 
 def _latency_hot(cols: Columns, index: np.ndarray, count: int) -> np.ndarray:
-    codes, _names = cols.codes("model")
     latency = cols.latency
     ok = ~np.isnan(latency) & (index >= 0) & (latency > 0)
     if ok.sum() < _LATENCY_MIN_REQUESTS:
         return np.zeros(count, dtype=bool)
-    norm = np.full(cols.n, np.nan)
-    for code in np.unique(codes[ok]):  # each request relative to its own model's median
-        mask = ok & (codes == code)
-        norm[mask] = latency[mask] / np.median(latency[mask])
+    norm = latency.copy()  # each request relative to its own model's median
+    codes, _ = cols.codes("model")
+    for _, rows in [*cols.groups("model"), ("", np.flatnonzero(codes < 0))]:
+        values = latency[rows]
+        usable = values[(values > 0) & ~np.isnan(values)]
+        norm[rows] = values / np.median(usable) if usable.size else np.nan
     hot = np.zeros(count, dtype=bool)
-    order = np.argsort(index[ok], kind="stable")
-    values, buckets = norm[ok][order], index[ok][order]
+    values, buckets = norm[ok], index[ok]
+    if buckets.size > 1 and (np.diff(buckets) < 0).any():  # logs are usually in time order
+        order = np.argsort(buckets, kind="stable")
+        values, buckets = values[order], buckets[order]
     starts = np.searchsorted(buckets, np.arange(count))
     ends = np.searchsorted(buckets, np.arange(count), side="right")
     for b in range(count):
@@ -204,9 +207,8 @@ def find_incidents(cols: Columns) -> list[Incident]:
     for window, kind in sorted(windows, key=lambda p: p[0].start_ms):
         rows = window.rows
         failed = cols.failed[rows]
-        statuses = cols.status[rows][failed] if failed.any() else cols.status[rows]
-        labels, counts = np.unique(np.where(np.isnan(statuses), -1, statuses),
-                                   return_counts=True)
+        statuses = cols.code[rows][failed] if failed.any() else cols.code[rows]
+        labels, counts = np.unique(statuses, return_counts=True)
         top = labels[np.argmax(counts)] if labels.size else -1
         incidents.append(Incident(
             start=_iso(window.start_ms) or "", end=_iso(window.end_ms) or "",

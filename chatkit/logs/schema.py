@@ -50,12 +50,12 @@ FLOATS: frozenset[str] = frozenset({
     "latency_ms", "ttfb_ms", "ttft_ms", "dns_ms", "connect_ms", "tls_ms",
 })
 
-# What summarize() and the plots read; loading only these keeps big logs fast and small.
-# (request_id and stream too: the findings quote the request id a failure came with)
+# What summarize() reads; loading only these keeps big logs fast and small (every column
+# costs parse time: the phase timings and the URL are for plots and notebooks). request_id
+# and stream are here because the findings quote the request id a failure came with.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "ts", "host", "endpoint", "model", "stream", "attempt", "status", "error_type",
-    "error_code", "error_message", "exception", "latency_ms", "ttfb_ms", "ttft_ms", "dns_ms",
-    "connect_ms", "tls_ms", "request_id",
+    "ts", "host", "model", "stream", "attempt", "status", "error_type", "error_code",
+    "error_message", "exception", "latency_ms", "ttft_ms", "request_id",
 )
 
 
