@@ -204,6 +204,21 @@ def test_doctor_panel_shows_a_verdict_in_jupyterlab(browser: object, lab: str) -
         expect(result).to_contain_text("Verdict:", timeout=120_000)
         expect(result).to_contain_text("tcp.connect")
         _shot(page, page.locator(".chatkit-doctor").first, "doctor-panel")
+
+        # A slow service: while the checks run, the kernel is free (idle, ready for other
+        # cells) and the Run button is disabled; the verdict arrives when they finish.
+        panel = page.locator(".chatkit-doctor").first
+        url = panel.get_by_role("textbox", name="Base URL")
+        url.fill(url.input_value().replace("/v1", "/fault/slow:2500/v1"))
+        url.press("Enter")
+        run.click()
+        page.wait_for_function(
+            f"() => ({KERNEL_READY})() && document.querySelector('.chatkit-doctor')"
+            ".innerText.includes('Running')", timeout=30_000)
+        expect(run).to_be_disabled()
+        expect(panel).to_contain_text("Done:", timeout=120_000)
+        expect(result).to_contain_text("Verdict:")
+        expect(result).to_contain_text("/fault/slow:2500/v1")
     finally:
         page.close()
 
