@@ -18,6 +18,7 @@ finished.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -94,7 +95,11 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise UsageError(f"output directory {directory} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write in {directory}: {exc.strerror}; choose another "
+                         "output place") from None
     try:
         kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": "\n"}
         with os.fdopen(fd, mode, **kwargs) as handle:
@@ -102,6 +107,13 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise UsageError(f"cannot write {target}: {exc.strerror}; free space or choose "
+                             "another output place") from None
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -122,8 +134,12 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def _sniff(path: Path) -> str:
-    with path.open("rb") as raw:
-        head = raw.read(_SNIFF_BYTES)
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}; check the path and "
+                         "permissions") from None
     if b"\x00" in head:
         raise InputError(f"{path} is binary, not a HAR or JSONL file; export the log as text")
     try:

@@ -358,3 +358,29 @@ def test_check_says_what_is_left(har_path: Path, tmp_path: Path,
     assert "Nothing secret was found." in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.har", "session.har"]
     assert main(["redact", str(har_path)]) == 2  # neither -o nor --check
+
+
+def test_unwritable_output_is_one_clear_error(jsonl_path: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(UsageError, match=r"cannot write in .*Permission denied"):
+        redact_file(jsonl_path, tmp_path / "out.jsonl")
+
+
+def test_disk_full_while_writing_leaves_nothing(jsonl_path: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(UsageError, match="No space left"):
+        redact_file(jsonl_path, tmp_path / "out.jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["requests.jsonl"]
