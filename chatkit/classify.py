@@ -891,8 +891,11 @@ EXCEPTION_KINDS: dict[str, str] = {
     "RateLimitError": "rate_limit",
     "InternalServerError": "server_error",
     "APIStatusError": "client_error",
-    # chatkit's recorder: a stream that ended without [DONE] and without an exception
-    "IncompleteStream": "stream_cut",
+    "JSONDecodeError": "malformed_json",  # what the openai client raises on cut-off JSON
+    # chatkit's recorder: what a 2xx answer hid (no exception was raised on the wire)
+    "IncompleteStream": "stream_cut",  # a stream that ended without [DONE]
+    "HTMLInsteadOfJSON": "html_instead_of_json",  # refined by the page's words
+    "MalformedJSON": "malformed_json",
 }
 
 #: Kinds too vague to stop at, most telling first: a specific kind from the chain or the
@@ -1378,10 +1381,13 @@ def _from_log_row(row: Mapping[str, Any], check: str, extra: Mapping[str, Any]) 
                  "message": row.get("error_message")}
         headers = {"x-request-id": row["request_id"]} if row.get("request_id") else {}
         body: Any = ({"error": error} if any(error.values()) else "")
-        if int(status) < 300 and row.get("exception"):  # a stream that broke after its 200
-            return _finish(_kind_of_logged(row) or "stream_cut",
-                           {"status": int(status), "exception": row["exception"]},
-                           check=check, extra=extra)
+        if int(status) < 300 and row.get("exception"):  # the answer broke after its 200
+            kind = _kind_of_logged(row) or "stream_cut"
+            if kind == "html_instead_of_json":
+                kind = _non_json_kind(int(status), {}, str(row.get("error_message") or ""),
+                                      "text/html")
+            return _finish(kind, {"status": int(status), "exception": row["exception"],
+                                  "detail": row.get("error_message")}, check=check, extra=extra)
         if row.get("error_type") == "stream_error" or (int(status) < 300 and any(error.values())):
             found = {"status": int(status), **_error_fields(error)}
             return _finish("stream_error", found, check=check, extra=extra)

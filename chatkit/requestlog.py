@@ -160,7 +160,7 @@ class Attempt:
         self.content_type = content_type
         if "event-stream" in self.content_type:
             self.meter = StreamMeter(started=self.start)
-        elif "json" in self.content_type or status >= 400:
+        elif "json" in self.content_type or "html" in self.content_type or status >= 400:
             self.body = bytearray()
 
     def got_bytes(self, data: bytes, now: float) -> None:
@@ -191,6 +191,8 @@ class Attempt:
             self.model = self.model or self.meter.model
         elif self.body:
             prompt, completion = self._parse_body(bytes(self.body))
+            if completed and self.exception is None:
+                self._check_answer(bytes(self.body))
         message = self.error.get("message")
         return {
             "ts": utc_iso(self.wall_start), "method": self.method, "url": _redact_url(self.url),
@@ -221,6 +223,18 @@ class Attempt:
         traced = any(event.startswith("http") for event in self.phases)
         reused = traced and "connection.connect_tcp.started" not in self.phases
         return 0.0 if reused and self.status is not None else None
+
+    def _check_answer(self, raw: bytes) -> None:
+        """Name what the client will choke on: an HTML page or cut-off JSON under a 2xx
+        (pseudo exception names that :func:`chatkit.classify.classify` knows)."""
+        if self.status is None or self.status >= 400:
+            return
+        if "html" in self.content_type:
+            self.exception = "HTMLInsteadOfJSON"
+            text = " ".join(raw[:4000].decode("utf-8", "replace").split())
+            self.error.setdefault("message", text[:300])
+        elif "json" in self.content_type and not raw.rstrip().endswith((b"}", b"]")):
+            self.exception = "MalformedJSON"
 
     def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
         if self.status is not None and self.status < 400:

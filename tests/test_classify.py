@@ -397,3 +397,78 @@ def test_httpx2_exceptions_are_read_like_httpx_ones() -> None:
     response = httpx2.Response(429, json={"error": {"type": "insufficient_quota", "code": None,
                                                     "message": "quota"}})
     assert classify(response).evidence["kind"] == "insufficient_quota"
+
+
+# --- real failures: the official openai client against the simulator -------------------------
+
+OPENAI_CASES = {
+    "401_invalid_key": "invalid_api_key", "403_region": "unsupported_region",
+    "404_model": "model_not_found", "400_bad_request": "context_length_exceeded",
+    "415_content_type": "unsupported_content_type", "429_rate_limit": "rate_limit",
+    "429_insufficient_quota": "insufficient_quota", "500": "server_error",
+    "502_html": "cdn_error_page", "503_overloaded": "server_overloaded",
+    "504_gateway_timeout": "cdn_error_page", "timeout": "read_timeout",
+    "reset": "connection_reset", "malformed_json": "malformed_json",
+}
+
+
+@pytest.fixture(scope="module")
+def sim() -> Any:
+    from chatkit.sim import SimServer
+
+    with SimServer() as server:
+        yield server
+
+
+def _openai_failure(url: str, *, stream: bool = False) -> BaseException:
+    import openai
+
+    from chatkit.sim import DEFAULT_KEY
+
+    with openai.OpenAI(base_url=url, api_key=DEFAULT_KEY, max_retries=0, timeout=0.5) as client:
+        try:
+            answer = client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hello there friend"}],
+                stream=stream)
+            for _ in answer if stream else ():
+                pass
+        except Exception as exc:
+            return exc
+    raise AssertionError("the call did not fail")
+
+
+@pytest.mark.parametrize("fault", sorted(OPENAI_CASES))
+def test_openai_client_exceptions_from_the_simulator(sim: Any, fault: str) -> None:
+    finding = classify(_openai_failure(sim.url_for_fault(fault)))
+    assert finding.evidence["kind"] == OPENAI_CASES[fault]
+    assert finding.remedy
+
+
+@pytest.mark.parametrize(("fault", "kind"), [("stream_cut", "stream_cut"),
+                                             ("stream_error", "stream_error")])
+def test_openai_stream_failures_from_the_simulator(sim: Any, fault: str, kind: str) -> None:
+    finding = classify(_openai_failure(sim.url_for_fault(fault), stream=True))
+    assert finding.evidence["kind"] == kind and finding.retryable is True
+
+
+def test_real_simulator_answers_over_httpx(sim: Any) -> None:
+    from chatkit.sim import DEFAULT_KEY
+
+    headers = {"Authorization": f"Bearer {DEFAULT_KEY}"}
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    expected = {**OPENAI_CASES, "captive_portal": "captive_portal"}
+    del expected["timeout"], expected["reset"]
+    with httpx.Client(timeout=2) as client:
+        for fault, kind in expected.items():
+            response = client.post(f"{sim.url_for_fault(fault)}/chat/completions", json=body,
+                                   headers=headers)
+            assert classify(response).evidence["kind"] == kind, fault
+        missing = client.post(f"{sim.base_url}/chat/completions", json=body)
+        wrong_path = client.post(f"{sim.root_url}/chat/completions", json=body, headers=headers)
+        not_json = client.post(f"{sim.base_url}/chat/completions", content=b"{model:",
+                               headers={**headers, "content-type": "application/json"})
+        healthy = client.post(f"{sim.base_url}/chat/completions", json=body, headers=headers)
+    assert classify(missing).evidence["kind"] == "missing_api_key"
+    assert classify(wrong_path).evidence["kind"] == "invalid_url"  # the missing /v1
+    assert classify(not_json).evidence["kind"] == "bad_json"
+    assert classify(healthy).status == "ok"

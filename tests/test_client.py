@@ -467,3 +467,21 @@ def test_a_reader_that_stops_early_is_not_a_failure(server: SimServer, tmp_path:
     (row,) = _rows(log)
     assert row["status"] == 200 and row["exception"] is None
     assert classify(row).status == "ok"
+
+
+@pytest.mark.parametrize(("fault", "exception", "kind"), [
+    ("captive_portal", "HTMLInsteadOfJSON", "captive_portal"),
+    ("malformed_json", "MalformedJSON", "malformed_json"),
+])
+def test_a_2xx_that_is_not_the_api_is_flagged(server: SimServer, tmp_path: Path, fault: str,
+                                              exception: str, kind: str) -> None:
+    # the openai client returns the portal's HTML as a str, or raises JSONDecodeError:
+    # the log says which
+    log = tmp_path / "log.jsonl"
+    with resilient_client(server.url_for_fault(fault), log_path=str(log)) as client:
+        client.post(f"{server.url_for_fault(fault)}/chat/completions",
+                    json={"model": "gpt-4o-mini", "messages": MESSAGES},
+                    headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
+    (row,) = _rows(log)
+    assert (row["status"], row["exception"]) == (200, exception)
+    assert classify(row).evidence["kind"] == kind
