@@ -1162,9 +1162,13 @@ def _text_of(response: Any) -> str | None:
         return None
 
 
+# Present in every classify() Finding's evidence (None when the failure did not say).
+_EVIDENCE_KEYS = ("status", "error_type", "error_code", "param", "request_id")
+
+
 def _finish(kind: str, found: Mapping[str, Any], *, check: str,
             extra: Mapping[str, Any]) -> Finding:
-    evidence = {**found, **extra}
+    evidence = {**dict.fromkeys(_EVIDENCE_KEYS), **found, **extra}
     if kind in ("dns_not_found", "connect_refused", "connect_timeout", "connect_failed") and \
             evidence.get("proxy"):
         kind = "proxy_unreachable"  # what failed to connect was the proxy, not the API
@@ -1371,7 +1375,8 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
 
 def _ok(status: int, found: dict[str, Any], check: str, extra: Mapping[str, Any]) -> Finding:
     return Finding(check=check, status="ok", title=f"HTTP {status}: the API answered",
-                   evidence={"kind": "ok", **found, **extra}, retryable=None)
+                   evidence={"kind": "ok", **dict.fromkeys(_EVIDENCE_KEYS), **found, **extra},
+                   retryable=None)
 
 
 def _from_log_row(row: Mapping[str, Any], check: str, extra: Mapping[str, Any]) -> Finding:

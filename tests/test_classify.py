@@ -472,3 +472,12 @@ def test_real_simulator_answers_over_httpx(sim: Any) -> None:
     assert classify(wrong_path).evidence["kind"] == "invalid_url"  # the missing /v1
     assert classify(not_json).evidence["kind"] == "bad_json"
     assert classify(healthy).status == "ok"
+
+
+@pytest.mark.parametrize("failure", [
+    httpx.ConnectTimeout("timed out"), "net::ERR_TIMED_OUT", {"status": 500},
+    {"status": 200}, httpx.Response(404, json={"error": {"message": "Invalid URL (GET /x)"}}),
+])
+def test_evidence_always_has_the_contract_keys(failure: object) -> None:
+    evidence = classify(failure).evidence
+    assert {"kind", "status", "error_type", "error_code", "param", "request_id"} <= set(evidence)
