@@ -1172,7 +1172,7 @@ def _finish(kind: str, found: Mapping[str, Any], *, check: str,
     if kind in ("dns_not_found", "connect_refused", "connect_timeout", "connect_failed") and \
             evidence.get("proxy"):
         kind = "proxy_unreachable"  # what failed to connect was the proxy, not the API
-    return explain(kind, check=check, evidence={k: v for k, v in evidence.items()})
+    return explain(kind, check=check, evidence=evidence)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -1290,13 +1290,13 @@ def _from_response(status: int, headers: Mapping[str, str], body: str | bytes | 
                 found["message"] = f"HTTP {status}"
         if 200 <= status < 300 and not (isinstance(data, Mapping) and "error" in data):
             return _ok(status, found, check, extra)
-        kind = next((r.kind for r in HTTP_RULES if r.matches(status, found_error(found))),
+        kind = next((r.kind for r in HTTP_RULES if r.matches(status, _rule_fields(found))),
                     "stream_error" if 200 <= status < 300 else "client_error")
     _annotate(kind, lower, found, extra)
     return _finish(kind, found, check=check, extra=extra)
 
 
-def found_error(found: Mapping[str, Any]) -> dict[str, Any]:
+def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
     """The error fields of ``found`` in the API's own names, for :class:`HttpRule`."""
     return {"type": found.get("error_type"), "code": found.get("error_code"),
             "message": found.get("message")}
@@ -1369,8 +1369,6 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
             found["suggestion"] = f", e.g. {', '.join(close)}" if close else ""
         else:
             found["suggestion"] = ""
-    for key in ("param", "request_id"):
-        found.setdefault(key, None)
 
 
 def _ok(status: int, found: dict[str, Any], check: str, extra: Mapping[str, Any]) -> Finding:
@@ -1379,9 +1377,16 @@ def _ok(status: int, found: dict[str, Any], check: str, extra: Mapping[str, Any]
                    retryable=None)
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, or pandas' NA/NaT: how a missing value arrives from a log frame."""
+    return value is None or (isinstance(value, float) and value != value) or \
+        type(value).__name__ in ("NAType", "NaTType")
+
+
 def _from_log_row(row: Mapping[str, Any], check: str, extra: Mapping[str, Any]) -> Finding:
+    row = {k: None if _missing(v) else v for k, v in row.items()}
     status = row.get("status")
-    if status is not None and not (isinstance(status, float) and status != status):  # NaN
+    if status is not None:
         error = {"type": row.get("error_type"), "code": row.get("error_code"),
                  "message": row.get("error_message")}
         headers = {"x-request-id": row["request_id"]} if row.get("request_id") else {}

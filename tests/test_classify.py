@@ -481,3 +481,17 @@ def test_real_simulator_answers_over_httpx(sim: Any) -> None:
 def test_evidence_always_has_the_contract_keys(failure: object) -> None:
     evidence = classify(failure).evidence
     assert {"kind", "status", "error_type", "error_code", "param", "request_id"} <= set(evidence)
+
+
+def test_log_rows_from_a_data_frame_with_missing_values() -> None:
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame([
+        {"status": 429.0, "error_type": "insufficient_quota", "error_code": None,
+         "error_message": "You exceeded your current quota", "exception": None},
+        {"status": float("nan"), "error_type": None, "error_code": None, "error_message": None,
+         "exception": "ReadTimeout"},
+        {"status": 200.0, "error_type": None, "error_code": None, "error_message": None,
+         "exception": None},
+    ]).astype({"exception": "string"})
+    kinds = [classify(row.to_dict()).evidence["kind"] for _, row in frame.iterrows()]
+    assert kinds == ["insufficient_quota", "read_timeout", "ok"]
