@@ -347,6 +347,8 @@ def _is_url_key(key: str) -> bool:
 # --- the module-level, stateless front ---------------------------------------------------------
 def redact_url(url: str, *, redactor: Redactor | None = None) -> str:
     """``url`` with userinfo, secret query/fragment parameters and key-shaped parts replaced."""
+    if redactor is None and (not url or QUICK_URL.search(url) is None):
+        return url  # the recorder's common case, without building a Redactor
     return (redactor or Redactor()).url(url)
 
 
@@ -363,6 +365,8 @@ def redact_headers(
 
 def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
     """``text`` with every secret-shaped value removed (free text, error messages, notes)."""
+    if redactor is None and (not text or QUICK.search(text) is None):
+        return text
     return (redactor or Redactor()).text(text)
 
 
