@@ -366,7 +366,8 @@ def redact(
       ``.redacted`` sibling) and a :class:`RedactionResult` is returned;
     * :class:`~chatkit.findings.Report` / :class:`~chatkit.findings.Finding` -> the same type;
     * dict, list, tuple -> a deep copy (environment snapshots, request records, HAR objects);
-    * str -> the text with every secret-shaped value removed.
+    * str -> the text with every secret-shaped value removed;
+    * a pandas DataFrame (a loaded log) -> a copy with its text columns redacted.
     """
     from chatkit.findings import Finding, Report
 
@@ -385,5 +386,26 @@ def redact(
         return red.obj(obj_or_path)
     if isinstance(obj_or_path, (int, float, bool)):
         return obj_or_path
+    if type(obj_or_path).__module__.startswith("pandas") and hasattr(obj_or_path, "columns"):
+        return _redact_frame(obj_or_path, red)
     raise UsageError(f"cannot redact a {type(obj_or_path).__name__}; give a Path, a Report, "
-                     "a dict/list or a string")
+                     "a DataFrame, a dict/list or a string")
+
+
+def _redact_frame(frame: Any, red: Redactor) -> Any:
+    """A copy of a pandas DataFrame (a loaded log) with its text columns redacted."""
+    from chatkit.redact_rules import is_secret_field
+
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype.kind in "biufcmM":  # numbers, booleans, times: nothing to hide
+            continue
+        name = str(column)
+        if is_secret_field(name):
+            out[column] = series.map(lambda v, n=name: red.obj({n: v})[n])
+        elif name.lower().endswith("url"):
+            out[column] = series.map(lambda v: red.url(v) if isinstance(v, str) else v)
+        else:
+            out[column] = series.map(red.obj)
+    return out

@@ -384,3 +384,13 @@ def test_disk_full_while_writing_leaves_nothing(jsonl_path: Path, tmp_path: Path
     with pytest.raises(UsageError, match="No space left"):
         redact_file(jsonl_path, tmp_path / "out.jsonl")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["requests.jsonl"]
+
+
+def test_a_loaded_log_frame(corpus: Any, jsonl_path: Path) -> None:
+    logs = pytest.importorskip("chatkit.logs", reason="chatkit.logs is absent")
+    frame = logs.load([str(jsonl_path)])
+    clean = chatkit.redact(frame)
+    assert corpus[0].leaks(clean.to_csv()) == []
+    assert clean["status"].equals(frame["status"]) and clean["ts"].equals(frame["ts"])
+    assert clean["request_id"].equals(frame["request_id"])
+    assert corpus[0].leaks(frame.to_csv())  # the input did hold them
