@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from chatkit.errors import UsageError
+from chatkit.errors import InputError, UsageError
 from chatkit.findings import (
     Finding,
     Report,
@@ -47,7 +47,11 @@ def figure_png(figure: FigureLike) -> bytes:
     if isinstance(figure, (bytes, bytearray)):
         data = bytes(figure)
     elif isinstance(figure, (str, os.PathLike)):
-        data = Path(figure).read_bytes()
+        try:
+            data = Path(figure).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read figure {figure}: {exc.strerror}; check the "
+                             "path") from None
     elif hasattr(figure, "savefig"):
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from secret_corpus import build
 
-from chatkit.errors import UsageError
+from chatkit.errors import InputError, UsageError
 from chatkit.findings import Finding, Report
 from chatkit.report import ShareReport, figure_png, save_report
 
@@ -104,6 +104,8 @@ def test_figures_must_be_png(tmp_path: Path, png: bytes) -> None:
         figure_png(b"GIF89a....")
     with pytest.raises(UsageError, match="matplotlib Figure"):
         figure_png(3.5)
+    with pytest.raises(InputError, match="cannot read figure"):
+        figure_png(tmp_path / "missing.png")
 
 
 def test_report_without_findings_or_report() -> None:
