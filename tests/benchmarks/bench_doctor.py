@@ -11,7 +11,9 @@ GIL. Then, in this process, each registered check is run alone, one after anothe
 baseline: its duration, median over the rounds), and the whole suite is run with
 ``run_all`` (the median wall time over the rounds). It prints every check's time, the sum,
 and the figure that matters: wall / slowest check (goal <= 1.2; 1.0 is perfect overlap).
-``--in-process`` runs the simulator on a thread of this process instead.
+``--in-process`` runs the simulator on a thread of this process instead; ``--listen-backlog``
+sets its listen queue (the stdlib default of 5 drops SYNs when a dozen checks connect at once
+on a busy machine, and every dropped SYN costs a 1 s retransmit).
 """
 
 from __future__ import annotations
@@ -29,16 +31,28 @@ from chatkit.checks import GROUPS, CheckContext, _select, run_all
 from chatkit.sim import DEFAULT_KEY
 from chatkit.targets import Target
 
+_SIM = """
+import sys
+from chatkit.sim import httpd
+if sys.argv[1]:
+    httpd.SimHTTPServer.request_queue_size = int(sys.argv[1])
+from chatkit.cli import main
+sys.exit(main(["sim", "--latency-ms", sys.argv[2]]))
+"""
 
-def start_sim(stack: ExitStack, latency_ms: float, in_process: bool) -> tuple[str, str]:
+
+def start_sim(stack: ExitStack, latency_ms: float, in_process: bool,
+              backlog: int | None) -> tuple[str, str]:
     """(base_url, root_url) of a simulator that answers /v1 after ``latency_ms``."""
     if in_process:
-        from chatkit.sim import SimServer
+        from chatkit.sim import SimServer, httpd
 
+        if backlog:
+            httpd.SimHTTPServer.request_queue_size = backlog
         sim = stack.enter_context(SimServer(latency_ms=latency_ms))
         return sim.base_url, sim.root_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "chatkit", "sim", "--latency-ms", str(latency_ms)],
+        [sys.executable, "-c", _SIM, str(backlog or ""), str(latency_ms)],
         stdout=subprocess.PIPE, text=True)
     stack.callback(process.wait, 10)
     stack.callback(process.terminate)
@@ -70,9 +84,14 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=300.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--listen-backlog", type=int, metavar="N",
+                        help="the simulator's listen queue (default: its own, the stdlib's 5); "
+                        "a short queue drops SYNs when the checks connect at once, and each "
+                        "drop costs a 1 s retransmit")
     args = parser.parse_args()
     with ExitStack() as stack:
-        base_url, root_url = start_sim(stack, args.latency_ms, args.in_process)
+        base_url, root_url = start_sim(stack, args.latency_ms, args.in_process,
+                                       args.listen_backlog)
         target = Target(base_url=base_url, provider="compatible", status_page=root_url)
         ctx = CheckContext(environ={"OPENAI_API_KEY": DEFAULT_KEY, "PATH": ""},
                            local_only=True, timeout=10)
