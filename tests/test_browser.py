@@ -158,7 +158,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser(lab: str) -> Iterator[object]:
+def browser() -> Iterator[object]:
+    missing = _missing()
+    if missing:
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -267,24 +270,62 @@ def test_log_explorer_takes_an_upload_in_jupyterlab(browser: object, lab: str,
         page.close()
 
 
-def test_voila_serves_the_triage_wizard_as_a_page(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``voila notebooks/01_triage.ipynb`` on 127.0.0.1 (a copy of the notebooks); its URL."""
     pytest.importorskip("voila", reason="needs voila (the test and lab extras)")
     pytest.importorskip("ipykernel", reason="needs ipykernel (the test extra)")
-    root = tmp_path / "root"
-    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    work = tmp_path_factory.mktemp("voila")
+    root = work / "root"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
+                                                                  "chatkit-exports"))
     port = _free_port()
-    log = tmp_path / "voila.log"
+    log = work / "voila.log"
     command = [sys.executable, "-m", "voila", "01_triage.ipynb", "--no-browser",
                f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=root, env=_env(tmp_path), stdout=out,
+        proc = subprocess.Popen(command, cwd=root, env=_env(work), stdout=out,
                                 stderr=subprocess.STDOUT)
     try:
         # Voila answers its static assets before a page; GET / itself runs the notebook.
         _wait_http(f"http://127.0.0.1:{port}/voila/static/favicon.ico", proc, log, 60)
-        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=120).text
+        yield f"http://127.0.0.1:{port}/"
     finally:
         _stop(proc)
+
+
+def test_voila_serves_the_triage_wizard_as_a_page(voila: str) -> None:
+    page = httpx.get(voila, timeout=120).text
     assert "chatkit-banner chatkit-sim" in page  # the notebook ran: its banner is in the page
     assert "application/vnd.jupyter.widget-view+json" in page  # and the wizard is a widget
     assert "connect(BASE_URL" not in page  # Voila shows outputs, not the code
+
+
+@pytest.mark.browser
+def test_voila_wizard_answers_in_the_browser(browser: object, voila: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    # Voila now and then stalls at "Executing 1 of N" on a first load (voila#1395): a new
+    # page (a new kernel) once, rather than a longer wait.
+    for attempt in (1, 2):
+        page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+        question = page.locator(".chatkit-triage-question").first
+        try:
+            page.goto(voila, wait_until="commit")
+            expect(question).to_contain_text("Where do you meet the problem?", timeout=60_000)
+            break
+        except (PlaywrightTimeout, AssertionError):
+            page.close()
+            if attempt == 2:
+                raise
+    try:
+        page.get_by_role("button", name="In the ChatGPT website or app").click()
+        expect(question).to_contain_text("Do other websites load")
+        page.get_by_role("button", name="No", exact=True).click()
+        result = page.locator(".chatkit-triage-result").first
+        expect(result).to_contain_text("Likely cause")
+        expect(result).to_contain_text("internet connection")
+        _shot(page, page.locator(".chatkit-triage").first, "voila-triage")
+    finally:
+        page.close()

@@ -139,7 +139,9 @@ class TriageWizard:
         import ipywidgets as widgets
 
         question = self.triage.question
-        self.step.value = f"<small>Step {len(self.triage.answers) + 1}</small>"
+        answered = len(self.triage.answers)
+        self.step.value = (f"<small>Step {answered + 1}</small>" if question is not None
+                           else f"<small>Finished after {answered} answers</small>")
         self.back_button.disabled = not self.triage.answers
         if not keep_note:
             self.measure_note.value = ""
