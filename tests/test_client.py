@@ -485,3 +485,23 @@ def test_a_2xx_that_is_not_the_api_is_flagged(server: SimServer, tmp_path: Path,
     (row,) = _rows(log)
     assert (row["status"], row["exception"]) == (200, exception)
     assert classify(row).evidence["kind"] == kind
+
+
+def test_concurrent_async_requests_each_get_their_line(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+
+    async def run() -> None:
+        async with async_resilient_client(server.base_url, log_path=str(log)) as client:
+            await asyncio.gather(*(
+                client.post(f"{server.base_url}/chat/completions",
+                            json={"model": "gpt-4o-mini", "messages": MESSAGES,
+                                  "stream": n % 2 == 0},
+                            headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
+                for n in range(20)))
+
+    asyncio.run(run())
+    rows = _rows(log)
+    assert len(rows) == 20 and {r["status"] for r in rows} == {200}
+    assert sum(r["stream"] for r in rows) == 10
+    assert all(r["completion_tokens"] for r in rows if not r["stream"])
+    assert all(r["ttft_ms"] for r in rows if r["stream"])
