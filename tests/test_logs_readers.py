@@ -235,3 +235,13 @@ def test_openai_debug_log() -> None:
     assert frame["ts"].iloc[0] == pd.Timestamp("2026-03-02T09:15:01Z")
     with pytest.raises(EmptyInput, match="no HTTP status lines"):
         load(b"[2026-03-02 09:15:00 - openai._base_client:482 - DEBUG] Request options: {}\n")
+
+
+def test_truncated_gzip_keeps_what_was_written() -> None:
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    packed = gzip.compress(b"".join(lines))
+    frame = load(packed[: len(packed) * 6 // 10])  # a download cut off mid-way
+    assert 1000 < len(frame) < len(lines)
+    assert frame.attrs["skipped"] <= 1  # at most the half-written last line
+    expected = [json.loads(line)["request_id"] for line in lines[: len(frame)]]
+    assert frame["request_id"].tolist() == expected

@@ -1,7 +1,7 @@
 """JSON Lines and JSON-array request logs: chatkit's own contract, and gateway exports.
 
-chatkit's own JSONL (what the recorder and the simulator write) goes through Arrow's streaming
-JSON reader with an explicit schema: it parses in C++ on all cores, builds only the columns
+chatkit's own JSONL (what the recorder and the simulator write) goes through Arrow's JSON
+reader with an explicit schema: it parses blocks in C++ on all cores, builds only the columns
 asked for, and never materialises a Python object per row, which is what makes a
 million-row log load in about a second. When that fast path meets something it cannot take —
 a junk or half-written line, invalid UTF-8, a field whose type changes (``"code": 429`` in one
@@ -96,9 +96,11 @@ def _read_fast(source: Source, columns: Sequence[str],
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     with source.open(progress=True) as stream:
         try:
-            reader = pj.open_json(stream, parse_options=options,
-                                  read_options=pj.ReadOptions(block_size=8 << 20))
-            table = pa.Table.from_batches(list(reader), schema=schema)
+            # read_json parses blocks on all cores (open_json, the streaming reader, is
+            # single-threaded); it still reads the input block by block, through the
+            # counting stream that reports progress.
+            table = pj.read_json(stream, parse_options=options,
+                                 read_options=pj.ReadOptions(block_size=4 << 20))
         except (pa.ArrowException, ValueError, OSError, EOFError) as exc:
             raise _ArrowFailure(str(exc)) from None
     if rename:
@@ -175,10 +177,7 @@ def _blocks(source: Source) -> Iterator[tuple[int, bytes]]:
     rest = b""
     with source.open(progress=True) as stream:
         while True:
-            try:
-                chunk = stream.read(_BLOCK)
-            except (OSError, EOFError):  # truncated .gz: keep what was readable
-                chunk = b""
+            chunk = _read_some(stream, _BLOCK)
             if not chunk:
                 break
             data = rest + chunk
@@ -191,6 +190,23 @@ def _blocks(source: Source) -> Iterator[tuple[int, bytes]]:
             line += block.count(b"\n")
     if rest.strip():
         yield line, rest
+
+
+def _read_some(stream: Any, size: int) -> bytes:
+    """Up to ``size`` bytes, in 1 MiB steps, so that a truncated .gz keeps all it decoded."""
+    parts: list[bytes] = []
+    got = 0
+    read = getattr(stream, "read1", stream.read)
+    while got < size:
+        try:
+            part = read(min(1 << 20, size - got))
+        except (OSError, EOFError):  # the compressed stream ends early: stop here
+            break
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _lines(block: bytes, first_line: int) -> Iterator[tuple[int, Any]]:
