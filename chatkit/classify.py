@@ -608,6 +608,12 @@ NETWORK_VERDICTS: tuple[Cause, ...] = (
           "retry with backoff; try a wired or another network; if only the API host loses "
           "connections, ask the network administrator",
           True, "TCP connections lost"),
+    Cause("tcp_family_broken", "network",
+          "{host} answers over {good} but not over {bad} ({why}): clients that try {bad} first "
+          "wait for their fallback, or fail where they have none",
+          "fix {bad} on this network (router, VPN) or turn it off on the network adapter; "
+          "`curl -4` and `curl -6` against the API confirm which one works",
+          True, "one IP version is broken"),
     Cause("nothing_reachable", "network",
           "neither the API nor any control site ({hosts}) answered: this machine has no working "
           "path to the internet",

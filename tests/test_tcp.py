@@ -11,7 +11,7 @@ import pytest
 from servers import FullBacklog, HTTPServer, closed_port
 
 from chatkit.checks import CheckContext
-from chatkit.checks.tcp import _judge, connect, parse_hops, path
+from chatkit.checks.tcp import _judge, connect, judge_connect, parse_hops, path
 from chatkit.findings import Finding
 from chatkit.targets import Target
 
@@ -55,11 +55,11 @@ def test_failing_direct_connections_are_only_informational_behind_a_proxy() -> N
     assert "pw" not in str(finding.evidence["proxy"])
 
 
-def evidence(*outcomes: str) -> dict:
+def evidence(*outcomes: str, address: str = "192.0.2.1") -> dict:
     from chatkit.checks._stats import summarize_latency
 
     times = [1.0 if o == "ok" else None for o in outcomes]
-    return {"address": "192.0.2.1", "port": 443, "outcomes": list(outcomes),
+    return {"address": address, "port": 443, "outcomes": list(outcomes),
             **summarize_latency(times)}
 
 
@@ -71,6 +71,29 @@ def evidence(*outcomes: str) -> dict:
 def test_outcomes_are_named(outcomes: tuple[str, ...], kind: str, status: str) -> None:
     finding = _judge(Target(provider="openai"), evidence(*outcomes), None)
     assert (finding.evidence["kind"], finding.status) == (kind, status)
+
+
+V6, V4 = "2001:db8::1", "192.0.2.1"
+
+
+def test_broken_ipv6_with_working_ipv4_is_a_warning_not_a_failure() -> None:
+    [finding] = judge_connect(Target(), evidence(*["network_unreachable"] * 3, address=V6),
+                              evidence("ok", "ok", "ok", address=V4), None)
+    assert finding.status == "warn" and finding.evidence["kind"] == "tcp_family_broken"
+    assert "over IPv4 but not over IPv6 (network_unreachable)" in (finding.cause or "")
+
+
+def test_broken_fallback_family_is_only_noted() -> None:
+    main, note = judge_connect(Target(), evidence("ok", "ok", address=V4),
+                               evidence("timeout", "timeout", address=V6), None)
+    assert main.status == "ok" and (note.check, note.status) == ("tcp.family", "info")
+
+
+def test_both_families_dead_is_the_first_ones_failure() -> None:
+    [finding] = judge_connect(Target(), evidence("refused", "refused", address=V6),
+                              evidence("timeout", "timeout", address=V4), None)
+    assert finding.status == "fail" and finding.evidence["kind"] == "connect_refused"
+    assert finding.evidence["fallback"]["outcomes"] == ["timeout", "timeout"]
 
 
 def test_path_without_tools_is_a_skip_naming_them() -> None:

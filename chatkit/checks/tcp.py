@@ -62,12 +62,17 @@ async def tcp_ping(address: str, port: int, *, samples: int = 3,
     return {"address": address, "port": port, "outcomes": outcomes, **summarize_latency(times)}
 
 
-async def _address(host: str, port: int) -> tuple[str | None, str | None]:
+async def _addresses(host: str, port: int) -> tuple[list[str], str | None]:
+    """Distinct addresses in the order getaddrinfo gives them (the order clients try)."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        return None, f"{type(exc).__name__}: {exc}"
-    return str(infos[0][4][0]), None
+        return [], f"{type(exc).__name__}: {exc}"
+    return list(dict.fromkeys(str(info[4][0]) for info in infos)), None
+
+
+def _family(address: str) -> str:
+    return "IPv6" if ":" in address else "IPv4"
 
 
 def _explain(kind: str, *, check: str, status: str = "fail", evidence: Mapping[str, Any],
@@ -83,19 +88,44 @@ async def connect(target: Target, ctx: CheckContext) -> list[Finding]:
     from chatkit.checks.proxy import proxy_for
 
     started = time.perf_counter()
-    address, error = await _address(target.host, target.port)
-    if address is None:
+    addresses, error = await _addresses(target.host, target.port)
+    if not addresses:
         return [Finding(check="tcp.connect", status="skip",
                         title=f"{target.host} has no address to connect to (see dns)",
                         evidence={"host": target.host, "error": error})]
+    # The first address is what clients try first; the first of the other family (if the
+    # name has both) is where they fall back to, so a broken IPv6 path shows up here.
+    primary = addresses[0]
+    other = next((a for a in addresses if _family(a) != _family(primary)), None)
     # Per attempt: the whole budget split over the samples, but no more than 5 s each.
     per_try = min(5.0, max(0.2, ctx.timeout / max(1, ctx.samples)))
-    ping = await tcp_ping(address, target.port, samples=ctx.samples, timeout=per_try)
+    pings = await asyncio.gather(*(tcp_ping(a, target.port, samples=ctx.samples,
+                                            timeout=per_try) for a in (primary, other) if a))
     took = (time.perf_counter() - started) * 1000
-    evidence = {"host": target.host, **ping}
     proxied = proxy_for(target.url, ctx.environ, target.proxy).url
-    finding = _judge(target, evidence, proxied)
-    return [finding.replace(duration_ms=took)]
+    fallback = pings[1] if other else None
+    return [f.replace(duration_ms=took) for f in judge_connect(target, pings[0], fallback,
+                                                               proxied)]
+
+
+def judge_connect(target: Target, primary: dict[str, Any], fallback: dict[str, Any] | None,
+                  proxied: str | None) -> list[Finding]:
+    """The verdict on the first address, unless the other address family saves the day (or
+    is broken while the first works: worth a note)."""
+    evidence = {"host": target.host, **primary, "fallback": fallback}
+    main = _judge(target, evidence, proxied)
+    if fallback is None:
+        return [main]
+    first_dead, other_dead = primary["received"] == 0, fallback["received"] == 0
+    if first_dead == other_dead:
+        return [main]
+    good, bad = (fallback, primary) if first_dead else (primary, fallback)
+    why = Counter(o for o in bad["outcomes"] if o != "ok").most_common(1)[0][0]
+    note = _explain("tcp_family_broken", check="tcp.connect" if first_dead else "tcp.family",
+                    status="warn" if first_dead else "info", evidence=evidence,
+                    host=target.host, good=_family(good["address"]),
+                    bad=_family(bad["address"]), why=why)
+    return [note] if first_dead else [main, note]
 
 
 def _judge(target: Target, evidence: dict[str, Any], proxied: str | None) -> Finding:
