@@ -152,8 +152,11 @@ def build_bundle(
     environ: Mapping[str, str] | None = None,
     hash_key: bytes | None = None,
     plots: bool = True,
+    drop_content: bool = False,
 ) -> BundleResult:
     """Write the support bundle zip to ``out`` and say what is in it.
+
+    ``drop_content`` replaces prompts and answers in HAR bodies by their length.
 
     ``plots`` adds each log's error rate and latency over time as figures (when chatkit's log
     reader and matplotlib can make them); ``figures`` adds your own (caption -> figure).
@@ -161,7 +164,7 @@ def build_bundle(
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
     paths = [Path(p) for p in logs]  # read twice: excerpts, then summaries
-    red = Redactor(hash_key=hash_key or consistent_key())
+    red = Redactor(hash_key=hash_key or consistent_key(), drop_content=drop_content)
     files: dict[str, str | bytes] = {}
     excerpts = [read_excerpt(p, red, context=context, max_failures=max_failures) for p in paths]
     for excerpt, name in zip(excerpts, _unique_names(excerpts), strict=True):

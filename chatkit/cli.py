@@ -188,6 +188,8 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
                    "(the key is random per run and never written)")
     p.add_argument("--format", choices=("auto", "jsonl", "har", "text"), default="auto",
                    help="input format (default: detected; 'text' for plain-text logs)")
+    p.add_argument("--drop-content", action="store_true",
+                   help="also replace prompts and answers by their length")
     p.set_defaults(handler=_redact)
 
 
@@ -195,13 +197,14 @@ def _redact(args: argparse.Namespace) -> int:
     from chatkit.redact_files import check_file, consistent_key, redact_file
 
     if args.check:
-        result = check_file(args.input, format=args.format)
+        result = check_file(args.input, format=args.format, drop_content=args.drop_content)
         print(result.describe())
         return 1 if result.counts else 0
     if not args.output:
         raise _usage("give -o OUT for the redacted copy, or --check to only look")
     result = redact_file(args.input, args.output, format=args.format,
-                         hash_key=consistent_key() if args.correlate else None)
+                         hash_key=consistent_key() if args.correlate else None,
+                         drop_content=args.drop_content)
     print(result.describe())
     return 0
 
@@ -221,6 +224,8 @@ def _add_bundle(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", action="append", default=[], help="a note for the reader")
     p.add_argument("--no-plots", action="store_true",
                    help="leave out the error-rate and latency figures of each log")
+    p.add_argument("--drop-content", action="store_true",
+                   help="replace prompts and answers in HAR bodies by their length")
     p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip")
     p.set_defaults(handler=_bundle)
 
@@ -232,7 +237,8 @@ def _bundle(args: argparse.Namespace) -> int:
         raise _usage("give at least one --log or a --report to bundle")
     report = load_report(args.report) if args.report else None
     result = build_bundle(args.output, logs=args.log, report=report, context=args.context,
-                          notes=args.note, plots=not args.no_plots)
+                          notes=args.note, plots=not args.no_plots,
+                          drop_content=args.drop_content)
     print(result.describe())
     return 0
 

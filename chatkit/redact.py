@@ -69,11 +69,15 @@ __all__ = [
 class Redactor:
     """Scrubs secrets and counts them; with ``hash_key`` equal secrets share a placeholder.
 
-    Not thread-safe (it counts); make one per file or per report.
+    ``drop_content`` also replaces what people wrote and models answered (the text under
+    ``content``, ``prompt``, ``input``, ``instructions``, ``parts``, ``arguments`` in bodies)
+    by its length, for sharing a failure without the conversation. Not thread-safe (it
+    counts); make one per file or per report.
     """
 
     hash_key: bytes | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    drop_content: bool = False
 
     def marker(self, kind: str, secret: str) -> str:
         """The placeholder for ``secret``, counted under ``kind``."""
@@ -279,6 +283,9 @@ class Redactor:
                 kind = key
             if kind is not None:
                 result[key] = self.obj(value, _secret=kind)
+            elif (self.drop_content and key in _CONTENT_KEYS and key != body_key
+                  and not (isinstance(value, Mapping) and "mimeType" in value)):
+                result[key] = self._drop(value)  # a HAR content object is a body: walked
             elif key == body_key:
                 result[key] = self._har_body(obj, value)
             elif key == "cookies" and isinstance(value, list):
@@ -320,6 +327,24 @@ class Redactor:
             cleaned = self.body(decoded, mime)
             return text if cleaned == decoded else base64.b64encode(cleaned.encode()).decode()
         return self.body(text, mime)
+
+
+    def _drop(self, value: Any) -> Any:
+        """Conversation text replaced by its length; structure (roles, part types) kept."""
+        if isinstance(value, str):
+            self.counts["content"] += 1
+            return f"[REMOVED:content:{len(value)} chars]" if value else value
+        if isinstance(value, list):
+            return [self._drop(item) for item in value]
+        if isinstance(value, Mapping):
+            return {k: (self._drop(v) if k in _CONTENT_KEYS else self.obj(v))
+                    for k, v in value.items()}
+        return value
+
+
+#: Where requests and answers carry what people wrote and models said.
+_CONTENT_KEYS = frozenset({"content", "prompt", "input", "instructions", "parts", "arguments",
+                           "text"})
 
 
 def _body_key(obj: Mapping[Any, Any]) -> str | None:

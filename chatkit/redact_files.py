@@ -200,6 +200,7 @@ def redact_file(
     *,
     format: Literal["auto", "jsonl", "har", "json", "text"] = "auto",
     hash_key: bytes | None = None,
+    drop_content: bool = False,
     redactor: Redactor | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> RedactionResult:
@@ -209,11 +210,12 @@ def redact_file(
     logs, proxy logs, a CSV export. Only value shapes and ``name=value`` pairs are found there.
 
     ``hash_key`` makes equal secrets share a placeholder within (and, with the same key,
-    across) files; :func:`consistent_key` gives a fresh random one.
+    across) files; :func:`consistent_key` gives a fresh random one. ``drop_content`` also
+    replaces prompts and answers by their length (see :class:`~chatkit.redact.Redactor`).
     """
     src = Path(source)
     fmt: Format = detect_format(src) if format == "auto" else format
-    red = redactor or Redactor(hash_key=hash_key)
+    red = redactor or Redactor(hash_key=hash_key, drop_content=drop_content)
     if fmt == "text":
         _sniff(src)  # binary junk is still one clear error
         records, dropped = _redact_lines(src, Path(output), red), 0

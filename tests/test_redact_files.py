@@ -394,3 +394,38 @@ def test_a_loaded_log_frame(corpus: Any, jsonl_path: Path) -> None:
     assert clean["status"].equals(frame["status"]) and clean["ts"].equals(frame["ts"])
     assert clean["request_id"].equals(frame["request_id"])
     assert corpus[0].leaks(frame.to_csv())  # the input did hold them
+
+
+def test_drop_content_keeps_the_failure_not_the_conversation(tmp_path: Path) -> None:
+    prompt, answer = "my private business plan", "here is a summary of your plan"
+    sse = (f'data: {{"choices": [{{"delta": {{"content": "{answer}"}}}}]}}\n\n'
+           "data: [DONE]\n\n")
+    entries = [
+        {"startedDateTime": "2026-03-02T08:00:00Z", "time": 5,
+         "request": {"method": "POST", "url": "https://chatgpt.com/backend-api/conversation",
+                     "postData": {"mimeType": "application/json", "text": json.dumps(
+                         {"messages": [{"author": {"role": "user"}, "content": {
+                             "content_type": "text", "parts": [prompt]}}]})}},
+         "response": {"status": 200, "content": {"size": len(sse),
+                                                 "mimeType": "text/event-stream", "text": sse}},
+         "timings": {"wait": 4}},
+        {"startedDateTime": "2026-03-02T08:00:01Z", "time": 5,
+         "request": {"method": "POST", "url": "https://api.openai.com/v1/chat/completions",
+                     "postData": {"mimeType": "application/json", "text": json.dumps(
+                         {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]})}},
+         "response": {"status": 404, "content": {"size": 80, "mimeType": "application/json",
+                                                 "text": json.dumps({"error": {
+                                                     "message": "The model gpt-5x does not exist",
+                                                     "code": "model_not_found"}})}},
+         "timings": {"wait": 4}},
+    ]
+    src = tmp_path / "chat.har"
+    src.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    result = redact_file(src, tmp_path / "out.har", drop_content=True)
+    out = (tmp_path / "out.har").read_text()
+    assert prompt not in out and answer not in out
+    assert f"[REMOVED:content:{len(prompt)} chars]" in out
+    assert "The model gpt-5x does not exist" in out and "model_not_found" in out  # diagnosis kept
+    assert result.counts["content"] == 3
+    kept = redact_file(src, tmp_path / "kept.har")  # without the option, content stays
+    assert prompt in (tmp_path / "kept.har").read_text() and "content" not in kept.counts
