@@ -501,7 +501,13 @@ def test_concurrent_async_requests_each_get_their_line(server: SimServer, tmp_pa
 
     asyncio.run(run())
     rows = _rows(log)
-    assert len(rows) == 20 and {r["status"] for r in rows} == {200}
+    answered = [r for r in rows if r["status"] == 200]
+    # a burst of 20 connections may overflow the simulator's listen backlog: those attempts
+    # fail, are logged, and are retried
+    failed = [r for r in rows if r["status"] != 200]
+    assert len(answered) == 20 and all(classify(r).retryable for r in failed)
+    assert len([r for r in rows if r["attempt"] > 0]) == len(failed)
+    rows = answered
     assert sum(r["stream"] for r in rows) == 10
     assert all(r["completion_tokens"] for r in rows if not r["stream"])
     assert all(r["ttft_ms"] for r in rows if r["stream"])
