@@ -525,6 +525,13 @@ BROWSER: tuple[Cause, ...] = (
           "allow WebSocket/streaming traffic to the host in the proxy, VPN or security "
           "extension (some buffer or block it); try another network or a private window",
           True, "streaming connection failed"),
+    Cause("cors_blocked", "integration",
+          "the browser got an answer from {host} (HTTP {status}) but refused to hand it to the "
+          "page ({detail}): the response lacks the CORS headers the page's origin needs",
+          "call the API from a backend, not from browser JavaScript (it would expose the key "
+          "anyway); for your own gateway, answer the OPTIONS preflight with "
+          "Access-Control-Allow-Origin/-Headers for the page's origin",
+          False, "blocked by CORS"),
     # request-log patterns (logs helper)
     Cause("slow_first_token", "service",
           "the time to first token of {model} is far above the other models' ({detail})",

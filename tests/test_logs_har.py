@@ -206,3 +206,14 @@ def test_websocket_and_event_stream_failures(tmp_path: Path) -> None:
     sse = findings(har(tmp_path, entry("https://chatgpt.com/backend-api/conversation",
                                        kind="eventsource", status=0, error="net::ERR_FAILED")))
     assert sse["browser.realtime"]["evidence"]["transport"].startswith("EventSource")
+
+
+def test_cors_block_is_a_browser_finding_not_a_bad_request() -> None:
+    found = summarize(load(DATA / "har_chrome.har"))["findings"]
+    (cors,) = [f for f in found if f["check"] == "browser.cors"]
+    assert cors["evidence"]["kind"] == "cors_blocked"
+    assert cors["title"] == ("1 request(s) to gateway.example.com blocked by CORS (HTTP 400 "
+                             "with net::ERR_FAILED)")
+    failures = [f["title"] for f in found if f["check"] == "log.failures"]
+    assert not [t for t in failures if "ERR_FAILED" in t]
+    assert "25% of failures (1 of 4) are net::ERR_BLOCKED_BY_CLIENT" in failures

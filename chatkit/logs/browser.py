@@ -5,7 +5,8 @@ Reads the extra columns the HAR reader adds (``user_agent``, ``cookie_bytes``,
 Network errors the browser reports (``net::ERR_*``: blocked by an extension, certificate, DNS)
 are already failure rows and are explained by the failure findings; this module adds what a
 request log alone does not say: oversized cookies (431), an outdated browser, a stale
-service-worker/cached app, and failed WebSocket/EventSource connections.
+service-worker/cached app, failed WebSocket/EventSource connections, and CORS blocks (an HTTP
+status together with ``net::ERR_FAILED``: the server answered, the browser hid the answer).
 
 "Current stable" is estimated from the HAR's own date, not hard-coded: Chrome, Edge and
 Firefox ship a major version about every four weeks from a known anchor, Safari once a year
@@ -73,7 +74,7 @@ def current_stable(browser: str, on: date) -> int:
 def browser_findings(cols: Columns) -> list[Finding]:
     """Findings about the browser that recorded a HAR (empty for other logs)."""
     findings: list[Finding] = []
-    for check in (_cookies, _old_browser, _stale_cache, _realtime):
+    for check in (_cookies, _old_browser, _stale_cache, _realtime, _cors):
         finding = check(cols)
         if finding is not None:
             findings.append(finding)
@@ -170,3 +171,25 @@ def _realtime(cols: Columns) -> Finding | None:
                    title=f"{rows.size} {transport} connection(s) to {host} failed ({detail})",
                    evidence={"host": host, "transport": transport, "failures": int(rows.size),
                              "detail": detail})
+
+
+def cors_rows(cols: Columns) -> np.ndarray:
+    """Rows with an HTTP status *and* Chrome's net::ERR_FAILED: the answer came, CORS hid it."""
+    exceptions = cols.frame["exception"].astype("object").fillna("").to_numpy() \
+        if "exception" in cols.frame else np.full(cols.n, "", dtype=object)
+    return np.flatnonzero((cols.code > 0) & (exceptions == "net::ERR_FAILED"))
+
+
+def _cors(cols: Columns) -> Finding | None:
+    from chatkit.classify import explain
+
+    rows = cors_rows(cols)
+    if rows.size == 0:
+        return None
+    host = _host(cols, rows)
+    status = int(cols.code[rows[0]])
+    return explain("cors_blocked", check="browser.cors", status="fail",
+                   title=f"{rows.size} request(s) to {host} blocked by CORS (HTTP {status} "
+                   "with net::ERR_FAILED)",
+                   evidence={"host": host, "status": status, "requests": int(rows.size),
+                             "detail": "net::ERR_FAILED"})

@@ -141,7 +141,12 @@ def log_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
 def _failure_findings(cols: Columns) -> list[Finding]:
     groups = failure_groups(cols)
     total = sum(rows.size for _, rows in groups)
-    if not total:
+    if "user_agent" in cols.frame:  # a HAR: CORS blocks get their own browser finding
+        from chatkit.logs.browser import cors_rows
+
+        cors = set(cors_rows(cols).tolist())
+        groups = [(label, rows) for label, rows in groups if not set(rows.tolist()) <= cors]
+    if not groups:
         return []
     level = "fail" if cols.failed.mean() >= 0.05 else "warn"
     out = []
