@@ -29,7 +29,6 @@ def ping(port: int, environ: dict[str, str] | None = None, samples: int = 3) -> 
 def test_open_port_reports_a_ping_style_summary() -> None:
     with HTTPServer() as server:
         finding = ping(server.port, samples=4)
-        assert server.connections == 4
     assert finding.status == "ok" and "0% loss" in finding.title
     e = finding.evidence
     assert e["sent"] == 4 and e["received"] == 4 and e["outcomes"] == ["ok"] * 4
