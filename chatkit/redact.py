@@ -24,7 +24,6 @@ handling (JSONL, HAR, atomic output) is :mod:`chatkit.redact_files`.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
@@ -38,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from chatkit.redact_rules import (
+    CONTENT_KEYS,
     MARKER_RE,
     MASKED_RE,
     PARTIAL_HEADERS,
@@ -47,9 +47,13 @@ from chatkit.redact_rules import (
     SPACED_QUICK,
     SPACED_RE,
     TEXT_RE,
+    body_key,
     is_secret_field,
     is_secret_header,
     is_secret_param,
+    is_url_key,
+    secret_number,
+    textual_mime,
 )
 
 __all__ = [
@@ -267,7 +271,7 @@ class Redactor:
             return self._mapping(obj, _secret)
         if kind is list or isinstance(obj, (list, tuple)):
             return [self.obj(item, _secret=_secret) for item in obj]
-        if _secret is not None and _secret_number(obj):
+        if _secret is not None and secret_number(obj):
             return self.marker(_secret, str(obj))
         return obj
 
@@ -275,7 +279,7 @@ class Redactor:
         name, value = obj.get("name"), obj.get("value")
         if secret is None and isinstance(name, str) and isinstance(value, str):
             return self._pair(obj)
-        body_key = _body_key(obj) if secret is None else None
+        body_field = body_key(obj) if secret is None else None
         result: dict[Any, Any] = {}
         for key, value in obj.items():
             kind = secret
@@ -283,14 +287,14 @@ class Redactor:
                 kind = key
             if kind is not None:
                 result[key] = self.obj(value, _secret=kind)
-            elif (self.drop_content and key in _CONTENT_KEYS and key != body_key
+            elif (self.drop_content and key in CONTENT_KEYS and key != body_field
                   and not (isinstance(value, Mapping) and "mimeType" in value)):
                 result[key] = self._drop(value)  # a HAR content object is a body: walked
-            elif key == body_key:
+            elif key == body_field:
                 result[key] = self._har_body(obj, value)
             elif key == "cookies" and isinstance(value, list):
                 result[key] = [self._cookie(c) for c in value]
-            elif isinstance(key, str) and isinstance(value, str) and _is_url_key(key):
+            elif isinstance(key, str) and isinstance(value, str) and is_url_key(key):
                 result[key] = self.url(value)
             else:
                 result[key] = self.obj(value)
@@ -318,7 +322,7 @@ class Redactor:
             return self.obj(text)
         mime = str(obj.get("mimeType") or "")
         if obj.get("encoding") == "base64":
-            if not _textual(mime):
+            if not textual_mime(mime):
                 return text  # images, fonts: opaque bytes, kept as they are
             try:
                 decoded = base64.b64decode(text, validate=True).decode("utf-8")
@@ -337,36 +341,9 @@ class Redactor:
         if isinstance(value, list):
             return [self._drop(item) for item in value]
         if isinstance(value, Mapping):
-            return {k: (self._drop(v) if k in _CONTENT_KEYS else self.obj(v))
+            return {k: (self._drop(v) if k in CONTENT_KEYS else self.obj(v))
                     for k, v in value.items()}
         return value
-
-
-#: Where requests and answers carry what people wrote and models said.
-_CONTENT_KEYS = frozenset({"content", "prompt", "input", "instructions", "parts", "arguments",
-                           "text"})
-
-
-def _body_key(obj: Mapping[Any, Any]) -> str | None:
-    # HAR postData {mimeType, text, params} and content {size, mimeType, text, encoding}
-    return "text" if "mimeType" in obj and isinstance(obj.get("text"), str) else None
-
-
-def _textual(mime: str) -> bool:
-    mime = mime.lower()
-    return mime.startswith("text/") or any(t in mime for t in ("json", "xml", "javascript",
-                                                              "x-www-form-urlencoded"))
-
-
-def _secret_number(value: Any) -> bool:
-    # a numeric PIN/OTP/account number under a secret name; booleans and small numbers stay
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_url_key(key: str) -> bool:
-    lowered = key.lower()
-    return lowered.endswith("url") or lowered in ("uri", "href", "referer", "location")
 
 
 # --- the module-level, stateless front ---------------------------------------------------------

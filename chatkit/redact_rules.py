@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
+    "CONTENT_KEYS",
     "MARKER_RE",
     "MASKED_RE",
     "PARTIAL_HEADERS",
@@ -22,9 +25,13 @@ __all__ = [
     "SPACED_QUICK",
     "SPACED_RE",
     "TEXT_RE",
+    "body_key",
     "is_secret_field",
     "is_secret_header",
     "is_secret_param",
+    "is_url_key",
+    "secret_number",
+    "textual_mime",
 ]
 
 # --- names -----------------------------------------------------------------------------------
@@ -147,3 +154,31 @@ _QUICK_SHAPES = (r"sk-|AIza|xai-|gsk_|hf_|A[KSBC][IC]A|gh[pousr]_|github_pat_|xo
 _FIRSTS = "".join(sorted({alternative[0] for alternative in _QUICK_SHAPES.split("|")}))
 QUICK = re.compile(f"(?=[{_FIRSTS}:=\"'])(?:{_QUICK_SHAPES}|://|=|[\"']\\s*:)")
 QUICK_URL = re.compile(f"(?=[{_FIRSTS}@?#;])(?:{_QUICK_SHAPES}|[@?#;])")
+
+
+# --- where things sit --------------------------------------------------------------------
+#: Where requests and answers carry what people wrote and models said.
+CONTENT_KEYS = frozenset({"content", "prompt", "input", "instructions", "parts", "arguments",
+                           "text"})
+
+
+def body_key(obj: Mapping[Any, Any]) -> str | None:
+    # HAR postData {mimeType, text, params} and content {size, mimeType, text, encoding}
+    return "text" if "mimeType" in obj and isinstance(obj.get("text"), str) else None
+
+
+def textual_mime(mime: str) -> bool:
+    mime = mime.lower()
+    return mime.startswith("text/") or any(t in mime for t in ("json", "xml", "javascript",
+                                                              "x-www-form-urlencoded"))
+
+
+def secret_number(value: Any) -> bool:
+    # a numeric PIN/OTP/account number under a secret name; booleans and small numbers stay
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def is_url_key(key: str) -> bool:
+    lowered = key.lower()
+    return lowered.endswith("url") or lowered in ("uri", "href", "referer", "location")
