@@ -52,10 +52,13 @@ _SECRET_PARAM_NAMES = frozenset({"code", "state", "sig", "signature", "key", "to
 _SECRET_SUBSTRINGS = ("password", "passwd", "secret", "csrf", "xsrf", "apikey", "api_key",
                       "accesstoken", "access_token", "sessionid", "session_id", "sessiontoken",
                       "authtoken", "credential", "privatekey", "private_key")
-# Words that make a name a measure *of* a secret, not the secret ("token_count", "expires_in").
+# Words that make a name describe a secret rather than hold it ("token_count", "expires_in",
+# "key_env": the variable's name, "key_owner", "cookie_bytes").
 _MEASURE_WORDS = frozenset({"count", "counts", "length", "len", "size", "limit", "max", "min",
                             "type", "expires", "expiry", "expiration", "ttl", "remaining",
-                            "reset", "used", "usage", "budget", "format", "version"})
+                            "reset", "used", "usage", "budget", "format", "version", "bytes",
+                            "kb", "mb", "ms", "age", "env", "owner", "name", "source", "kind",
+                            "prefix", "hint", "provider"})
 # Headers that look sensitive by the word rule but are diagnostic, not secret.
 _PUBLIC_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", "keep-alive",
                              "sec-websocket-accept", "idempotency-key", "x-ratelimit-limit-tokens",

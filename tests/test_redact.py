@@ -125,3 +125,11 @@ def test_partly_redacted_values_are_finished_not_trusted() -> None:
     sse = 'data:{"a": 1}\n\ndata: {"password": "pw"}\n\ndata: [DONE]\n'
     assert red.body(sse, "text/event-stream") == (
         'data:{"a": 1}\n\ndata: {"password": "[REDACTED:password]"}\n\ndata: [DONE]\n')
+
+
+@pytest.mark.parametrize("name", ["key_env", "key_owner", "cookie_bytes", "cookie_kb",
+                                  "token_count", "expires_in", "max_tokens", "prompt_tokens",
+                                  "x-ratelimit-remaining-tokens", "token_type", "secret_name"])
+def test_names_that_describe_a_secret_are_kept(name: str) -> None:
+    assert redact_obj({name: "OPENAI_API_KEY-ish value 12345"}) == {
+        name: "OPENAI_API_KEY-ish value 12345"}
