@@ -87,6 +87,7 @@ class SimServer:
     def root_url(self) -> str:
         """``http://HOST:PORT``; the status page lives under it (``/api/v2/summary.json``)."""
         host = self._server().server_address[0]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{self.port}"
 
     @property
