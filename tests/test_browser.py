@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import needs
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,7 +128,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yields its base URL with ``?token=`` ready to append paths to."""
     missing = _missing()
     if missing:
-        pytest.skip(missing)
+        needs.missing(missing)
     work = tmp_path_factory.mktemp("lab")
     root = work / "root"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
@@ -161,7 +162,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser() -> Iterator[object]:
     missing = _missing()
     if missing:
-        pytest.skip(missing)
+        needs.missing(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

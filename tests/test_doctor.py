@@ -246,3 +246,11 @@ def test_sinkholed_name_verdict_is_dns(clean_env: pytest.MonkeyPatch,
         data = doctor_at(capsys, "https://api.example.com/v1", "--only", "dns",
                          "--system-resolver", system.address)
     assert verdict_kind(data) == ("dns.resolve", "dns_sinkhole")
+
+
+def test_a_check_context_never_shows_the_environment_it_carries() -> None:
+    planted = "sk-proj-PLANTEDcontextKEY0123456789abcdefXYZ"
+    from chatkit.checks import CheckContext
+
+    ctx = CheckContext(environ={"OPENAI_API_KEY": planted})
+    assert planted not in repr(ctx) and "timeout=" in repr(ctx)

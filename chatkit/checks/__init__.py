@@ -27,6 +27,7 @@ __all__ = [
     "GROUPS",
     "Check",
     "CheckContext",
+    "available_groups",
     "doctor",
     "probe_client",
     "register",
@@ -73,7 +74,8 @@ def _load_builtin_checks() -> None:
 class CheckContext:
     """Options every check may read; everything that reaches outside can be handed in."""
 
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # repr=False: the environment holds API keys, and a context may be shown in a notebook.
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     timeout: float = 10.0
     # Reach only the target itself: skip public resolvers and control hosts (the --sim demo,
     # and machines with no internet) with a finding that says so.
@@ -121,6 +123,11 @@ def _ssl_context(cafile: str | None) -> Any:
     from chatkit.checks.tls import verifying_context
 
     return verifying_context(cafile)
+
+
+def available_groups() -> list[str]:
+    """The registered check groups, chatkit's own first in report order."""
+    return _select(None)
 
 
 def _select(only: Iterable[str] | str | None) -> list[str]:

@@ -14,7 +14,7 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chatkit.checks import CheckContext, run_all
+from chatkit.checks import CheckContext, available_groups, run_all
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report
 from chatkit.targets import PROVIDERS, Target, get_provider, mask_key
@@ -61,7 +61,7 @@ class DoctorPanel:
         self.groups = {
             g: widgets.ToggleButton(value=True, description=g, tooltip=f"run the {g} checks",
                                     layout=widgets.Layout(width="78px"))
-            for g in (groups or _available_groups())
+            for g in (groups or available_groups())
         }
         self.run_button = widgets.Button(description="Run", button_style="primary",
                                          icon="stethoscope", tooltip="run the selected checks")
@@ -217,13 +217,6 @@ def _verdict_html(report: Report) -> str:
     return (f'<div class="chatkit-panel-verdict" style="font-size:1.15em;font-weight:bold;'
             f'color:{color};margin:6px 0">{html.escape(text)}</div>')
 
-
-def _available_groups() -> list[str]:
-    """The registered check groups, in report order (the registry fills as chatkit's check
-    modules are imported, which ``_select`` does)."""
-    from chatkit import checks
-
-    return checks._select(None)
 
 
 def _expected_checks(groups: Sequence[str]) -> int:

@@ -12,7 +12,7 @@ import concurrent.futures
 import html
 from typing import TYPE_CHECKING, Any
 
-from chatkit.checks import CheckContext, run_all
+from chatkit.checks import CheckContext, available_groups, run_all
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report, render_findings_html
 from chatkit.targets import Target
@@ -158,7 +158,7 @@ class TriageWizard:
         # Everything else first, the question text last: when the new question shows, its
         # answers and the Measure button are already in place.
         self.result.value = ""
-        measurable = question.measure is not None and question.measure in _available_groups()
+        measurable = question.measure is not None and question.measure in available_groups()
         self.measure_button.layout.display = None if measurable else "none"
         buttons = {}
         for choice in question.choices:
@@ -192,8 +192,3 @@ class TriageWizard:
             + render_findings_html(self.triage.findings) + "</details>"
         )
 
-
-def _available_groups() -> list[str]:
-    from chatkit import checks
-
-    return checks._select(None)  # the registered groups (importing chatkit's own checks)
