@@ -49,34 +49,42 @@ def _calls(client: Any, base: str, kind: str) -> Callable[[], None]:
     return stream
 
 
-def _time(call: Callable[[], None], n: int) -> float:
-    started = time.perf_counter()
+def _time(call: Callable[[], None], n: int) -> tuple[float, float]:
+    """Wall-clock and this thread's CPU seconds for ``n`` calls."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     for _ in range(n):
         call()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.thread_time() - cpu
 
 
-def bench(module: Any, base: str, kind: str, n: int, rounds: int, log: Path) -> None:
+def bench(module: Any, base: str, kind: str, n: int, rounds: int, log: Path) -> float:
+    """Print one line and return the median wall-clock ratio recorded / bare."""
     bare = module.Client(transport=module.HTTPTransport(), trust_env=False)
     recorded = module.Client(transport=RecordingTransport(module.HTTPTransport(), log=str(log),
                                                           policy=NO_RETRY), trust_env=False)
     calls = {"bare": _calls(bare, base, kind), "recorded": _calls(recorded, base, kind)}
     for call in calls.values():  # warm up: connections, imports, caches
         _time(call, max(20, n // 20))
-    ratios, per_request = [], {"bare": [], "recorded": []}
+    ratios: list[float] = []
+    wall: dict[str, list[float]] = {"bare": [], "recorded": []}
+    cpu: dict[str, list[float]] = {"bare": [], "recorded": []}
     for index in range(rounds):
         order = ("bare", "recorded") if index % 2 == 0 else ("recorded", "bare")
         took = {name: _time(calls[name], n) for name in order}
-        ratios.append(took["recorded"] / took["bare"])
-        for name, seconds in took.items():
-            per_request[name].append(seconds / n * 1e6)
+        ratios.append(took["recorded"][0] / took["bare"][0])
+        for name, (seconds, cpu_seconds) in took.items():
+            wall[name].append(seconds / n * 1e6)
+            cpu[name].append(cpu_seconds / n * 1e6)
     bare.close()
     recorded.close()
-    bare_us = statistics.median(per_request["bare"])
-    recorded_us = statistics.median(per_request["recorded"])
+    bare_us, recorded_us = statistics.median(wall["bare"]), statistics.median(wall["recorded"])
+    # CPU time of the client thread: what the recorder adds, little disturbed by other load
+    added_cpu = statistics.median(cpu["recorded"]) - statistics.median(cpu["bare"])
+    ratio = statistics.median(ratios)
     print(f"{module.__name__:7} {kind:7} bare {bare_us:8.1f} us  recorded {recorded_us:8.1f} us"
-          f"  (+{recorded_us - bare_us:5.1f} us)  ratio {statistics.median(ratios):.3f}"
-          f"  [rounds p25-p75 {_quartiles(ratios)}]")
+          f"  ratio {ratio:.3f} [rounds p25-p75 {_quartiles(ratios)}]"
+          f"  recorder CPU +{added_cpu:5.1f} us/request")
+    return ratio
 
 
 def _quartiles(values: list[float]) -> str:
