@@ -17,7 +17,9 @@ exits 2.
 
 from __future__ import annotations
 
-__all__ = ["ChatkitError", "EmptyInput", "InputError", "MissingKey", "UnknownProvider", "UsageError"]
+__all__ = [
+    "ChatkitError", "EmptyInput", "InputError", "MissingKey", "UnknownProvider", "UsageError",
+]
 
 
 class ChatkitError(Exception):

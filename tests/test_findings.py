@@ -1,4 +1,5 @@
-"""Finding and Report: the wire form round-trips, renderings are exact, the verdict is the root cause."""
+"""Finding and Report: the wire form round-trips, renderings are exact, and the verdict is the
+root cause."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ def finding(check: str, status: str = "ok", **kw) -> Finding:
 
 
 def sample_report() -> Report:
-    target = Target(base_url="https://api.example.test/v1", provider="compatible", api_key=PLANTED)
+    target = Target(base_url="https://api.example.test/v1", provider="compatible",
+                    api_key=PLANTED)
     return Report(
         findings=(
-            finding("dns.resolve", "fail", category="network", cause="NXDOMAIN from the system resolver",
-                    remedy="switch to a public resolver", evidence={"host": "api.example.test"},
-                    retryable=False, duration_ms=12.3456),
-            finding("api.key", "fail", category="account", cause="no connection", remedy="fix DNS first"),
+            finding("dns.resolve", "fail", category="network",
+                    cause="NXDOMAIN from the system resolver", remedy="switch to a public resolver",
+                    evidence={"host": "api.example.test"}, retryable=False, duration_ms=12.3456),
+            finding("api.key", "fail", category="account", cause="no connection",
+                    remedy="fix DNS first"),
             finding("tls.handshake", "skip", title="no address to connect to"),
             finding("status.page", "ok"),
         ),
@@ -36,8 +39,9 @@ def sample_report() -> Report:
 
 
 def test_finding_round_trips_through_json() -> None:
-    f = finding("tcp.connect", "warn", category="network", cause="10% loss", remedy="check Wi-Fi",
-                evidence={"loss_pct": 10.0, "samples": [1.5, 2.5]}, retryable=True, duration_ms=3.25)
+    f = finding("tcp.connect", "warn", category="network", cause="10% loss",
+                remedy="check Wi-Fi", evidence={"loss_pct": 10.0, "samples": [1.5, 2.5]},
+                retryable=True, duration_ms=3.25)
     assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
 
 
@@ -97,7 +101,8 @@ def test_report_markdown_is_exact() -> None:
         "**Run:** 2026-11-25T06:00:00.000Z → 2026-11-25T06:00:01.000Z, chatkit 9.9.9  \n"
         "**Summary:** 1 ok, 0 info, 0 warn, 2 fail, 1 skipped\n"
         "\n"
-        "**Verdict:** network: NXDOMAIN from the system resolver. Fix: switch to a public resolver\n"
+        "**Verdict:** network: NXDOMAIN from the system resolver. "
+        "Fix: switch to a public resolver\n"
         "\n"
         "| | Check | Finding | Cause | Remedy |\n"
         "|---|---|---|---|---|\n"
@@ -129,7 +134,8 @@ def test_planted_key_never_appears_in_any_rendering() -> None:
     report = sample_report()
     renderings = [report.to_json(), report.to_markdown(), report.to_html(), report.to_text(),
                   repr(report), str(report.to_dict())]
-    target = Target(base_url="https://api.example.test/v1", provider="compatible", api_key=PLANTED)
+    target = Target(base_url="https://api.example.test/v1", provider="compatible",
+                    api_key=PLANTED)
     renderings += [repr(target), str(target.to_dict())]
     for text in renderings:
         assert PLANTED not in text

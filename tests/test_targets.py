@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from chatkit.errors import MissingKey, UnknownProvider, UsageError
-from chatkit.targets import PROVIDERS, ProviderProfile, Target, get_provider, mask_key, register_provider
+from chatkit.targets import (
+    PROVIDERS,
+    ProviderProfile,
+    Target,
+    get_provider,
+    mask_key,
+    register_provider,
+)
 
 
 def test_openai_defaults() -> None:
