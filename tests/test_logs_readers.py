@@ -245,3 +245,16 @@ def test_truncated_gzip_keeps_what_was_written() -> None:
     assert frame.attrs["skipped"] <= 1  # at most the half-written last line
     expected = [json.loads(line)["request_id"] for line in lines[: len(frame)]]
     assert frame["request_id"].tolist() == expected
+
+
+def test_json_array_with_nested_records() -> None:
+    records = [{"request_created_at": "2026-03-02T08:00:00Z", "response_status": 429,
+                "delay_ms": 88, "model": "gpt-4o", "request_id": "h-1",
+                "properties": {"team": {"name": "search"}},
+                "response_body": json.dumps({"error": {"type": "requests",
+                                                       "code": "rate_limit_exceeded",
+                                                       "message": "Rate limit reached"}})}]
+    frame = load(json.dumps(records, indent=2).encode())
+    assert frame.attrs["formats"] == ["json_array"]
+    assert frame["error_code"].iloc[0] == "rate_limit_exceeded"
+    assert frame["latency_ms"].iloc[0] == 88.0

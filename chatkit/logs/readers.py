@@ -187,10 +187,7 @@ def detect_format(head: bytes, name: str = "") -> str | None:
             return "otel"
         return None
     if text[:1] == b"[":
-        from chatkit.logs.readers_jsonl import record_kind
-
-        match = re.match(rb"\[\s*(\{.*?\})\s*[,\]]", text, re.S)
-        if match and text[1:2] != b"2" and record_kind(match.group(1)) is not None:
+        if _first_array_record(text) is not None:
             return "json_array"
         if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
             return "openai_log"
@@ -200,6 +197,21 @@ def detect_format(head: bytes, name: str = "") -> str | None:
     if _looks_like_csv(text):
         return "csv"
     return None
+
+
+def _first_array_record(text: bytes) -> str | None:
+    """The kind of the first record of a JSON array ("[{...}, ..."), decoded properly (records
+    nest), or None."""
+    import json
+
+    from chatkit.logs.readers_jsonl import record_kind
+
+    body = text[1:].lstrip().decode("utf-8", "replace")
+    try:
+        first, _ = json.JSONDecoder().raw_decode(body)
+    except ValueError:
+        return None
+    return record_kind(json.dumps(first).encode()) if isinstance(first, dict) else None
 
 
 def _looks_like_csv(text: bytes) -> bool:
