@@ -185,3 +185,14 @@ def test_skipped_lines_reach_the_summary() -> None:
 def test_times_are_utc_iso(summary: dict) -> None:
     start = datetime.fromisoformat(summary["start"].replace("Z", "+00:00"))
     assert start.tzinfo == timezone.utc and summary["start"].endswith("Z")
+
+
+def test_a_hand_built_frame_is_converted_first() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"ts": ["2026-03-02T08:00:00Z", "2026-03-02T08:00:01Z"],
+                          "status": [200.0, None], "latency_ms": ["10", "20"],
+                          "model": ["a", "b"]})
+    summary = summarize(frame)
+    assert summary["status_counts"] == {"200": 1, "no_response": 1}
+    assert summary["latency_ms"]["max"] == 20.0 and summary["start"] == "2026-03-02T08:00:00.000Z"

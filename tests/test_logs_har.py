@@ -217,3 +217,11 @@ def test_cors_block_is_a_browser_finding_not_a_bad_request() -> None:
     failures = [f["title"] for f in found if f["check"] == "log.failures"]
     assert not [t for t in failures if "ERR_FAILED" in t]
     assert "25% of failures (1 of 4) are net::ERR_BLOCKED_BY_CLIENT" in failures
+
+
+def test_urls_are_redacted(tmp_path: Path) -> None:
+    key = "AIzaSy" + "A" * 33
+    frame = load(har(tmp_path, entry(f"https://generativelanguage.googleapis.com/v1/models"
+                                     f"?key={key}")))
+    assert key not in frame["url"].iloc[0] and "[REDACTED" in frame["url"].iloc[0]
+    assert frame["host"].iloc[0] == "generativelanguage.googleapis.com"

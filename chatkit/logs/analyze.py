@@ -130,7 +130,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     from chatkit.logs.diagnose import log_findings
     from chatkit.logs.incidents import find_incidents
 
-    cols = Columns(frame)
+    cols = Columns(_conformed(frame))
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
     counts = status_counts(cols.code)
@@ -163,6 +163,18 @@ def status_counts(code: np.ndarray) -> dict[str, int]:
     if missing:
         out["no_response"] = missing
     return out
+
+
+def _conformed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` in the contract's dtypes: as is when it came from load(), converted when a
+    caller built it by hand (text timestamps, float statuses ...)."""
+    from chatkit.logs.schema import COLUMNS, conform, pandas_dtype
+
+    if all(str(frame[c].dtype) == str(pandas_dtype(c)) for c in COLUMNS if c in frame):
+        return frame
+    converted = conform(frame, [c for c in COLUMNS if c in frame])
+    converted.attrs = dict(frame.attrs)
+    return converted
 
 
 def _by_model(cols: Columns) -> dict[str, dict[str, Any]]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from chatkit.errors import EmptyInput, InputError
 from chatkit.logs.fields import api_error, json_body, provider_of, url_parts
 from chatkit.logs.schema import conform
+from chatkit.redact import redact_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -183,7 +184,8 @@ def entry_to_row(entry: Mapping[str, Any], *, firefox: bool = False) -> dict[str
     response_bytes = response.get("_transferSize", response.get("bodySize"))
     cookie = req_headers.get("cookie")
     return {
-        "ts": entry.get("startedDateTime"), "method": request.get("method"), "url": url,
+        "ts": entry.get("startedDateTime"), "method": request.get("method"),
+        "url": redact_url(url),  # the contract's url is redacted (keys in query strings)
         "host": host, "endpoint": path, "provider": provider_of(host),
         "model": sent.get("model") or got.get("model"), "stream": stream, "attempt": None,
         "status": status, **error, "exception": failure,
