@@ -58,11 +58,12 @@ def latency_histogram(frame: pd.DataFrame, column: str = "latency_ms") -> Figure
     bins = np.geomspace(lo, hi if hi > lo else lo * 1.01, 60)
     axes.hist(values, bins=bins, color="#0072B2", alpha=0.8)
     axes.set_xscale("log")
+    _ms_axis(axes.xaxis)
     for q, style in ((50, "-"), (95, "--"), (99, ":")):
         value = float(np.percentile(values, q))
         axes.axvline(value, color="#D55E00", linestyle=style, linewidth=1.5,
                      label=f"p{q} = {_duration(value)}")
-    axes.set_xlabel(f"{label} (ms, log scale)")
+    axes.set_xlabel(f"{label} (log scale)")
     axes.set_ylabel("requests")
     axes.set_title(f"{label.capitalize()} of {values.size:,} requests")
     axes.legend(loc="upper right")
@@ -71,6 +72,16 @@ def latency_histogram(frame: pd.DataFrame, column: str = "latency_ms") -> Figure
 
 def _duration(ms: float) -> str:
     return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.0f} ms"
+
+
+def _ms_axis(axis: Any) -> None:
+    """A log-scale millisecond axis labelled "100 ms", "1 s", "10 s" (no crowded minor labels)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(
+        lambda v, _: f"{v / 1000:g} s" if v >= 1000 else f"{v:g} ms"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def latency_over_time(frame: pd.DataFrame) -> Figure:
@@ -85,7 +96,8 @@ def latency_over_time(frame: pd.DataFrame) -> Figure:
     for q, color in ((50, "#009E73"), (95, "#E69F00"), (99, "#D55E00")):
         axes.plot(line.index, line[f"p{q}_ms"], color=color, label=f"p{q}", linewidth=1.5)
     axes.set_yscale("log")
-    axes.set_ylabel("latency (ms, log scale)")
+    _ms_axis(axes.yaxis)
+    axes.set_ylabel("latency (log scale)")
     axes.set_xlabel("time (UTC)")
     axes.set_title("Latency percentiles over time")
     axes.legend(loc="upper left")
@@ -164,7 +176,8 @@ def ttft_by_model(frame: pd.DataFrame) -> Figure:
         axes.boxplot(data, vert=False, whis=(5, 95), showfliers=False)
     axes.set_yticks(range(1, len(groups) + 1), labels=[m for m, _ in groups])
     axes.set_xscale("log")
-    axes.set_xlabel("time to first token (ms, log scale)")
+    _ms_axis(axes.xaxis)
+    axes.set_xlabel("time to first token (log scale)")
     axes.set_title("Time to first token by model")
     return figure
 
