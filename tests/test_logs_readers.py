@@ -258,3 +258,9 @@ def test_json_array_with_nested_records() -> None:
     assert frame.attrs["formats"] == ["json_array"]
     assert frame["error_code"].iloc[0] == "rate_limit_exceeded"
     assert frame["latency_ms"].iloc[0] == 88.0
+
+
+def test_a_junk_first_line_does_not_hide_the_log() -> None:
+    frame = load(b"# exported by ops at 09:00\n" + jsonl(row(status=200), row(status=503)))
+    assert frame["status"].tolist() == [200, 503]
+    assert frame.attrs["skipped_at"] == ["<bytes>:1"]

@@ -171,14 +171,11 @@ def detect_format(head: bytes, name: str = "") -> str | None:
     if not text:
         return None
     if text[:1] == b"{":
-        first = text.split(b"\n", 1)[0].strip()
         if re.match(rb'\{\s*"log"\s*:', text):
             return "har"
         if re.match(rb'\{\s*"resource_?[sS]pans"\s*:', text):
             return "otel"
-        from chatkit.logs.readers_jsonl import record_kind
-
-        kind = record_kind(first)
+        kind = _lines_kind(text)
         if kind is not None:
             return kind
         if b'"entries"' in text[:_PEEK] and b'"startedDateTime"' in text[:_PEEK]:
@@ -194,8 +191,29 @@ def detect_format(head: bytes, name: str = "") -> str | None:
         return None
     if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
         return "openai_log"
+    kind = _lines_kind(text)  # JSON Lines after a junk or header line
+    if kind is not None:
+        return kind
     if _looks_like_csv(text):
         return "csv"
+    return None
+
+
+def _lines_kind(text: bytes) -> str | None:
+    """The record kind of a JSON Lines file: most of its first lines are objects, and the
+    first complete one says what they are (a junk first line does not hide the rest)."""
+    from chatkit.logs.readers_jsonl import record_kind
+
+    lines = [line.strip() for line in text.split(b"\n")[:21] if line.strip()]
+    if len(lines) > 1 and text.rfind(b"\n") > 0:
+        lines = lines[:-1]  # the peek may cut the last line
+    objects = [line for line in lines if line[:1] == b"{"]
+    if not objects or 2 * len(objects) < len(lines):
+        return None
+    for line in objects:
+        kind = record_kind(line)
+        if kind is not None:
+            return kind
     return None
 
 
