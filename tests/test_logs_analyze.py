@@ -196,3 +196,12 @@ def test_a_hand_built_frame_is_converted_first() -> None:
     summary = summarize(frame)
     assert summary["status_counts"] == {"200": 1, "no_response": 1}
     assert summary["latency_ms"]["max"] == 20.0 and summary["start"] == "2026-03-02T08:00:00.000Z"
+
+
+def test_a_log_without_timestamps_still_summarises() -> None:
+    csv = (b"status,model,latency_ms,attempt\n" + b"429,gpt-4o,10,1\n" * 20
+           + b"200,gpt-4o,12,0\n" * 20)
+    summary = summarize(load(csv))
+    assert summary["start"] is None and summary["incidents"] == []
+    assert [f["title"] for f in summary["findings"]] == ["All 20 failures are 429"]
+    assert summary["status_counts"] == {"200": 20, "429": 20}

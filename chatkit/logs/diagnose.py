@@ -75,6 +75,12 @@ def failure_groups(cols: Columns) -> list[tuple[str, np.ndarray]]:
     return [(str(names[g]), failed[inverse == g]) for g in order]
 
 
+def _span(cols: Columns) -> float:
+    """Milliseconds from the first to the last request (0 when no row has a time)."""
+    ts = cols.ts[~np.isnan(cols.ts)]
+    return float(ts.max() - ts.min()) if ts.size else 0.0
+
+
 def _clock(ms: float, span_ms: float) -> str:
     moment = datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc)
     return moment.strftime("%Y-%m-%d %H:%M" if span_ms > 86_400_000 else "%H:%M")
@@ -111,8 +117,10 @@ def _classify(cols: Columns, rows: np.ndarray, check: str, status: str, title: s
               evidence: dict[str, Any]) -> Finding:
     from chatkit.classify import classify
 
-    finding = classify(row_dict(cols, rows[0]), check=check, evidence={
-        "wait": "as long as the retry-after header says", **evidence})
+    row = row_dict(cols, rows[0])
+    # a log keeps no response headers: the rate-limit remedy can only point at them
+    wait = {"wait": "as long as the retry-after header says"} if row.get("status") == 429 else {}
+    finding = classify(row, check=check, evidence={**wait, **evidence})
     return finding.replace(title=title, status=status,
                            evidence={**finding.evidence, **evidence})
 
@@ -169,7 +177,7 @@ def _failure_findings(cols: Columns) -> list[Finding]:
 def _incident_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
     from chatkit.classify import explain
 
-    span = float(np.nanmax(cols.ts) - np.nanmin(cols.ts)) if cols.n else 0.0
+    span = _span(cols)
     out = []
     for incident in incidents:
         rows = incident.rows
@@ -207,7 +215,7 @@ def _wave_findings(cols: Columns) -> list[Finding]:
     limited = cols.code == 429
     if limited.sum() < 3:
         return []
-    span = float(np.nanmax(cols.ts) - np.nanmin(cols.ts))
+    span = _span(cols)
     out = []
     for wave in event_windows(cols, limited):
         rows = wave.rows[limited[wave.rows]]
@@ -226,7 +234,7 @@ def _retry_findings(cols: Columns) -> list[Finding]:
     retries = cols.attempt > 0
     if retries.sum() < 3:
         return []
-    span = float(np.nanmax(cols.ts) - np.nanmin(cols.ts))
+    span = _span(cols)
     out = []
     for storm in event_windows(cols, retries):
         failed_rows = storm.rows[cols.failed[storm.rows]]
