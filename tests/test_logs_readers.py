@@ -264,3 +264,21 @@ def test_a_junk_first_line_does_not_hide_the_log() -> None:
     frame = load(b"# exported by ops at 09:00\n" + jsonl(row(status=200), row(status=503)))
     assert frame["status"].tolist() == [200, 503]
     assert frame.attrs["skipped_at"] == ["<bytes>:1"]
+
+
+def test_litellm_spend_logs_export() -> None:
+    # LiteLLM_SpendLogs rows (the proxy's DB/UI export): ISO times, duration already in ms
+    rows = [{"request_id": "sl-1", "call_type": "acompletion", "spend": 0.0002,
+             "startTime": "2026-03-02T08:00:00.000Z", "endTime": "2026-03-02T08:00:01.000Z",
+             "request_duration_ms": 980, "model": "gpt-4o", "status": "success",
+             "api_base": "https://api.openai.com/v1", "prompt_tokens": 5,
+             "completion_tokens": 7},
+            {"request_id": "sl-2", "call_type": "aembedding", "startTime":
+             "2026-03-02T08:00:02.000Z", "endTime": "2026-03-02T08:00:02.500Z",
+             "model": "text-embedding-3-small", "status": "failure",
+             "api_base": "https://api.openai.com/v1"}]
+    frame = load(json.dumps(rows).encode())
+    assert frame["latency_ms"].tolist() == [980.0, 500.0]
+    assert frame["endpoint"].tolist() == ["/v1/chat/completions", "/v1/embeddings"]
+    assert frame["status"].iloc[0] == 200 and pd.isna(frame["status"].iloc[1])
+    assert frame["request_id"].tolist() == ["sl-1", "sl-2"]
