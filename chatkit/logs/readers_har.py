@@ -179,6 +179,9 @@ def entry_to_row(entry: Mapping[str, Any], *, firefox: bool = False) -> dict[str
     got = got if isinstance(got, Mapping) else {}
     usage = got.get("usage") if isinstance(got.get("usage"), Mapping) else {}
     error = api_error(got) if (status or 0) >= 400 or "error" in got else {}
+    if status is None and not failure:  # Firefox: status 0 and nothing else
+        error = {"error_message": "the browser recorded no response (status 0): the request "
+                 "was aborted, cancelled by the page, or blocked before it was sent"}
 
     request_bytes = request.get("bodySize")
     response_bytes = response.get("_transferSize", response.get("bodySize"))
