@@ -157,7 +157,7 @@ def _failure_findings(cols: Columns) -> list[Finding]:
     if not groups:
         return []
     level = "fail" if cols.failed.mean() >= 0.05 else "warn"
-    out = []
+    out: list[Finding] = []
     for label, rows in groups:
         share = rows.size / total
         net_error = "net::ERR_" in label  # each browser net error is its own story

@@ -77,7 +77,7 @@ class Source:
         raw: BinaryIO = self._raw()
         if progress and self._progress is not None:
             raw = _Counting(raw, self._progress, self.size)  # type: ignore[assignment]
-        stream: BinaryIO = _Gunzip(raw) if self.gzipped else raw
+        stream: BinaryIO = _Gunzip(raw) if self.gzipped else raw  # type: ignore[assignment]
         try:
             if stream.read(3) != _BOM:
                 stream.seek(0) if stream.seekable() else None
@@ -294,19 +294,19 @@ def load(
 def _items(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
     if isinstance(paths, (str, bytes, os.PathLike)) or hasattr(paths, "read"):
         return [paths]  # type: ignore[list-item]
-    return list(paths)  # type: ignore[arg-type]
+    return list(paths)
 
 
 def _source(item: PathLike, progress: Progress | None) -> Source:
     if isinstance(item, bytes):
         return Source("<bytes>", data=item, progress=progress)
     if hasattr(item, "read"):
-        data = item.read()  # type: ignore[union-attr]
+        data = item.read()
         if isinstance(data, str):
             data = data.encode("utf-8")
         name = str(getattr(item, "name", "<stream>"))
         return Source(name, data=data, progress=progress)
-    path = Path(os.fspath(item)).expanduser()  # type: ignore[arg-type]
+    path = Path(os.fspath(item)).expanduser()
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
     if path.is_dir():

@@ -56,7 +56,7 @@ def read_har(source: Source, columns: Sequence[str], mapping: Mapping[str, str] 
                          "the browser's Network tab (right-click > Save all as HAR)") from None
     log = har.get("log") if isinstance(har, Mapping) else None
     entries = log.get("entries") if isinstance(log, Mapping) else None
-    if not isinstance(entries, list):
+    if not isinstance(log, Mapping) or not isinstance(entries, list):
         raise InputError(f"{source.name}: a HAR file needs log.entries; export it again")
     if not entries:
         raise EmptyInput(f"{source.name} holds no requests; record the failing page with the "
