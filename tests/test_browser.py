@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import needs
 import pytest
+import support
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -100,26 +100,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def _say(request: pytest.FixtureRequest, *lines: str) -> None:
-    """Write lines to the terminal past pytest's output capture (paths and figures a reader
-    of the test log needs)."""
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(*lines, sep="\n")
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
-
 
 @pytest.fixture(scope="module", autouse=True)
 def print_screenshots(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if _screenshots:
-        _say(request, *(f"screenshot: {path}" for path in _screenshots))
+        support.say(request, *(f"screenshot: {path}" for path in _screenshots))
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +114,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yields its base URL with ``?token=`` ready to append paths to."""
     missing = _missing()
     if missing:
-        needs.missing(missing)
+        support.missing(missing)
     work = tmp_path_factory.mktemp("lab")
     root = work / "root"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
@@ -162,7 +148,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser() -> Iterator[object]:
     missing = _missing()
     if missing:
-        needs.missing(missing)
+        support.missing(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

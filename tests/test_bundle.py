@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import needs
 import pytest
+import support
 from secret_corpus import build
 
 import chatkit.bundle
@@ -148,7 +148,7 @@ def _session(sim: SimServer, log: Path, fault: str) -> list[dict[str, Any]]:
 def test_bundle_of_a_failing_session_reproduces_with_curl(tmp_path: Path, fault: str) -> None:
     curl = shutil.which("curl")
     if curl is None:
-        needs.missing("curl is not installed")
+        support.missing("curl is not installed")
     log = tmp_path / "session.jsonl"
     with SimServer() as sim:
         rows = _session(sim, log, fault)

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import needs
 import pytest
+import support
 import trustme
 from servers import BlackHole, ConnectProxy, HTTPServer, closed_port
 
@@ -186,7 +186,7 @@ def server_process(keyfile: str | None) -> Iterator[int]:
 def test_phases_agree_with_curl_within_2_ms(scheme: str, tls_files: tuple[ssl.SSLContext, str],
                                             tmp_path: Path) -> None:
     if CURL is None:
-        needs.missing("curl is not installed")
+        support.missing("curl is not installed")
     _, cafile = tls_files
     keyfile = None
     if scheme == "https":

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import support
 
 nbformat = pytest.importorskip("nbformat", reason="needs nbformat (the test extra)")
 nbclient = pytest.importorskip("nbclient", reason="needs nbclient (the test extra)")
@@ -29,27 +30,14 @@ PLANTED = "sk-proj-PLANTEDnotebookKEY0123456789abcdefQRS"
 _timings: dict[str, float] = {}
 
 
-def _say(request: pytest.FixtureRequest, *lines: str) -> None:
-    """Write lines to the terminal past pytest's output capture (paths and figures a reader
-    of the test log needs)."""
-    plugins = request.config.pluginmanager
-    reporter = plugins.get_plugin("terminalreporter")
-    capture = plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(*lines, sep="\n")
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        for line in lines:
-            reporter.write_line(line)
-
 
 @pytest.fixture(scope="module", autouse=True)
 def report_timings(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if _timings:
         lines = ", ".join(f"{name} {took:.1f} s" for name, took in _timings.items())
-        _say(request, f"notebooks executed in {sum(_timings.values()):.1f} s total ({lines})")
+        total = sum(_timings.values())
+        support.say(request, f"notebooks executed in {total:.1f} s total ({lines})")
 
 
 @pytest.fixture
