@@ -2,7 +2,7 @@
 
 Run on demand (not part of the test suite)::
 
-    /work/venv/bin/python tests/benchmarks/bench_doctor.py [--latency-ms 300] [--rounds 5]
+    python tests/benchmarks/bench_doctor.py [--latency-ms 300] [--rounds 5]
                                                             [--in-process]
 
 The simulator runs in its own process (``chatkit sim --latency-ms N``: every ``/v1`` answer

@@ -2,7 +2,7 @@
 
 Run on demand (not part of the test suite)::
 
-    /work/venv/bin/python tests/benchmarks/bench_logs.py [--requests 1000000] [--keep DIR]
+    python tests/benchmarks/bench_logs.py [--requests 1000000] [--keep DIR]
 
 It writes the log with the simulator's generator into a temporary directory, then runs each
 contender in its own subprocess (so peak memory is that contender's alone) on the same file,

@@ -2,7 +2,7 @@
 
 Run on demand (not part of the test suite)::
 
-    /work/venv/bin/python tests/benchmarks/bench_redact.py [--requests 200000]
+    python tests/benchmarks/bench_redact.py [--requests 200000]
 
 * ``redact_url`` per call, against ``urllib.parse.urlsplit`` of the same URL;
 * ``redact_headers`` per call on a typical OpenAI SDK request, against copying the dict
