@@ -39,6 +39,7 @@ from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from chatkit import conntiming
 from chatkit.classify import classify, parse_retry_after
 from chatkit.errors import UsageError
 from chatkit.requestlog import Attempt, RequestLog
@@ -166,8 +167,9 @@ NO_RETRY = RetryPolicy(max_retries=0)
 class _Core:
     def __init__(self, log: Any, policy: RetryPolicy | None,
                  provider: str | None, clock: Callable[[], float],
-                 wall: Callable[[], float]) -> None:
+                 wall: Callable[[], float], *, timed: bool = False) -> None:
         self.log = _log(log)
+        self.timed = timed  # chatkit.conntiming times new connections: no trace needed
         self.policy = policy if policy is not None else NO_RETRY
         self.provider = provider
         self.clock = clock
@@ -197,16 +199,21 @@ class _Core:
             wall_start=self.wall(), start=self.clock(),
         )
         attempt.read_request(request.content)
-        tracer = attempt.tracer if sync else attempt.async_tracer
-        request.extensions = {**request.extensions, "trace": tracer(self.clock, chained=trace)}
+        if self.timed:
+            attempt.timed = True
+        else:  # an unknown inner transport: httpx's trace extension, if it honours it
+            tracer = attempt.tracer if sync else attempt.async_tracer
+            request.extensions = {**request.extensions,
+                                  "trace": tracer(self.clock, chained=trace)}
         return attempt
 
     def finish(self, attempt: Attempt, *, completed: bool = True) -> None:
         if attempt.written:
             return
         attempt.written = True
-        if self.log is not None:
-            self.log.write(attempt.row(self.clock(), completed=completed))
+        if self.log is None:
+            return
+        self.log.write(attempt.row(self.clock(), completed=completed))
 
     def decide(self, retries: int, *, attempt: Attempt, response: Any = None,
                exception: BaseException | None = None, body: bytes | None = None
@@ -319,7 +326,8 @@ class RecordingTransport:
                  clock: Callable[[], float] = time.perf_counter,
                  wall: Callable[[], float] = time.time, **transport_options: Any) -> None:
         self._inner = transport or _module(flavour).HTTPTransport(**transport_options)
-        self._core = _Core(log, policy, provider, clock, wall)
+        timed = conntiming.install(self._inner)
+        self._core = _Core(log, policy, provider, clock, wall, timed=timed)
         self._sleep = sleep
 
     def handle_request(self, request: Any) -> Any:
@@ -329,6 +337,7 @@ class RecordingTransport:
         retries = 0
         while True:
             attempt = core.begin(request, retries, trace)
+            token = conntiming.CURRENT.set(attempt)
             try:
                 response = self._inner.handle_request(request)
             except _transport_errors() as exc:
@@ -351,6 +360,8 @@ class RecordingTransport:
                 if wait is None:
                     _replay(response, raw)
                     return response
+            finally:
+                conntiming.CURRENT.reset(token)
             self._sleep(wait)
             retries += 1
 
@@ -376,7 +387,8 @@ class AsyncRecordingTransport:
                  clock: Callable[[], float] = time.perf_counter,
                  wall: Callable[[], float] = time.time, **transport_options: Any) -> None:
         self._inner = transport or _module(flavour).AsyncHTTPTransport(**transport_options)
-        self._core = _Core(log, policy, provider, clock, wall)
+        timed = conntiming.install(self._inner)
+        self._core = _Core(log, policy, provider, clock, wall, timed=timed)
         self._sleep = sleep
 
     async def handle_async_request(self, request: Any) -> Any:
@@ -386,6 +398,7 @@ class AsyncRecordingTransport:
         retries = 0
         while True:
             attempt = core.begin(request, retries, trace, sync=False)
+            token = conntiming.CURRENT.set(attempt)
             try:
                 response = await self._inner.handle_async_request(request)
             except _transport_errors() as exc:
@@ -408,6 +421,8 @@ class AsyncRecordingTransport:
                 if wait is None:
                     _replay(response, raw)
                     return response
+            finally:
+                conntiming.CURRENT.reset(token)
             await self._sleep(wait)
             retries += 1
 

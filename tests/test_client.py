@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -511,3 +512,55 @@ def test_concurrent_async_requests_each_get_their_line(server: SimServer, tmp_pa
     assert sum(r["stream"] for r in rows) == 10
     assert all(r["completion_tokens"] for r in rows if not r["stream"])
     assert all(r["ttft_ms"] for r in rows if r["stream"])
+
+
+# --- connect and TLS times, from the connection pool's network backend ---------------------
+
+
+@pytest.mark.parametrize("flavour", ["httpx", "httpx2"])
+def test_new_connections_are_timed_and_reused_ones_cost_nothing(tmp_path: Path,
+                                                                 flavour: str) -> None:
+    trustme = pytest.importorskip("trustme")
+    pytest.importorskip(flavour)
+    from servers import HTTPServer
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    log = tmp_path / "log.jsonl"
+    with HTTPServer(ssl_context=context) as server:
+        target = Target(f"{server.url}/v1", provider="compatible", ca_bundle=str(ca_file))
+        with resilient_client(target, log_path=str(log),
+                              flavour=flavour) as client:  # type: ignore[arg-type]
+            for _ in range(2):
+                client.get(f"{server.url}/v1/models").raise_for_status()
+    first, second = _rows(log)
+    assert first["connect_ms"] > 0 and first["tls_ms"] > 0
+    assert second["connect_ms"] == 0.0 and second["tls_ms"] == 0.0
+    assert first["dns_ms"] is None  # resolved inside connect: part of connect_ms
+
+
+def test_plain_http_has_no_tls_time_and_unknown_transports_use_the_trace(
+        tmp_path: Path, server: SimServer) -> None:
+    log = tmp_path / "log.jsonl"
+    with resilient_client(server.base_url, log_path=str(log)) as client:
+        client.get(f"{server.base_url}/models")
+    (row,) = _rows(log)
+    assert row["connect_ms"] > 0 and row["tls_ms"] is None
+    # a transport without a pool chatkit can reach: timings from the trace extension
+    inner = httpx.HTTPTransport()
+    wrapped = type("Opaque", (), {"handle_request": lambda self, r: inner.handle_request(r),
+                                  "close": lambda self: inner.close()})()
+    with httpx.Client(transport=RecordingTransport(wrapped, log=str(log))) as client:
+        client.get(f"{server.base_url}/models")
+    assert _rows(log)[-1]["connect_ms"] > 0
+
+
+def test_timestamps_are_utc_to_the_millisecond() -> None:
+    from chatkit.requestlog import utc_iso
+
+    assert utc_iso(1795589413.2659) == "2026-11-25T06:50:13.265Z"
+    assert utc_iso(1795589413.9999) == "2026-11-25T06:50:13.999Z"
+    assert utc_iso(0.0) == "1970-01-01T00:00:00.000Z"
