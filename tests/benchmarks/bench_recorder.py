@@ -10,7 +10,10 @@ the same requests go through a bare client and through a client whose transport 
 to a temporary file). Rounds alternate bare/recorded so that drift (CPU frequency, the
 server warming up) hits both alike; the figure is the median over rounds of the per-round
 ratio. Loopback is the worst case for the ratio: on a real network the request itself is
-tens of milliseconds and the recorder's microseconds vanish in it. Goal: <= 1.05.
+tens of milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20``
+shows it). Goal: <= 1.05.
+
+    python tests/benchmarks/bench_recorder.py --latency-ms 20 --requests 30 --rounds 9
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per round")
     parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--kinds", default="models,chat,stream")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="simulated server latency (default 0: the loopback worst case)")
     args = parser.parse_args()
     import httpx
 
@@ -109,8 +114,8 @@ def main() -> None:
         pass
     # The server runs in its own process, as a real API would: the client's CPU time is
     # then what the recorder adds to, not a GIL shared with the server's threads.
-    server = subprocess.Popen([sys.executable, "-m", "chatkit", "sim"], stdout=subprocess.PIPE,
-                              text=True)
+    server = subprocess.Popen([sys.executable, "-m", "chatkit", "sim", "--latency-ms",
+                               str(args.latency_ms)], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
