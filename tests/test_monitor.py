@@ -53,7 +53,8 @@ def test_rate_limit_line_says_how_long_to_wait(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     main(["monitor", "--sim", "--fault", "429_rate_limit", "--count", "1", "--every", "0",
           "-o", str(tmp_path / "l.jsonl")])
-    assert "FAIL rate limit reached (wait 1s (as the error message says))" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAIL rate limit reached (wait 1s (as the error message says))" in out
 
 
 def test_keyless_probe_counts_401_as_reachable(tmp_path: Path) -> None:
