@@ -480,6 +480,11 @@ def _safe_request(exc: BaseException) -> Any:
 
 
 def _short(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters, with anything key-shaped removed: messages go
+    into reports, and some gateways echo the key they refused in full."""
+    from chatkit.redact import redact_text
+
+    text = redact_text(text) if text else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -495,3 +495,13 @@ def test_log_rows_from_a_data_frame_with_missing_values() -> None:
     ]).astype({"exception": "string"})
     kinds = [classify(row.to_dict()).evidence["kind"] for _, row in frame.iterrows()]
     assert kinds == ["insufficient_quota", "read_timeout", "ok"]
+
+
+def test_a_key_echoed_in_an_error_message_is_not_repeated() -> None:
+    key = "sk-or-v1-0123456789abcdef0123456789abcdef0123"
+    response = httpx.Response(401, json={"error": {
+        "message": f"Incorrect API key provided: {key}.", "code": "invalid_api_key"}})
+    finding = classify(response)
+    assert finding.evidence["kind"] == "invalid_api_key"
+    assert key not in str(finding.to_dict()) and "0123456789abcdef" not in str(finding.to_dict())
+    assert key not in str(classify(httpx.ConnectError(f"failed for {key}")).to_dict())
