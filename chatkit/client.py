@@ -75,12 +75,13 @@ def _module(flavour: str | None) -> ModuleType:
 
 
 @functools.cache
-def _module_of_type(kind: type) -> ModuleType:
-    return sys.modules[kind.__module__.split(".", 1)[0]]
+def _top_module(name: str) -> ModuleType:
+    return sys.modules[name.split(".", 1)[0]]
 
 
-def _module_of(obj: object) -> ModuleType:
-    return _module_of_type(type(obj))
+def _module_of(obj: Any) -> ModuleType:
+    """The top-level package (httpx or httpx2) that ``obj``'s class comes from."""
+    return _top_module(type(obj).__module__)
 
 
 def _pick(raw: Any, *names: bytes) -> list[str | None]:
@@ -240,7 +241,7 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
     assert ``isinstance(response.stream, SyncByteStream)``)."""
     module = importlib.import_module(module_name)
 
-    class SyncRecordingStream(module.SyncByteStream):  # type: ignore[misc, name-defined]
+    class SyncRecordingStream(module.SyncByteStream):  # type: ignore[name-defined]
         def __init__(self, inner: Any, core: _Core, attempt: Attempt) -> None:
             self._inner, self._core, self._attempt = inner, core, attempt
 
@@ -265,7 +266,7 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
             finally:
                 self._core.finish(self._attempt, completed=False)
 
-    class AsyncRecordingStream(module.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class AsyncRecordingStream(module.AsyncByteStream):  # type: ignore[name-defined]
         def __init__(self, inner: Any, core: _Core, attempt: Attempt) -> None:
             self._inner, self._core, self._attempt = inner, core, attempt
 

@@ -49,7 +49,7 @@ class _Stream:
 
 
 class _AsyncStream(_Stream):
-    async def start_tls(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def start_tls(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         stream = await self._inner.start_tls(*args, **kwargs)
         _note("tls", started)
@@ -71,7 +71,7 @@ class _Backend:
 
 
 class _AsyncBackend(_Backend):
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         stream = await self._inner.connect_tcp(*args, **kwargs)
         _note("connect", started)
@@ -83,7 +83,7 @@ def install(transport: Any) -> bool:
     ``transport`` has no connection pool chatkit knows how to reach."""
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if backend is None or not callable(getattr(backend, "connect_tcp", None)):
+    if pool is None or backend is None or not callable(getattr(backend, "connect_tcp", None)):
         return False
     if isinstance(backend, _Backend):
         return True

@@ -9,6 +9,7 @@ request-log contract and ``chatkit analyze`` or the log panel can plot hours of 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,19 +40,16 @@ class Probe:
         return self.finding.status == "ok"
 
 
-class _Tee:
+class _Tee(RequestLog):
     """A request log that also hands each row back to the monitor."""
 
-    def __init__(self, log: RequestLog) -> None:
-        self.log = log
-        self.rows: list[dict[str, Any]] = []
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path)
+        self.rows: list[Mapping[str, Any]] = []
 
-    def write(self, row: dict[str, Any]) -> None:
-        self.log.write(row)
+    def write(self, row: Mapping[str, Any]) -> None:
+        super().write(row)
         self.rows.append(row)
-
-    def close(self) -> None:
-        self.log.close()
 
 
 def _request(target: Target, environ: Mapping[str, str] | None, stream: bool
@@ -77,7 +75,7 @@ def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | 
 
     from chatkit.client import NO_RETRY, resilient_client
 
-    tee = _Tee(RequestLog(log_path))
+    tee = _Tee(log_path)
     method, url, headers, body = _request(target, environ, stream)
     limit = timeout if timeout is not None else target.timeout
     started = clock()

@@ -280,8 +280,10 @@ class Attempt:
         model = data.get("model")
         if isinstance(model, str):
             self.model = self.model or model
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        return usage.get("prompt_tokens"), usage.get("completion_tokens")
+        counts = data.get("usage")
+        if not isinstance(counts, dict):
+            return None, None
+        return counts.get("prompt_tokens"), counts.get("completion_tokens")
 
 
 def _ms(start: float, end: float | None) -> float | None:

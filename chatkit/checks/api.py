@@ -22,7 +22,7 @@ import httpx
 
 from chatkit.checks import CheckContext, probe_client, register
 from chatkit.classify import classify, explain
-from chatkit.findings import Finding
+from chatkit.findings import Finding, Status
 from chatkit.ratelimits import rate_limit_finding
 from chatkit.redact import redact_url
 from chatkit.sse import StreamMeter
@@ -243,7 +243,7 @@ async def completion(target: Target, ctx: CheckContext) -> list[Finding]:
     found = {**evidence, "status": 200, "latency_ms": took, "processing_ms": _float(processing),
              "request_id": response.headers.get("x-request-id"), "usage": usage,
              "answered_by": data.get("model")}
-    status = "ok" if took <= float(ctx.extra.get("api.slow_ms", SLOW_MS)) else "warn"
+    status: Status = "ok" if took <= float(ctx.extra.get("api.slow_ms", SLOW_MS)) else "warn"
     title = f"{_model(target)} answered in {took:.0f} ms"
     result = Finding(check="api.completion", status=status, title=title, evidence=found,
                      duration_ms=took)
