@@ -64,10 +64,11 @@ class RequestLog:
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 # A line cut short by a crash would swallow ours: end it first. A file that
                 # is still growing is being written by a live process, whose line will end.
+                # (A reader can glimpse another process's write half done, so look twice.)
                 size = os.fstat(fd).st_size
                 if size and not _ends_with_newline(self.path):
                     time.sleep(0.05)
-                    if os.fstat(fd).st_size == size:
+                    if os.fstat(fd).st_size == size and not _ends_with_newline(self.path):
                         os.write(fd, b"\n")
                 self._fd = fd
             return self._fd
