@@ -473,7 +473,7 @@ HTTP_API: tuple[Cause, ...] = (
 )
 
 # --- section: browser / net::ERR (API helper writes the net error rows; logs helper adds
-# --- browser rows such as cookie_bloat, old_browser, blocked_by_extension) -------------------
+# --- browser rows read from a HAR: cookie_bloat, old_browser, cors_blocked...) ---------------
 BROWSER: tuple[Cause, ...] = (
     Cause("net_internet_disconnected", "network",
           "the browser reports no internet connection",
@@ -532,7 +532,10 @@ BROWSER: tuple[Cause, ...] = (
           "anyway); for your own gateway, answer the OPTIONS preflight with "
           "Access-Control-Allow-Origin/-Headers for the page's origin",
           False, "blocked by CORS"),
-    # request-log patterns (logs helper)
+)
+
+# --- section: request-log patterns (logs helper) ---------------------------------------------
+REQUEST_LOG: tuple[Cause, ...] = (
     Cause("slow_first_token", "service",
           "the time to first token of {model} is far above the other models' ({detail})",
           "expect it from reasoning models (o-series) or large prompts: stream the answer, lower "
@@ -787,7 +790,8 @@ def _index(*sections: tuple[Cause, ...]) -> dict[str, Cause]:
 
 
 #: kind -> row: every cause chatkit knows.
-KNOWLEDGE: dict[str, Cause] = _index(TRANSPORT, HTTP_API, BROWSER, NETWORK_VERDICTS, TRIAGE)
+KNOWLEDGE: dict[str, Cause] = _index(TRANSPORT, HTTP_API, BROWSER, REQUEST_LOG,
+                                     NETWORK_VERDICTS, TRIAGE)
 
 
 # =============================================================================================
