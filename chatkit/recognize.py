@@ -630,7 +630,8 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
                 kind = _non_json_kind(int(status), {}, str(row.get("error_message") or ""),
                                       "text/html")
             return _finish(kind, {"status": int(status), "exception": row["exception"],
-                                  "detail": row.get("error_message")}, extra)
+                                  "detail": _short(str(row.get("error_message") or ""))
+                                  or None}, extra)
         if row.get("error_type") == "stream_error" or (int(status) < 300 and any(error.values())):
             found = {"status": int(status), **_error_fields(error)}
             return _finish("stream_error", found, extra)
@@ -638,8 +639,8 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
         return kind, {**found, **_host_of(row)}
     exception = row.get("exception") or row.get("error_type") or ""
     kind = _kind_of_logged(row) or "unknown_error"
-    found = {"exception": exception or None, "detail": row.get("error_message") or exception,
-             **_host_of(row)}
+    found = {"exception": exception or None,
+             "detail": _short(str(row.get("error_message") or exception)), **_host_of(row)}
     return _finish(kind, found, extra)
 
 

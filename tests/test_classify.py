@@ -505,3 +505,14 @@ def test_a_key_echoed_in_an_error_message_is_not_repeated() -> None:
     assert finding.evidence["kind"] == "invalid_api_key"
     assert key not in str(finding.to_dict()) and "0123456789abcdef" not in str(finding.to_dict())
     assert key not in str(classify(httpx.ConnectError(f"failed for {key}")).to_dict())
+
+
+def test_a_key_in_a_logged_error_message_is_not_repeated() -> None:
+    # Logs chatkit did not write (HAR, gateway exports) may carry a key in the message.
+    key = "sk-or-v1-0123456789abcdef0123456789abcdef0123"
+    rows = ({"exception": "ConnectError", "error_message": f"failed for {key}"},
+            {"status": 200, "exception": "IncompleteStream", "error_message": f"cut {key}"})
+    for row in rows:
+        finding = classify(row)
+        assert finding.evidence["kind"] in ("connect_failed", "stream_cut")
+        assert key not in str(finding.to_dict())
