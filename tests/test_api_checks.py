@@ -201,6 +201,20 @@ def test_proxy_that_is_down_is_named(server: SimServer) -> None:
     assert key.evidence["proxy"] == dead
 
 
+def test_the_proxy_named_is_the_one_the_probe_used(server: SimServer) -> None:
+    with SimServer() as sim:
+        dead = sim.root_url
+    # lower case wins over upper case, as in urllib and httpx
+    environ = {**ENV, "HTTP_PROXY": "http://127.0.0.1:1", "http_proxy": dead}
+    key = _by_check(_run(server.base_url, environ=environ))["api.key"]
+    assert key.evidence["kind"] == "proxy_unreachable"
+    assert key.evidence["proxy"] == dead
+    # a NO_PROXY network range sends the request direct: no proxy to blame
+    environ = {**ENV, "HTTP_PROXY": dead, "NO_PROXY": "127.0.0.0/8"}
+    key = _by_check(_run(server.base_url, environ=environ))["api.key"]
+    assert key.status == "ok" and key.evidence["proxy"] is None
+
+
 def test_azure_profile_uses_api_key_header_version_and_deployment_paths() -> None:
     seen: list[httpx.Request] = []
 

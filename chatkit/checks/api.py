@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from chatkit.checks import CheckContext, probe_client, register
+from chatkit.checks.proxy import proxy_for
 from chatkit.classify import classify, explain
 from chatkit.findings import Finding, Status
 from chatkit.ratelimits import rate_limit_finding
@@ -78,30 +79,11 @@ def _headers(target: Target, ctx: CheckContext) -> dict[str, str]:
     return {**target.auth_headers(ctx.environ), "Content-Type": "application/json"}
 
 
-def _proxy_for(target: Target, ctx: CheckContext) -> str | None:
-    """The proxy this request goes through (the Target's, else the environment's)."""
-    if target.proxy:
-        return target.proxy
-    env = ctx.environ
-    no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
-    host = target.host
-    if any(host == h.strip().lstrip(".") or host.endswith("." + h.strip().lstrip("."))
-           or h.strip() == "*" for h in no_proxy.split(",") if h.strip()):
-        return None
-    names = ("HTTPS_PROXY", "https_proxy") if target.scheme == "https" else (
-        "HTTP_PROXY", "http_proxy")
-    for name in (*names, "ALL_PROXY", "all_proxy"):
-        if env.get(name):
-            return env[name]
-    return None
-
-
 def _context(target: Target, ctx: CheckContext, url: str) -> dict[str, Any]:
-    """Evidence that helps explain a failure: where it went, through which proxy."""
-    proxy = _proxy_for(target, ctx)
-    parts = urlsplit(url)
-    return {"url": redact_url(url), "host": parts.hostname, "port": target.port,
-            "proxy": redact_url(proxy) if proxy else None}
+    """Evidence that helps explain a failure: where it went, through which proxy (the one
+    :func:`~chatkit.checks.probe_client` sends it through, credentials removed)."""
+    return {"url": redact_url(url), "host": urlsplit(url).hostname, "port": target.port,
+            "proxy": proxy_for(url, ctx.environ, target.proxy).shown}
 
 
 def _no_key(check: str, target: Target) -> Finding:
