@@ -25,7 +25,7 @@ from chatkit.findings import Finding
 from chatkit.redact import redact_url
 from chatkit.targets import Target
 
-__all__ = ["ProxyChoice", "no_proxy_match", "probe_proxy", "proxy_for"]
+__all__ = ["ProxyChoice", "no_proxy_match", "probe_proxy", "proxy_authorization", "proxy_for"]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -138,6 +138,16 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]
     return status, headers
 
 
+def proxy_authorization(proxy_url: str) -> str:
+    """The ``Proxy-Authorization: Basic`` header line (CRLF included) for the credentials in
+    ``proxy_url``, or "" when it has none: what curl and httpx send for ``user:pass@``."""
+    parts = urlsplit(proxy_url)
+    if parts.username is None:
+        return ""
+    userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return f"Proxy-Authorization: Basic {base64.b64encode(userinfo.encode()).decode()}\r\n"
+
+
 async def probe_proxy(proxy_url: str, target_url: str, *, timeout: float) -> dict[str, Any]:
     """Connect to the proxy and ask it for the target: CONNECT for https, a forward GET for
     http. Returns evidence: ``stage`` (connect|request|done), ``status``, timings, error."""
@@ -146,10 +156,7 @@ async def probe_proxy(proxy_url: str, target_url: str, *, timeout: float) -> dic
     host = target.hostname or ""
     port = target.port or (443 if target.scheme == "https" else 80)
     out: dict[str, Any] = {"proxy": redact_url(proxy_url), "stage": "connect"}
-    headers = ""
-    if proxy.username is not None:
-        userinfo = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
-        headers = f"Proxy-Authorization: Basic {base64.b64encode(userinfo.encode()).decode()}\r\n"
+    headers = proxy_authorization(proxy_url)
     started = time.perf_counter()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(

@@ -97,15 +97,11 @@ def _connect(host: str, port: int, timeout: float, proxy: str | None) -> socket.
     """A TCP socket to host:port, through an HTTP proxy's CONNECT tunnel when given."""
     if proxy is None:
         return socket.create_connection((host, port), timeout=timeout)
-    import base64
-    from urllib.parse import unquote
+    from chatkit.checks.proxy import proxy_authorization
 
     parts = urlsplit(proxy)
     sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
-    auth = ""
-    if parts.username is not None:
-        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        auth = f"Proxy-Authorization: Basic {base64.b64encode(token).decode()}\r\n"
+    auth = proxy_authorization(proxy)
     authority = f"{host}:{port}"
     sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n".encode())
     head = b""
