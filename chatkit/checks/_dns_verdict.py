@@ -6,7 +6,7 @@ tested, on their own. The words — cause, remedy — live in :mod:`chatkit.clas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 from chatkit.checks.dns import ResolverAnswer, address_kind
@@ -27,10 +27,10 @@ def _explain(kind: str, *, check: str, status: str = "fail", title: str | None =
     return finding.replace(duration_ms=duration_ms) if duration_ms is not None else finding
 
 
-def _sinkholed(answer: ResolverAnswer, public_elsewhere: bool, well_known: bool) -> list[str]:
-    """The addresses in ``answer`` that point nowhere real."""
+def _sinkholed(addresses: Iterable[str], public_elsewhere: bool, well_known: bool) -> list[str]:
+    """The ``addresses`` that point nowhere real."""
     bad = []
-    for address in answer.addresses:
+    for address in addresses:
         kind = address_kind(address)
         if kind in _ALWAYS_SINKHOLE or (kind != "public" and (public_elsewhere or well_known)):
             bad.append(address)
@@ -59,9 +59,7 @@ def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str
                         duration_ms=duration_ms, host=host, **fmt)
 
     # What programs get (getaddrinfo: hosts file included) outranks what resolvers say.
-    os_sinkhole = [x for x in os_addresses
-                   if address_kind(x) in _ALWAYS_SINKHOLE
-                   or (address_kind(x) != "public" and (public_elsewhere or well_known))]
+    os_sinkhole = _sinkholed(os_addresses, public_elsewhere, well_known)
     if os_sinkhole:
         return [explain("dns_sinkhole", addresses=", ".join(os_sinkhole),
                         resolver="this machine's name lookup (hosts file or resolver)")]
@@ -103,7 +101,7 @@ def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str
         return [explain("dns_temporary_failure" if temporary else "dns_not_found")]
 
     for answer in system_ok:
-        bad = _sinkholed(answer, public_elsewhere, well_known)
+        bad = _sinkholed(answer.addresses, public_elsewhere, well_known)
         if bad:
             return [explain("dns_sinkhole", addresses=", ".join(bad), resolver=answer.label)]
 

@@ -46,6 +46,11 @@ Role = Literal["system", "public"]
 _MAX_QUERY_TIMEOUT = 2.0
 
 
+def _per_query(timeout: float, samples: int) -> float:
+    """One query's time limit: the budget split over the samples (and the AAAA query)."""
+    return min(_MAX_QUERY_TIMEOUT, max(0.05, timeout / (samples + 1)))
+
+
 def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -272,7 +277,7 @@ async def resolve(host: str, *, system: Sequence[tuple[str, int]],
                   public: Sequence[tuple[str, int]], samples: int,
                   timeout: float) -> list[ResolverAnswer]:
     """Ask every resolver about ``host`` at once; system resolvers first in the result."""
-    per_query = min(_MAX_QUERY_TIMEOUT, max(0.05, timeout / (samples + 1)))
+    per_query = _per_query(timeout, samples)
     jobs = [query_resolver(host, a, p, role="system", samples=samples, timeout=per_query)
             for a, p in system]
     jobs += [query_resolver(host, a, p, role="public", samples=samples, timeout=per_query)
@@ -314,7 +319,7 @@ async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
         return answers, lookup, (time.perf_counter() - started) * 1000
 
     hosts = _hosts(target, ctx)
-    per_query = min(_MAX_QUERY_TIMEOUT, max(0.05, ctx.timeout / (ctx.samples + 1)))
+    per_query = _per_query(ctx.timeout, ctx.samples)
     measured, probes = await asyncio.gather(
         asyncio.gather(*(measure(h) for h in hosts)),
         asyncio.gather(*(invented_answers(a, p, timeout=per_query) for a, p in system)))
