@@ -237,12 +237,11 @@ class Attempt:
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
             return round((done - started) * 1000, 2)
+        # Timed (by conntiming, or traced), answered, but no connect: the attempt reused a
+        # kept-alive connection, which costs nothing to connect.
         timed = self.timed or any(event.startswith("http") for event in self.phases)
-        if self.timed and not self.phases:
-            return 0.0 if self.status is not None else None  # a reused connection
-        # Timed, but no connect: the attempt reused a kept-alive connection.
-        return 0.0 if timed and self.status is not None and "connect" not in self.phases \
-            and "connection.connect_tcp.started" not in self.phases else None
+        connected = "connect" in self.phases or "connection.connect_tcp.started" in self.phases
+        return 0.0 if timed and not connected and self.status is not None else None
 
     def _check_answer(self, raw: bytes) -> None:
         """Name what the client will choke on: an HTML page or cut-off JSON under a 2xx
