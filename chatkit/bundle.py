@@ -73,8 +73,9 @@ def load_report(path: str | os.PathLike[str]) -> Report:
 
 # --- reproduction ----------------------------------------------------------------------------
 def _without_userinfo(url: str) -> str:
-    # A redacted URL carries "[REDACTED:userinfo]@", which Python's urlsplit rejects as a bad
-    # IPv6 literal and curl would send as a password: the repro leaves userinfo out.
+    # A redacted URL carries "REDACTED:userinfo@", which curl would send as a password; logs
+    # redacted by older chatkit carry "[REDACTED:userinfo]@", which urlsplit rejects as a bad
+    # IPv6 literal. Text, not urlsplit, so both go: the repro leaves userinfo out.
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@", r"\1", url)
 
 

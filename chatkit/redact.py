@@ -11,8 +11,9 @@ Three layers, each usable alone:
 * structure: :func:`redact_url`, :func:`redact_headers` and :func:`redact_obj` know where
   those names and values sit in URLs, header maps and nested JSON.
 
-Every removal leaves a marker naming what was removed, ``[REDACTED:authorization]``. With a
-:class:`Redactor` built with ``hash_key``, the marker also carries a keyed hash of the secret
+Every removal leaves a marker naming what was removed, ``[REDACTED:authorization]`` (in a
+URL's userinfo without brackets, ``https://REDACTED:userinfo@host``, so the URL still parses).
+With a :class:`Redactor` built with ``hash_key``, the marker also carries a keyed hash of the secret
 (``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder across
 a file without being recoverable from it. A :class:`Redactor` counts what it removed by kind.
 
@@ -47,6 +48,7 @@ from chatkit.redact_rules import (
     SPACED_QUICK,
     SPACED_RE,
     TEXT_RE,
+    USERINFO_MARKER_RE,
     body_key,
     is_secret_field,
     is_secret_header,
@@ -114,9 +116,7 @@ class Redactor:
                 return m.group(0)
             return m.group("scheme") + self.marker("authorization", cred)
         if m.group("userinfo") is not None:
-            if MARKER_RE.fullmatch(m.group("userinfo")):
-                return m.group(0)
-            return m.group("uscheme") + self.marker("userinfo", m.group("userinfo")) + "@"
+            return m.group("uscheme") + self._userinfo(m.group("userinfo")) + "@"
         if m.group("kname") is not None:
             name, value = m.group("kname"), m.group("kval")
             head = m.group(0)[: m.start("kval") - m.start()]
@@ -146,11 +146,18 @@ class Redactor:
             host = parts.hostname or ""
             if ":" in host:  # IPv6 literal
                 host = f"[{host}]"
-            netloc = f"{self.marker('userinfo', userinfo)}@{host}" + (f":{port}" if port else "")
+            netloc = f"{self._userinfo(userinfo)}@{host}" + (f":{port}" if port else "")
         query = self.params(parts.query) if parts.query else ""
         fragment = self.params(parts.fragment) if parts.fragment else ""
         path = self.text(parts.path)
         return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+    def _userinfo(self, userinfo: str) -> str:
+        """``user:password`` as the bracket-free marker ``REDACTED:userinfo`` (see
+        :data:`~chatkit.redact_rules.USERINFO_MARKER_RE`); an existing marker is kept."""
+        if USERINFO_MARKER_RE.fullmatch(userinfo):
+            return userinfo
+        return self.marker("userinfo", userinfo)[1:-1]
 
     def params(self, encoded: str) -> str:
         """A ``a=1&b=2`` string (query, fragment, form body) with secret parameters removed."""

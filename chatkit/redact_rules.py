@@ -25,6 +25,7 @@ __all__ = [
     "SPACED_QUICK",
     "SPACED_RE",
     "TEXT_RE",
+    "USERINFO_MARKER_RE",
     "body_key",
     "is_secret_field",
     "is_secret_header",
@@ -145,6 +146,10 @@ SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
 SPACED_RE = re.compile(f"(?P<s0>{_SHAPES[0][1]})|{_AUTH_IN_TEXT}")
 SPACED_QUICK = re.compile(r"\b(?:Bearer|Basic|Token|Digest)\s")
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
+# The marker in a URL's userinfo drops the brackets: "[...]" before "@" reads as a broken IPv6
+# literal to urlsplit, while "REDACTED:userinfo@host" parses (user REDACTED) and curl sends it
+# as a harmless dummy credential. The bracketed form from older files is still recognised.
+USERINFO_MARKER_RE = re.compile(r"\[?REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]?")
 # Already-masked keys (chatkit's mask_key: first 3 and last 4) are the shareable form: kept.
 # So are placeholders that stand for a secret without being one: ``$OPENAI_API_KEY``, ``...``.
 MASKED_RE = re.compile(r"[A-Za-z0-9_\-]{0,8}(?:\.\.\.|…)[A-Za-z0-9_\-]{0,4}|\*{3}"

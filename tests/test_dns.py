@@ -167,7 +167,7 @@ def test_behind_a_proxy_a_local_dns_failure_is_only_noted(good: DNSResponder) ->
         findings = run(GATEWAY, system, good, environ={"HTTPS_PROXY": "http://u:p@127.0.0.1:3128"})
     finding = by_check(findings, "dns.resolve")
     assert finding.status == "info" and finding.evidence["kind"] == "dns_sinkhole"
-    assert "reached through the proxy http://[REDACTED:userinfo]@127.0.0.1:3128" in finding.title
+    assert "reached through the proxy http://REDACTED:userinfo@127.0.0.1:3128" in finding.title
 
 
 def test_a_name_the_os_resolves_itself_is_fine_whatever_the_dns_server_says() -> None:

@@ -76,7 +76,7 @@ def test_connect_tunnel_through_a_working_proxy_with_credentials_redacted() -> N
     assert finding.status == "ok" and "CONNECT" in finding.title
     everything = json.dumps([f.to_dict() for f in findings])
     assert "s3cret" not in everything and "alice" not in everything
-    assert "[REDACTED" in everything
+    assert "REDACTED:userinfo@" in everything
 
 
 def test_proxy_wanting_credentials_answers_407() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from chatkit.redact import (
@@ -22,9 +24,21 @@ def test_url_userinfo_query_and_fragment() -> None:
     out = redact_url(url)
     for secret in ("bob", "hunter2", "abc123", "oauthcode", "deadbeef", "tok999", "xyz"):
         assert secret not in out
-    assert out.startswith("https://[REDACTED:userinfo]@api.example.com:8443/v1/chat?")
+    assert out.startswith("https://REDACTED:userinfo@api.example.com:8443/v1/chat?")
     assert "model=gpt-4o" in out and "tab=2" in out
     assert "api_key=[REDACTED:api_key]" in out and "access_token=[REDACTED:access_token]" in out
+
+
+def test_redacted_userinfo_still_parses_and_is_not_redacted_again() -> None:
+    red = Redactor(hash_key=b"k")
+    once = red.url("http://alice:s3cret@[::1]:3128/v1")
+    assert "alice" not in once and "s3cret" not in once
+    parts = urlsplit(once)  # a bracketed marker before "@" raised "not an IPv6 address"
+    assert (parts.username, parts.hostname, parts.port) == ("REDACTED", "::1", 3128)
+    assert red.url(once) == once and red.text(f"via {once}") == f"via {once}"
+    assert red.counts["userinfo"] == 1
+    old_form = "http://[REDACTED:userinfo]@proxy:3128"  # files redacted before the change
+    assert redact_text(f"via {old_form}") == f"via {old_form}"
 
 
 def test_url_without_secrets_is_unchanged() -> None:

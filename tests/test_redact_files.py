@@ -92,7 +92,7 @@ def test_environment_snapshot_and_report(corpus: Any) -> None:
     clean_env = chatkit.redact(env)
     assert c.leaks(json.dumps(clean_env)) == []
     assert clean_env["PATH"] == "/usr/bin:/bin"
-    assert clean_env["HTTPS_PROXY"].startswith("http://[REDACTED:userinfo]@proxy.corp:3128")
+    assert clean_env["HTTPS_PROXY"].startswith("http://REDACTED:userinfo@proxy.corp:3128")
     clean = chatkit.redact(report)
     assert isinstance(clean, Report)
     for text in (clean.to_json(), clean.to_markdown(), clean.to_html()):

@@ -84,5 +84,5 @@ def test_mask_key() -> None:
 
 def test_proxy_credentials_are_removed_from_dict_and_repr() -> None:
     t = Target(proxy="http://alice:s3cret@proxy.corp:3128")
-    assert t.to_dict()["proxy"] == "http://[REDACTED:userinfo]@proxy.corp:3128"
+    assert t.to_dict()["proxy"] == "http://REDACTED:userinfo@proxy.corp:3128"
     assert "s3cret" not in repr(t)
