@@ -155,9 +155,10 @@ def test_run_all_runs_checks_concurrently_and_reports_progress(rendezvous: str) 
 
 def test_a_crashing_or_hanging_check_becomes_a_finding() -> None:
     group = "broken_test"
+    key = "sk-proj-0123456789abcdef0123456789abcdef"
 
     async def crash(target: Target, ctx: CheckContext) -> list[Finding]:
-        raise RuntimeError("boom")
+        raise RuntimeError(f"boom with {key}")  # a crash's text must not carry a key out
 
     async def hang(target: Target, ctx: CheckContext) -> list[Finding]:
         await asyncio.Event().wait()
@@ -174,6 +175,7 @@ def test_a_crashing_or_hanging_check_becomes_a_finding() -> None:
     by_check = {f.check: f for f in report.findings}
     assert by_check["broken_test.crash"].status == "warn"
     assert "RuntimeError: boom" in (by_check["broken_test.crash"].cause or "")
+    assert key not in report.to_json()
     assert "did not finish" in by_check["broken_test.hang"].title
 
 

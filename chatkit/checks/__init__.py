@@ -160,9 +160,11 @@ async def _run_one(check: Check, group: str, target: Target, ctx: CheckContext) 
     except UsageError:
         raise
     except Exception as exc:  # a bug in a check must not sink the whole report
+        from chatkit.redact import redact_text
+
         return [Finding(
             check=f"{group}.{name}", status="warn", title="check could not run",
-            cause=f"{type(exc).__name__}: {exc}",
+            cause=redact_text(f"{type(exc).__name__}: {exc}"),  # its text may hold a key
             remedy="this is a chatkit problem, not yours: please report it with the bundle",
             duration_ms=(time.perf_counter() - started) * 1000,
         )]
