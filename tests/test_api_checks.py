@@ -260,3 +260,20 @@ def test_cli_doctor_names_cause_and_fix(server: SimServer, capsys: pytest.Captur
     assert report["verdict"]["retryable"] is False
     assert "billing" in report["verdict"]["remedy"]
     assert DEFAULT_KEY not in json.dumps(report)
+
+
+def test_a_key_echoed_in_a_stream_error_event_is_not_repeated() -> None:
+    echoed = "sk-proj-0123456789abcdef0123456789abcdef"
+
+    def broken_stream(request: httpx.Request) -> httpx.Response:
+        event = {"error": {"message": f"key {echoed} was revoked", "type": "server_error"}}
+        return httpx.Response(200, headers={"content-type": "text/event-stream"},
+                              content=f"data: {json.dumps(event)}\n\n".encode())
+
+    context = CheckContext(environ=ENV, transport=httpx.MockTransport(broken_stream),
+                           timeout=2.0)
+    report = doctor(Target("http://127.0.0.1:9/v1", provider="compatible"), only="api",
+                    context=context)
+    stream = _by_check(report)["api.stream"]
+    assert stream.evidence["kind"] == "stream_error" and "revoked" in (stream.cause or "")
+    assert echoed not in report.to_json()

@@ -25,7 +25,7 @@ from chatkit.checks.proxy import proxy_for
 from chatkit.classify import classify, explain
 from chatkit.findings import Finding, Status
 from chatkit.ratelimits import rate_limit_finding
-from chatkit.redact import redact_url
+from chatkit.redact import redact_text, redact_url
 from chatkit.sse import StreamMeter
 from chatkit.targets import Target, mask_key
 from chatkit.validate import validate_request
@@ -272,7 +272,8 @@ async def stream(target: Target, ctx: CheckContext) -> list[Finding]:
         error = meter.error
         return [explain("stream_error", check="api.stream", evidence={
             **evidence, **metrics, "status": 200, "error_type": error.get("type"),
-            "error_code": error.get("code"), "message": error.get("message")},
+            "error_code": error.get("code"),
+            "message": redact_text(str(error.get("message") or "")) or None},
         ).replace(duration_ms=_ms(started))]
     if not meter.done:
         return [explain("stream_cut", check="api.stream", evidence={**evidence, **metrics})
