@@ -216,7 +216,7 @@ class _Core:
             return
         self.log.write(attempt.row(self.clock(), completed=completed))
 
-    def decide(self, retries: int, *, attempt: Attempt, response: Any = None,
+    def decide(self, retries: int, *, response: Any = None,
                exception: BaseException | None = None, body: bytes | None = None
                ) -> float | None:
         """Seconds to wait before the next try, or None to stop here."""
@@ -344,7 +344,7 @@ class RecordingTransport:
             except _transport_errors() as exc:
                 attempt.failed(exc)
                 core.finish(attempt)
-                wait = core.decide(retries, attempt=attempt, exception=exc)
+                wait = core.decide(retries, exception=exc)
                 if wait is None:
                     raise
             else:
@@ -357,7 +357,7 @@ class RecordingTransport:
                 stream = _wrap(response, core, attempt, sync=True).stream
                 raw = b"".join(stream)
                 stream.close()  # the stream, not the response: the caller may still read it
-                wait = core.decide(retries, attempt=attempt, response=response, body=raw)
+                wait = core.decide(retries, response=response, body=raw)
                 if wait is None:
                     _replay(response, raw)
                     return response
@@ -405,7 +405,7 @@ class AsyncRecordingTransport:
             except _transport_errors() as exc:
                 attempt.failed(exc)
                 core.finish(attempt)
-                wait = core.decide(retries, attempt=attempt, exception=exc)
+                wait = core.decide(retries, exception=exc)
                 if wait is None:
                     raise
             else:
@@ -418,7 +418,7 @@ class AsyncRecordingTransport:
                 stream = _wrap(response, core, attempt, sync=False).stream
                 raw = b"".join([chunk async for chunk in stream])
                 await stream.aclose()
-                wait = core.decide(retries, attempt=attempt, response=response, body=raw)
+                wait = core.decide(retries, response=response, body=raw)
                 if wait is None:
                     _replay(response, raw)
                     return response
