@@ -10,7 +10,6 @@ import argparse
 import os
 import shutil
 import sys
-import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 
@@ -97,15 +96,9 @@ def _doctor(args: argparse.Namespace) -> int:
     sim_wanted = args.sim or args.sim_fault or args.sim_status
     with ExitStack() as stack:
         if sim_wanted:
-            from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
-            from chatkit.sim.statuspage import STATES
+            from chatkit.sim import DEFAULT_KEY, SimServer
 
-            if args.sim_fault and args.sim_fault.split(":", 1)[0] not in FAULTS:
-                raise _usage(f"unknown fault {args.sim_fault!r}; choose one of: "
-                             f"{', '.join(FAULTS)}")
-            if args.sim_status and args.sim_status not in STATES:
-                raise _usage(f"unknown status state {args.sim_status!r}; choose one of: "
-                             f"{', '.join(STATES)}")
+            # The simulator validates the fault and the state (UsageError, one line).
             sim = stack.enter_context(SimServer(status=args.sim_status or "operational"))
             base_url = sim.url_for_fault(args.sim_fault) if args.sim_fault else sim.base_url
             target = Target(base_url=base_url, provider="compatible", model=args.model,
@@ -152,21 +145,20 @@ def _add_sim(sub: argparse._SubParsersAction) -> None:
 
 
 def _sim(args: argparse.Namespace) -> int:
-    from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
+    from chatkit.sim import DEFAULT_KEY, SimServer
 
-    if args.fault and args.fault.split(":", 1)[0] not in FAULTS:
-        raise _usage(f"unknown fault {args.fault!r}; choose one of: {', '.join(FAULTS)}")
     server = SimServer(port=args.port, fault=args.fault, latency_ms=args.latency_ms)
-    server.start()
+    try:
+        server.start()
+    except (OSError, OverflowError) as exc:  # port taken, not allowed, or out of range
+        raise _usage(f"cannot listen on 127.0.0.1:{args.port} ({exc}); choose another --port "
+                     "or leave it out for a free one") from exc
     try:
         print(server.base_url, flush=True)
         print(f"status page: {server.root_url}/api/v2/summary.json", flush=True)
         print(f"demo key:    {DEFAULT_KEY}", flush=True)
         print("Ctrl-C stops it.", flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        server.serve_forever()  # blocks until Ctrl-C
     finally:
         server.stop()
     return 0
@@ -393,6 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except ChatkitError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the user named cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"Error: {where}{exc.strerror or exc}; check the path and its permissions",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
