@@ -542,24 +542,16 @@ def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _stream_kind(text: str, found: dict[str, Any]) -> str | None:
-    done = False
-    for line in text.splitlines():
-        if not line.startswith("data:"):
-            continue
-        payload = line[5:].strip()
-        if payload.startswith("[DONE]"):
-            done = True
-            continue
-        try:
-            event = json.loads(payload)
-        except ValueError:
-            continue
-        if isinstance(event, Mapping) and event.get("error"):
-            error = event["error"]
-            found.update(_error_fields(error if isinstance(error, Mapping) else
-                                       {"message": str(error)}))
-            return "stream_error"
-    return None if done else "stream_cut"
+    """``stream_error`` for an error event, ``stream_cut`` for no ``[DONE]``, else None."""
+    from chatkit.sse import StreamMeter
+
+    meter = StreamMeter(started=0.0)
+    meter.feed(text.encode("utf-8"), 0.0)
+    meter.close(0.0)
+    if meter.error is not None:
+        found.update(_error_fields(meter.error))
+        return "stream_error"
+    return None if meter.done else "stream_cut"
 
 
 def _non_json_kind(status: int, headers: Mapping[str, str], text: str, ctype: str) -> str:
