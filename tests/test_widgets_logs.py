@@ -141,3 +141,38 @@ def test_a_missing_path_and_an_empty_path_are_explained(tmp_path: Path) -> None:
     panel.load_button.click()
     panel.wait()
     assert "nope.jsonl" in panel.errors.outputs[0]["text"]
+
+
+def test_uploaded_copies_are_deleted_when_replaced_and_on_close() -> None:
+    panel = LogExplorer()
+    content = "".join(SAMPLE.read_text().splitlines(keepends=True)[:50]).encode()
+    panel.load_bytes("first.jsonl", content)
+    assert panel.wait()
+    first = panel.loaded_path
+    assert first is not None and first.read_bytes() == content
+    panel.load_bytes("bad.txt", b"not a log\n")
+    assert panel.wait()
+    assert panel.loaded_path == first and first.exists()  # a failed upload keeps what is shown
+    assert [p.name for p in first.parent.parent.glob("*/*")] == ["first.jsonl"]
+    panel.load_bytes("second.jsonl", content)
+    assert panel.wait()
+    second = panel.loaded_path
+    assert second is not None and second.exists() and not first.parent.exists()
+    panel.close()
+    assert not second.parent.parent.exists()
+
+
+def test_an_upload_the_notes_hold_for_the_bundle_is_kept(tmp_path: Path) -> None:
+    panel = LogExplorer(notes=Notes(out_dir=tmp_path))
+    content = "".join(SAMPLE.read_text().splitlines(keepends=True)[:50]).encode()
+    panel.load_bytes("first.jsonl", content)
+    assert panel.wait()
+    first = panel.loaded_path
+    panel.load_bytes("second.jsonl", content)
+    assert panel.wait()
+    assert panel.notes is not None and panel.notes.logs["first.jsonl"] == first
+    assert first is not None and first.exists()
+    panel.load_path(SAMPLE)  # the user's own file replaces an upload; it is never deleted
+    assert panel.wait()
+    panel.close()
+    assert SAMPLE.exists() and not first.exists()

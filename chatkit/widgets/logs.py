@@ -4,6 +4,10 @@ Composition only: :func:`chatkit.logs.load` reads any supported format into the 
 frame, :class:`~chatkit.widgets.logfilter.LogFilter` selects rows, :func:`chatkit.logs.summarize`
 and :mod:`chatkit.plots` say and draw what the selection shows. Loading runs on a worker thread
 with a progress bar; a file chatkit cannot read gives one message in the panel.
+
+An upload is copied into a temporary folder the panel owns: a copy is deleted when a newer
+upload replaces it (unless :class:`~chatkit.widgets.notes.Notes` still holds it for the
+support bundle), and the folder goes when the panel is closed or collected, or the kernel exits.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import concurrent.futures
 import html
 import io
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +51,8 @@ class LogExplorer:
         self.loaded_path: Path | None = None
         self._runner = Runner()
         self._updating = False
+        self._uploads: Path | None = None  # made on the first upload
+        self._cleanup: weakref.finalize | None = None
 
         self.upload = widgets.FileUpload(accept=_ACCEPT, multiple=False,
                                          description="Upload log")
@@ -102,10 +110,30 @@ class LogExplorer:
     def load_bytes(self, name: str, content: bytes) -> concurrent.futures.Future[Any] | None:
         """Load an uploaded file's content (written to a temporary file under its own name,
         whose extension helps to tell the format)."""
-        folder = tempfile.mkdtemp(prefix="chatkit-upload-")
-        path = Path(folder) / (Path(name).name or "upload.log")
+        if self._uploads is None:
+            self._uploads = Path(tempfile.mkdtemp(prefix="chatkit-upload-"))
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._uploads, True)
+        # One subfolder per upload: two uploads of the same name never overwrite each other.
+        path = Path(tempfile.mkdtemp(dir=self._uploads)) / (Path(name).name or "upload.log")
         path.write_bytes(content)
-        return self._load(path, name)
+        future = self._load(path, name)
+        if future is None:
+            self._discard(path)
+        return future
+
+    def close(self) -> None:
+        """Close the panel's widgets and delete its uploaded copies."""
+        self.root.close()
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def _discard(self, path: Path | None) -> None:
+        """Delete an uploaded copy that is no longer shown nor held by the notes."""
+        if path is None or self._uploads is None or path.parent.parent != self._uploads:
+            return  # not an upload: a user's own file is never touched
+        if self.notes is not None and path in self.notes.logs.values():
+            return
+        shutil.rmtree(path.parent, ignore_errors=True)
 
     def _on_upload(self, change: Any) -> None:
         files = change["new"]
@@ -149,11 +177,14 @@ class LogExplorer:
         except (ChatkitError, OSError) as exc:
             self.status.value = ""
             self._error(f"{name}: {exc}")
+            self._discard(path)
             return
         except Exception as exc:  # a reader bug: one line in the panel, not a traceback
             self.status.value = ""
             self._error(f"{name}: could not be read ({type(exc).__name__}: {exc})")
+            self._discard(path)
             return
+        previous = self.loaded_path
         self.frame, self.source, self.loaded_path = frame, name, path
         skipped = int(frame.attrs.get("skipped", 0) or 0)
         note = f", {skipped} unreadable line(s) skipped" if skipped else ""
@@ -161,6 +192,8 @@ class LogExplorer:
         self._set_options(frame)
         self.filters.layout.display = None
         self.update()
+        if previous != path:
+            self._discard(previous)  # after update(): the notes now point at the new log
 
     def _set_options(self, frame: pd.DataFrame) -> None:
         import pandas as pd
