@@ -178,7 +178,7 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         record = None
     if record is not None and not (isinstance(record, dict) and "log" in record):
         return "jsonl"
-    if suffix == ".har" or '"log"' in head[:4096]:
+    if '"log"' in head[:4096]:
         return "har"
     return "json"
 
@@ -396,7 +396,7 @@ def redact(
 
 def _redact_frame(frame: Any, red: Redactor) -> Any:
     """A copy of a pandas DataFrame (a loaded log) with its text columns redacted."""
-    from chatkit.redact_rules import is_secret_field
+    from chatkit.redact_rules import is_secret_field, is_url_key
 
     out = frame.copy()
     for column in out.columns:
@@ -406,7 +406,7 @@ def _redact_frame(frame: Any, red: Redactor) -> Any:
         name = str(column)
         if is_secret_field(name):
             out[column] = series.map(lambda v, n=name: red.obj({n: v})[n])
-        elif name.lower().endswith("url"):
+        elif is_url_key(name):  # the same rule as for a dict's keys
             out[column] = series.map(lambda v: red.url(v) if isinstance(v, str) else v)
         else:
             out[column] = series.map(red.obj)
