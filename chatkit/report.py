@@ -28,6 +28,7 @@ from chatkit.errors import InputError, UsageError
 from chatkit.findings import (
     Finding,
     Report,
+    _md_cell,  # the findings table's cell escaping: one rule for every Markdown table
     render_findings_html,
     render_findings_markdown,
     utcnow_iso,
@@ -81,13 +82,10 @@ class Section:
     def to_markdown(self) -> str:
         parts = [self.text.rstrip()] if self.text else []
         if self.head:
-            def cell(text: str) -> str:
-                return text.replace("|", "\\|").replace("\n", " ")
-
             parts.append("\n".join(
-                ["| " + " | ".join(map(cell, self.head)) + " |",
+                ["| " + " | ".join(map(_md_cell, self.head)) + " |",
                  "|" + "---|" * len(self.head)]
-                + ["| " + " | ".join(map(cell, row)) + " |" for row in self.rows]))
+                + ["| " + " | ".join(map(_md_cell, row)) + " |" for row in self.rows]))
         if self.code:
             parts.append(f"```sh\n{self.code.rstrip()}\n```")
         return "\n\n".join(parts) + "\n"
@@ -345,11 +343,8 @@ def _num(value: Any, key: str = "") -> str:
 
 
 def _table_markdown(head: tuple[str, str], rows: Iterable[tuple[str, str]]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
     lines = [f"| {head[0]} | {head[1]} |", "|---|---|"]
-    lines += [f"| {cell(a)} | {cell(b)} |" for a, b in rows]
+    lines += [f"| {_md_cell(a)} | {_md_cell(b)} |" for a, b in rows]
     return "\n".join(lines)
 
 
