@@ -3,7 +3,8 @@
 Provider profiles live in a plain registry filled by :func:`register_provider`; chatkit's own
 ``openai``, ``azure`` and ``compatible`` profiles are registered the same way, so a new gateway
 is one entry. A :class:`Target` never shows its key: not in ``repr``, not in ``to_dict``, not
-in a log; only :func:`mask_key`'s first-3-and-last-4 form.
+in a log; only :func:`mask_key`'s first-3-and-last-4 form. Credentials written into a URL
+(``https://user:pass@host``, ``?api-key=...``) are shown redacted too.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ class Target:
 
         extra = f", model={self.model!r}" if self.model else ""
         extra += f", proxy={redact_url(self.proxy)!r}" if self.proxy else ""
-        return f"Target({self.url!r}, provider={self.provider!r}, key_env={self.key_env!r}{extra})"
+        return (f"Target({redact_url(self.url)!r}, provider={self.provider!r}, "
+                f"key_env={self.key_env!r}{extra})")
 
     @property
     def profile(self) -> ProviderProfile:
@@ -188,16 +190,16 @@ class Target:
         return self.profile.auth_headers(key) if key else {}
 
     def to_dict(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The Report contract's ``target``: the key only masked, proxy credentials removed."""
+        """The Report contract's ``target``: the key only masked, URL credentials removed."""
         from chatkit.redact import redact_url
 
         return {
-            "base_url": self.url,
+            "base_url": redact_url(self.url),
             "provider": self.provider,
             "key": mask_key(self.key(environ)),
             "key_env": self.key_env,
             "model": self.model,
-            "status_page": self.status_page,
+            "status_page": redact_url(self.status_page) if self.status_page else None,
             "proxy": redact_url(self.proxy) if self.proxy else None,
             "ca_bundle": self.ca_bundle,
         }

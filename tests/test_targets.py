@@ -86,3 +86,17 @@ def test_proxy_credentials_are_removed_from_dict_and_repr() -> None:
     t = Target(proxy="http://alice:s3cret@proxy.corp:3128")
     assert t.to_dict()["proxy"] == "http://REDACTED:userinfo@proxy.corp:3128"
     assert "s3cret" not in repr(t)
+
+
+def test_credentials_in_the_base_url_are_removed_from_dict_report_and_repr() -> None:
+    from chatkit.findings import Report
+
+    url = "https://alice:hunter2pass@gw.example/v1?api-key=abcdef1234567890XYZ"
+    t = Target(base_url=url, provider="compatible",
+               status_page="https://bob:statuspw@status.example")
+    assert t.url == url  # requests still go to the URL as given
+    shown = [repr(t), str(t.to_dict({})), Report(findings=(), target=t.to_dict({})).to_json()]
+    for text in shown:
+        assert "hunter2pass" not in text and "abcdef1234567890XYZ" not in text
+        assert "statuspw" not in text
+    assert t.to_dict({})["base_url"].startswith("https://REDACTED:userinfo@gw.example/v1?api-key=")
