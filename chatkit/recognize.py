@@ -166,6 +166,7 @@ EXCEPTION_KINDS: dict[str, str] = {
 #: Kinds too vague to stop at, most telling first: a specific kind from the chain or the
 #: message wins; among these, the most telling one found in the chain.
 _COARSE: tuple[str, ...] = (
+    "dns_not_found",  # socket.gaierror: its errno (in the message) may say "temporary"
     "tls_verify_failed", "tls_handshake_failed", "proxy_refused", "timeout", "connection_lost",
     "remote_protocol_error", "connect_failed", "transport_error", "unknown_error",
 )

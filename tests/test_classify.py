@@ -282,6 +282,11 @@ REQUEST = httpx.Request("POST", "https://api.example.test:8443/v1/chat/completio
      "invalid_base_url"),
     (httpx.PoolTimeout("pool"), "pool_timeout"),
     (socket.gaierror(-2, "Name or service not known"), "dns_not_found"),
+    # a bare getaddrinfo error says by its errno whether the name is missing or DNS is down
+    (socket.gaierror(-3, "Temporary failure in name resolution"), "dns_temporary_failure"),
+    (socket.gaierror(11002, "getaddrinfo failed"), "dns_temporary_failure"),
+    (socket.gaierror(11001, "getaddrinfo failed"), "dns_not_found"),
+    (socket.gaierror(-9, "Address family for hostname not supported"), "dns_not_found"),
     (ConnectionRefusedError(111, "Connection refused"), "connect_refused"),
     (ssl.SSLCertVerificationError(1, "certificate verify failed: unable to get local issuer "
                                      "certificate"), "tls_unknown_ca"),
