@@ -266,6 +266,18 @@ def test_a_junk_first_line_does_not_hide_the_log() -> None:
     assert frame.attrs["skipped_at"] == ["<bytes>:1"]
 
 
+@pytest.mark.parametrize("format", ["auto", "litellm", "jsonl"])
+def test_a_junk_first_line_does_not_hide_a_gateway_export(format: str) -> None:
+    # detection looks past the junk line; the reader used to look only at the first line
+    # and read the LiteLLM records as chatkit's own, leaving every status and latency null
+    litellm = (DATA / "litellm_payloads.jsonl").read_bytes()
+    clean = load(litellm)
+    frame = load(b"# exported by litellm\n" + litellm, format=format)
+    assert frame.attrs["formats"] == [format if format != "auto" else "litellm"]
+    assert frame["status"].tolist() == clean["status"].tolist() == [200, 200, 429]
+    assert frame["latency_ms"].tolist() == clean["latency_ms"].tolist()
+
+
 def test_litellm_spend_logs_export() -> None:
     # LiteLLM_SpendLogs rows (the proxy's DB/UI export): ISO times, duration already in ms
     rows = [{"request_id": "sl-1", "call_type": "acompletion", "spend": 0.0002,

@@ -330,12 +330,13 @@ def _detect(source: Source) -> str:
     return kind
 
 
-def _reader(module: str, name: str) -> Reader:
+def _reader(module: str, name: str, **bound: Any) -> Reader:
     def read(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
              skipped: Skipped) -> pd.DataFrame:
         import importlib
 
-        return getattr(importlib.import_module(module), name)(source, columns, mapping, skipped)
+        function = getattr(importlib.import_module(module), name)
+        return function(source, columns, mapping, skipped, **bound)
 
     read.__name__ = name
     return read
@@ -351,6 +352,7 @@ FORMATS: dict[str, Reader] = {
     "csv": _reader("chatkit.logs.readers_text", "read_csv"),
     "openai_log": _reader("chatkit.logs.readers_text", "read_openai_log"),
     "otel": _reader("chatkit.logs.readers_otel", "read_otel"),
-    **{name: _reader("chatkit.logs.readers_jsonl", "read_jsonl")
+    # the kind detection found is passed on: the reader does not guess it again
+    **{name: _reader("chatkit.logs.readers_jsonl", "read_jsonl", kind=name)
        for name in ("litellm", "langfuse", "helicone", "portkey")},
 }

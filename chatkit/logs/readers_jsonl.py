@@ -55,9 +55,16 @@ def record_kind(line: bytes) -> str | None:
 
 
 def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
-               skipped: Skipped) -> pd.DataFrame:
-    """Read a JSON Lines log: the contract's fast path, or gateway records one by one."""
-    kind = record_kind(_first_line(source))
+               skipped: Skipped, kind: str | None = None) -> pd.DataFrame:
+    """Read a JSON Lines log: the contract's fast path, or gateway records one by one.
+
+    ``kind`` is what format detection found (a gateway's name); without it (``format="jsonl"``
+    forced) the first lines are looked at the same way detection does.
+    """
+    if kind is None:
+        from chatkit.logs.readers import _lines_kind
+
+        kind = _lines_kind(source.head().lstrip())
     if kind not in (None, "jsonl", "otel"):
         return _read_records(source, columns, mapping, skipped, kind)
     try:
@@ -262,14 +269,6 @@ def _read_records(source: Source, columns: Sequence[str], mapping: Mapping[str, 
     data = source.data()
     return _frame_from_records(_lines(data, 1), columns, mapping, skipped, source.name,
                                kind=kind, what="line")
-
-
-def _first_line(source: Source) -> bytes:
-    head = source.head()
-    for line in head.split(b"\n"):
-        if line.strip():
-            return line
-    return b""
 
 
 assert set(CATEGORICAL) <= set(COLUMNS)
