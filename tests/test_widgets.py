@@ -237,6 +237,22 @@ def test_a_session_never_shows_the_environment_it_holds() -> None:
     assert "gateway.example" in repr(session)
 
 
+def test_credentials_in_the_base_url_stay_out_of_the_banner_and_the_panel_state() -> None:
+    url = "https://alice:hunter2pass@gateway.example/v1"
+    session = connect(url, provider="compatible", environ={"OPENAI_API_KEY": PLANTED})
+    assert session.target.url == url
+    assert "hunter2pass" not in session.banner_html and "hunter2pass" not in repr(session)
+    # The panel runs against a closed port on loopback: nothing leaves the machine.
+    closed = "http://alice:hunter2pass@127.0.0.1:9/v1"
+    panel = DoctorPanel(Target(base_url=closed, provider="compatible"),
+                        context=CheckContext(environ={}, local_only=True, timeout=2),
+                        groups=["http"])
+    assert panel.run() is not None
+    assert "hunter2pass" not in panel.status.value  # the "Running ... against URL" line
+    assert panel.wait() is not None
+    assert "hunter2pass" not in panel.result.value and "127.0.0.1:9" in panel.result.value
+
+
 def test_an_observation_with_a_key_in_it_is_redacted_in_every_export(
         panel_notes: Notes) -> None:
     panel_notes.add_observation(f"my key {PLANTED} stopped working")

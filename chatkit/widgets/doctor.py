@@ -10,6 +10,7 @@ reaches the widget state a notebook saves.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from chatkit.checks import CheckContext, available_groups, run_all
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report
+from chatkit.redact import redact_url
 from chatkit.targets import PROVIDERS, Target, get_provider, mask_key
 from chatkit.widgets._runner import Runner
 
@@ -135,7 +137,7 @@ class DoctorPanel:
         context = self.context
         if not self.use_env.value:
             environ = {k: v for k, v in context.environ.items() if k != target.key_env}
-            context = CheckContext(**{**_fields(context), "environ": environ})
+            context = dataclasses.replace(context, environ=environ)
         return target, context
 
     # --- running ----------------------------------------------------------------------------
@@ -159,7 +161,8 @@ class DoctorPanel:
         self.progress.value = 0
         self.progress.max = max(1, _expected_checks(only))
         self.progress.bar_style = "info"
-        self.status.value = f"Running {len(only)} group(s) against {html.escape(target.url)} …"
+        where = html.escape(redact_url(target.url))  # no URL credentials in widget state
+        self.status.value = f"Running {len(only)} group(s) against {where} …"
         self.run_button.disabled = True
 
         def progress(finding: Finding) -> None:
@@ -218,13 +221,8 @@ def _verdict_html(report: Report) -> str:
             f'color:{color};margin:6px 0">{html.escape(text)}</div>')
 
 
-
 def _expected_checks(groups: Sequence[str]) -> int:
     """How many checks the selected groups hold (the progress bar's length)."""
     from chatkit import checks
 
     return sum(len(checks.GROUPS.get(g, ())) for g in groups)
-
-
-def _fields(context: CheckContext) -> dict[str, Any]:
-    return {name: getattr(context, name) for name in context.__dataclass_fields__}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatkit.checks import CheckContext
+from chatkit.redact import redact_url
 from chatkit.targets import Target, get_provider, mask_key
 
 __all__ = ["Session", "connect"]
@@ -56,7 +57,7 @@ class Session:
         key = mask_key(self.target.key(self.context.environ)) or "none"
         return (
             f'<div class="chatkit-banner chatkit-real" style="{_REAL_STYLE}">'
-            f"<b>Diagnosing</b> <code>{html.escape(self.target.url)}</code> "
+            f"<b>Diagnosing</b> <code>{html.escape(redact_url(self.target.url))}</code> "
             f"(provider {html.escape(self.target.provider)}, key "
             f"<code>{html.escape(key)}</code> from <code>{html.escape(str(self.target.key_env))}"
             "</code>).</div>"
