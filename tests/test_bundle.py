@@ -17,9 +17,10 @@ import support
 from secret_corpus import build
 
 import chatkit.bundle
-from chatkit.bundle import build_bundle, load_report
+from chatkit.bundle import build_bundle, load_report, repro_curl, repro_python
 from chatkit.cli import main
 from chatkit.errors import ChatkitError, InputError
+from chatkit.excerpts import FailureRow
 from chatkit.sim import DEFAULT_KEY, SimServer
 
 
@@ -192,6 +193,19 @@ def test_report_only_bundle_repro_targets_the_base_url(tmp_path: Path, corpus: A
     assert result.repro is not None and "api.example.com/v1/chat/completions" in result.repro
     assert "repro/repro.sh" not in result.files  # no logged request to replay
     assert corpus[0].leaks(result.repro) == []
+
+
+@pytest.mark.parametrize("userinfo", ["REDACTED:userinfo", "[REDACTED:userinfo]",
+                                      "REDACTED:userinfo:3f9a0c12d4"])
+def test_repro_leaves_a_redacted_userinfo_out(userinfo: str) -> None:
+    # the marker (today's form, and the bracketed one older logs carry) is no credential
+    # to send: curl would send it as a password
+    row = FailureRow(1, None, "POST", f"https://{userinfo}@gw.example:8443/v1/chat/completions"
+                     "?api-version=1", 500, None, None, model="gpt-4o")
+    for script in (repro_curl(row), repro_python(row)):
+        assert "REDACTED:userinfo" not in script
+        assert "https://gw.example:8443/v1/chat/completions?api-version=1" in script
+    assert '"messages"' in repro_curl(row)  # the path was still recognised
 
 
 # --- failure modes -----------------------------------------------------------------------------
