@@ -195,3 +195,30 @@ def test_a_mistyped_host_that_only_resolves_by_invention_fails() -> None:
         finding = by_check(run(typo, system), "dns.resolve")
     assert finding.status == "fail" and finding.evidence["kind"] == "dns_fake_answer"
     assert "93.184.216.99" in (finding.cause or "")
+
+
+def test_getaddrinfo_failing_for_now_is_temporary_not_a_missing_name() -> None:
+    # no resolver to ask directly: the verdict rests on what getaddrinfo's error means
+    temporary = {"addresses": [], "error": "gaierror: [Errno -3] Temporary failure in name "
+                 "resolution", "kind": "dns_temporary_failure"}
+    [finding] = judge_host("api.example.com", [], temporary)
+    assert finding.evidence["kind"] == "dns_temporary_failure" and finding.retryable is True
+    missing = {"addresses": [], "error": "gaierror: [Errno -2] Name or service not known",
+               "kind": "dns_not_found"}
+    [finding] = judge_host("api.example.com", [], missing)
+    assert finding.evidence["kind"] == "dns_not_found"
+
+
+def test_os_lookup_says_what_its_failure_means() -> None:
+    import socket
+
+    async def lookup(errno: int, message: str) -> dict:
+        async def failing(*args: object, **kwargs: object) -> list:
+            raise socket.gaierror(errno, message)
+
+        asyncio.get_running_loop().getaddrinfo = failing  # type: ignore[method-assign]
+        return await os_lookup("api.example.com")
+
+    down = asyncio.run(lookup(-3, "Temporary failure in name resolution"))
+    assert down["addresses"] == [] and down["kind"] == "dns_temporary_failure"
+    assert asyncio.run(lookup(-2, "Name or service not known"))["kind"] == "dns_not_found"

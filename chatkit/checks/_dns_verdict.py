@@ -96,8 +96,7 @@ def judge_host(host: str, answers: Sequence[ResolverAnswer], lookup: Mapping[str
         return [explain("dns_servfail")]
 
     if not system_ok and not os_addresses:
-        error = str((lookup or {}).get("error") or "")
-        temporary = "Temporary failure" in error or "-3]" in error
+        temporary = (lookup or {}).get("kind") == "dns_temporary_failure"  # from recognize
         return [explain("dns_temporary_failure" if temporary else "dns_not_found")]
 
     for answer in system_ok:

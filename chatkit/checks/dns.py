@@ -249,7 +249,10 @@ async def os_lookup(host: str, port: int = 443) -> dict[str, Any]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
+        from chatkit.recognize import recognize
+
         return {"addresses": [], "error": f"{type(exc).__name__}: {exc}",
+                "kind": recognize(exc)[0],  # not found, or DNS temporarily down
                 "ms": round((time.perf_counter() - started) * 1000, 3)}
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     return {"addresses": addresses, "error": None,
