@@ -32,18 +32,11 @@ from typing import IO, Any
 
 import numpy as np
 
+from chatkit.requestlog import FIELDS  # the contract's columns: every line has every one
 from chatkit.sim.faults import ORGANIZATION
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 
 __all__ = ["FIELDS", "generate_log"]
-
-#: The request-log contract (DESIGN.md), in order. Every line has every field.
-FIELDS = (
-    "ts", "method", "url", "host", "endpoint", "provider", "model", "stream", "attempt",
-    "status", "error_type", "error_code", "error_message", "exception", "latency_ms",
-    "ttfb_ms", "ttft_ms", "dns_ms", "connect_ms", "tls_ms", "request_bytes",
-    "response_bytes", "prompt_tokens", "completion_tokens", "request_id",
-)
 
 _DEFAULT_START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 _HOST = "api.openai.com"
