@@ -23,6 +23,7 @@ __all__ = [
     "FindingDict",
     "Report",
     "ReportDict",
+    "iso_utc",
     "utcnow_iso",
 ]
 
@@ -70,9 +71,15 @@ class ReportDict(TypedDict):
     verdict: VerdictDict | None
 
 
+def iso_utc(moment: datetime) -> str:
+    """An aware ``moment`` as ISO-8601 UTC with a ``Z`` suffix, to the millisecond."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
 def utcnow_iso() -> str:
     """The current time as ISO-8601 UTC with a ``Z`` suffix, to the millisecond."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_utc(datetime.now(timezone.utc))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,11 @@ root cause."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chatkit.findings import Finding, Report
+from chatkit.findings import Finding, Report, iso_utc, utcnow_iso
 from chatkit.targets import Target
 
 PLANTED = "sk-proj-PLANTEDsecretKEY0123456789abcdefWXYZ"
@@ -141,3 +142,10 @@ def test_planted_key_never_appears_in_any_rendering() -> None:
         assert PLANTED not in text
         assert PLANTED[8:-4] not in text
     assert "sk-...WXYZ" in report.to_json()
+
+
+def test_timestamps_are_utc_to_the_millisecond_with_z() -> None:
+    cet = timezone(timedelta(hours=1))
+    assert iso_utc(datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=cet)) == "2026-03-02T08:00:00.123Z"
+    now = utcnow_iso()
+    assert now.endswith("Z") and len(now) == len("2026-03-02T08:00:00.123Z")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from chatkit.findings import iso_utc
+
 __all__ = ["ENDPOINTS", "STATES", "slice_for", "status_document"]
 
 #: state -> (indicator, description) of the page rollup.
@@ -38,12 +40,6 @@ _API_COMPONENT_STATUS = {
 }
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
-
-
 def _component(cid: str, name: str, status: str, position: int, stamp: str) -> dict[str, Any]:
     return {
         "id": cid,
@@ -65,7 +61,7 @@ def _component(cid: str, name: str, status: str, position: int, stamp: str) -> d
 def _update(
     uid: str, status: str, body: str, at: datetime, affected: list[dict[str, str]]
 ) -> dict[str, Any]:
-    stamp = _iso(at)
+    stamp = iso_utc(at)
     return {
         "id": uid,
         "status": status,
@@ -86,11 +82,11 @@ def _incident(
         "name": name,
         "status": status,
         "impact": impact,
-        "created_at": _iso(started),
+        "created_at": iso_utc(started),
         "updated_at": updates[0]["updated_at"],
         "monitoring_at": None,
         "resolved_at": None,
-        "started_at": _iso(started),
+        "started_at": iso_utc(started),
         "shortlink": f"{root_url}/incidents/{iid}",
         "page_id": _PAGE_ID,
         "components": components,
@@ -106,7 +102,7 @@ def status_document(state: str, *, root_url: str, now: datetime | None = None) -
     if state not in STATES:
         raise ValueError(f"unknown status state {state!r}; use one of {', '.join(STATES)}")
     now = now or datetime.now(timezone.utc)
-    stamp = _iso(now)
+    stamp = iso_utc(now)
     indicator, description = STATES[state]
     api_status = _API_COMPONENT_STATUS[state]
     components = [
@@ -160,8 +156,8 @@ def status_document(state: str, *, root_url: str, now: datetime | None = None) -
                      started, change)],
             [api], root_url,
         )
-        maintenance["scheduled_for"] = _iso(started)
-        maintenance["scheduled_until"] = _iso(started + timedelta(hours=1))
+        maintenance["scheduled_for"] = iso_utc(started)
+        maintenance["scheduled_until"] = iso_utc(started + timedelta(hours=1))
         maintenances.append(maintenance)
     return {
         "page": {
