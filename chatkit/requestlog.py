@@ -97,7 +97,9 @@ def _utc_second(second: int) -> str:
 
 
 def utc_iso(timestamp: float) -> str:
-    """ISO-8601 UTC to the millisecond with a ``Z``: ``2026-11-25T07:00:13.265Z``."""
+    """ISO-8601 UTC to the millisecond with a ``Z``: ``2026-11-25T07:00:13.265Z``, the form
+    of :func:`chatkit.findings.utcnow_iso`, made without a datetime (the recorder writes one
+    per request, and the second's text is cached)."""
     millis = int(timestamp * 1000)
     return f"{_utc_second(millis // 1000)}.{millis % 1000:03d}Z"
 
