@@ -217,17 +217,6 @@ class Report:
             "retryable": cause.retryable,
         }
 
-    def with_findings(self, findings: Iterable[Finding]) -> Report:
-        """A copy with more findings appended."""
-        return Report(
-            findings=(*self.findings, *findings),
-            target=self.target,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            environment=self.environment,
-            chatkit_version=self.chatkit_version,
-        )
-
     def to_dict(self) -> ReportDict:
         return {
             "chatkit_version": self.chatkit_version,
