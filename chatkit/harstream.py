@@ -95,34 +95,42 @@ class _Reader:
             return value
 
     def fail(self, what: str) -> None:
-        raise InputError(f"{self.name} is not a readable HAR file: {what}; export it again "
+        raise InputError(f"{self.name} is not a valid HAR file: {what}; export it again "
                          "from the browser's network panel")
 
 
-def iter_har(path: str | Path) -> Iterator[tuple[str, Any, Any]]:
-    """Walk a HAR file: its ``log`` members and then, lazily, each entry."""
-    path = Path(path)
+def iter_har(source: str | Path | IO[str], name: str | None = None
+             ) -> Iterator[tuple[str, Any, Any]]:
+    """Walk a HAR file (a path, or a text stream named ``name`` in errors): its ``log``
+    members and then, lazily, each entry."""
+    if not isinstance(source, (str, Path)):
+        yield from _walk(_Reader(source, name or str(getattr(source, "name", "<stream>"))))
+        return
+    path = Path(source)
     with path.open("r", encoding="utf-8-sig") as handle:
-        reader = _Reader(handle, str(path))
-        reader.expect("{")
-        found_log = False
-        if reader.peek() != "}":
-            while True:
-                key = reader.value()
-                reader.expect(":")
-                if key == "log" and not found_log:
-                    found_log = True
-                    yield from _log_members(reader)
-                else:
-                    reader.value()  # members beside "log" are not HAR: read and dropped
-                if reader.expect(",}") == "}":
-                    break
-        else:
-            reader.expect("}")
-        if not found_log:
-            reader.fail("no log object")
-        if reader.peek():
-            reader.fail("text after the end of the document")
+        yield from _walk(_Reader(handle, name or str(path)))
+
+
+def _walk(reader: _Reader) -> Iterator[tuple[str, Any, Any]]:
+    reader.expect("{")
+    found_log = False
+    if reader.peek() != "}":
+        while True:
+            key = reader.value()
+            reader.expect(":")
+            if key == "log" and not found_log:
+                found_log = True
+                yield from _log_members(reader)
+            else:
+                reader.value()  # members beside "log" are not HAR: read and dropped
+            if reader.expect(",}") == "}":
+                break
+    else:
+        reader.expect("}")
+    if not found_log:
+        reader.fail("no log object")
+    if reader.peek():
+        reader.fail("text after the end of the document")
 
 
 def _log_members(reader: _Reader) -> Iterator[tuple[str, Any, Any]]:

@@ -23,7 +23,7 @@ Columns beyond the contract, for the browser diagnosis (:mod:`chatkit.logs.brows
 from __future__ import annotations
 
 import base64
-import json
+import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,28 +46,40 @@ _BODY_LIMIT = 2_000_000  # do not parse bodies bigger than this (images, bundles
 
 def read_har(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
              skipped: Skipped) -> pd.DataFrame:
-    """Read a HAR file (any producer) into contract rows plus the browser columns."""
+    """Read a HAR file (any producer) into contract rows plus the browser columns.
+
+    Entries are decoded one at a time (:func:`chatkit.harstream.iter_har`): the bodies a
+    browser saves make a HAR many times larger than its rows, and only the rows are kept.
+    ``log.creator`` is read before the entries, where every producer writes it.
+    """
     import pandas as pd
 
-    try:
-        har = json.loads(source.data())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{source.name}: not a valid HAR file ({exc}); export it again from "
-                         "the browser's Network tab (right-click > Save all as HAR)") from None
-    log = har.get("log") if isinstance(har, Mapping) else None
-    entries = log.get("entries") if isinstance(log, Mapping) else None
-    if not isinstance(log, Mapping) or not isinstance(entries, list):
+    from chatkit.harstream import iter_har
+
+    firefox = False
+    entries = -1  # -1: no log.entries array yet
+    rows = []
+    with source.open(progress=True) as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+        try:
+            for kind, key, value in iter_har(text, source.name):
+                if kind == "member" and key == "creator" and isinstance(value, Mapping):
+                    firefox = "firefox" in str(value.get("name", "")).lower()
+                elif kind == "entries":
+                    entries = 0
+                elif kind == "entry":
+                    entries += 1
+                    try:
+                        rows.append(entry_to_row(value, firefox=firefox))
+                    except (KeyError, TypeError, ValueError, AttributeError):
+                        skipped.add(f"{source.name}:entry {key + 1}")
+        except (OSError, EOFError) as exc:  # a truncated .gz
+            raise InputError(f"{source.name}: cannot read it ({exc}); check that the file is "
+                             "complete") from None
+    if entries < 0:
         raise InputError(f"{source.name}: a HAR file needs log.entries; export it again")
-    if not entries:
+    if entries == 0:
         raise EmptyInput(f"{source.name} holds no requests; record the failing page with the "
                          "Network tab open, then export the HAR")
-    firefox = "firefox" in str((log.get("creator") or {}).get("name", "")).lower()
-    rows = []
-    for number, entry in enumerate(entries, start=1):
-        try:
-            rows.append(entry_to_row(entry, firefox=firefox))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            skipped.add(f"{source.name}:entry {number}")
     if not rows:
         return conform(pd.DataFrame(columns=[*columns, *BROWSER_COLUMNS]), columns)
     frame = pd.DataFrame.from_records(rows)
