@@ -1,8 +1,8 @@
 """Load request logs of any supported kind into the one normalized frame.
 
-:func:`load` takes paths, open files or bytes, finds out what each one is from its content (the
-extension only breaks ties), hands it to the reader for that format and concatenates the
-results in the contract's columns and dtypes (:mod:`chatkit.logs.schema`).
+:func:`load` takes paths, open files or bytes, finds out what each one is from its content
+(not its name), hands it to the reader for that format and concatenates the results in the
+contract's columns and dtypes (:mod:`chatkit.logs.schema`).
 
 Readers never lose good rows to bad ones: a line or entry that cannot be read is counted in
 ``frame.attrs["skipped"]`` and the first few positions are listed in
@@ -165,7 +165,7 @@ _OPENAI_LOG = re.compile(rb"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]* - [\w.]+:\d
 _HTTPX_LINE = re.compile(rb"(HTTP Request: \S+ \S+ \"HTTP/|HTTP Response: \S+ )")
 
 
-def detect_format(head: bytes, name: str = "") -> str | None:
+def detect_format(head: bytes) -> str | None:
     """The format of a log from its first bytes: a key of :data:`FORMATS`, or None."""
     text = head.lstrip()
     if not text:
@@ -321,7 +321,7 @@ def _detect(source: Source) -> str:
     head = source.head()
     if not head.strip():
         raise EmptyInput(f"{source.name} is empty; export the log again or pick another file")
-    kind = detect_format(head, source.name)
+    kind = detect_format(head)
     if kind is None:
         raise InputError(
             f"{source.name} is not a log chatkit can read (expected JSONL request log, HAR, CSV, "
