@@ -470,6 +470,12 @@ HTTP_API: tuple[Cause, ...] = (
           "another API?)",
           "check the base URL and that the gateway is OpenAI-compatible for this endpoint",
           False, "unexpected answer shape"),
+    # what the api checks measure (chatkit.checks.api)
+    Cause("slow_completion", "service",
+          "a {tokens}-token answer took {took} ms; {where}",
+          "if the API itself is slow, check the status page and retry later; if the network "
+          "is, run `chatkit doctor` without --only to time DNS, TCP and TLS",
+          True, "slow answer"),
 )
 
 # --- section: browser / net::ERR (API helper writes the net error rows; logs helper adds

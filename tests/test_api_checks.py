@@ -134,6 +134,8 @@ def test_slow_answer_is_a_warning(server: SimServer) -> None:
     completion = found["api.completion"]
     assert completion.status == "warn" and completion.category == "service"
     assert completion.evidence["latency_ms"] >= 300
+    assert completion.evidence["kind"] == "slow_completion"  # worded by classify
+    assert "16-token answer took" in (completion.cause or "") and completion.remedy
 
 
 def test_flaky_failures_are_retryable(server: SimServer) -> None:

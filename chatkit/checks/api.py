@@ -23,7 +23,7 @@ import httpx
 from chatkit.checks import CheckContext, probe_client, register
 from chatkit.checks.proxy import proxy_for
 from chatkit.classify import classify, explain
-from chatkit.findings import Finding, Status
+from chatkit.findings import Finding
 from chatkit.ratelimits import rate_limit_finding
 from chatkit.redact import redact_text, redact_url
 from chatkit.sse import StreamMeter
@@ -34,6 +34,8 @@ DEFAULT_MODEL = "gpt-4o-mini"
 PROMPT = "Reply with the single word OK."
 #: A tiny completion slower than this is worth a warning (the network or the service is slow).
 SLOW_MS = 1500.0
+#: The probe's answer length: enough for "OK", cheap and quick.
+ANSWER_TOKENS = 16
 #: Key prefixes of other providers: such a key sent to OpenAI always gets 401.
 FOREIGN_KEYS = {"sk-or-": "OpenRouter", "sk-ant-": "Anthropic", "gsk_": "Groq", "xai-": "xAI",
                 "AIza": "Google", "hf_": "Hugging Face", "pplx-": "Perplexity"}
@@ -69,7 +71,8 @@ def _model(target: Target) -> str:
 def _payload(target: Target, *, stream: bool = False) -> dict[str, Any]:
     payload: dict[str, Any] = {"model": _model(target),
                                "messages": [{"role": "user", "content": PROMPT}]}
-    payload["max_completion_tokens" if _model(target).startswith("o") else "max_tokens"] = 16
+    payload["max_completion_tokens" if _model(target).startswith("o") else "max_tokens"] = \
+        ANSWER_TOKENS
     if stream:
         payload.update(stream=True, stream_options={"include_usage": True})
     return payload
@@ -225,21 +228,19 @@ async def completion(target: Target, ctx: CheckContext) -> list[Finding]:
     found = {**evidence, "status": 200, "latency_ms": took, "processing_ms": _float(processing),
              "request_id": response.headers.get("x-request-id"), "usage": usage,
              "answered_by": data.get("model")}
-    status: Status = "ok" if took <= float(ctx.extra.get("api.slow_ms", SLOW_MS)) else "warn"
     title = f"{_model(target)} answered in {took:.0f} ms"
-    result = Finding(check="api.completion", status=status, title=title, evidence=found,
-                     duration_ms=took)
-    if status == "warn":
+    if took <= float(ctx.extra.get("api.slow_ms", SLOW_MS)):
+        result = Finding(check="api.completion", status="ok", title=title, evidence=found,
+                         duration_ms=took)
+    else:
         server = _float(processing)
         where = (f"the API itself took {server:.0f} ms of it (openai-processing-ms)"
                  if server is not None and server > took / 2 else
                  "most of it was spent outside the API's processing (network, proxy, queueing)"
                  if server is not None else "the API did not say how long it worked on it")
-        result = result.replace(category="service", cause=f"a 16-token answer took "
-                                f"{took:.0f} ms; {where}",
-                                remedy="if the API itself is slow, check the status page and "
-                                "retry later; if the network is, run `chatkit doctor` without "
-                                "--only to time DNS, TCP and TLS")
+        result = explain("slow_completion", check="api.completion", status="warn", title=title,
+                         evidence=found, tokens=ANSWER_TOKENS, took=f"{took:.0f}",
+                         where=where).replace(duration_ms=took)
     return [result, rate_limit_finding(response.headers, check="api.rate_limits")]
 
 
