@@ -223,6 +223,21 @@ def test_other_gateway_exports() -> None:
     assert both["ttft_ms"].iloc[1] == 90.0 and both["request_id"].iloc[1] == "h-1"
 
 
+def test_urls_are_redacted_whatever_wrote_the_log() -> None:
+    key = "AIzaSy" + "B" * 33
+    csv = (b"ts,status,url\n"
+           b"2026-03-02T08:00:00Z,200,https://generativelanguage.googleapis.com/v1/models?key="
+           + key.encode() + b"\n2026-03-02T08:00:01Z,500,https://bob:hunter2@gw.example/v1\n"
+           b"2026-03-02T08:00:02Z,200,https://api.openai.com/v1/models\n")
+    frame = load(csv)
+    assert frame.attrs["formats"] == ["csv"]
+    text = " ".join(frame["url"].tolist())
+    assert key not in text and "hunter2" not in text and "bob" not in text
+    assert frame["url"].iloc[2] == "https://api.openai.com/v1/models"  # nothing to remove
+    assert frame["host"].tolist() == ["generativelanguage.googleapis.com", "gw.example",
+                                      "api.openai.com"]
+
+
 def test_openai_debug_log() -> None:
     frame = load(DATA / "openai_debug.log")
     # httpx and the SDK both log each answer: one row per attempt, not two

@@ -119,8 +119,8 @@ def conform(frame: pd.DataFrame, columns: Sequence[str] = COLUMNS, *,
     """Return ``frame`` with every contract column present and in the contract dtype.
 
     Values that cannot be converted become null (a reader of foreign files must not crash on
-    a "n/a" in a numeric column). Extra columns are kept after the contract's, unless
-    ``keep_extra`` is false.
+    a "n/a" in a numeric column); URLs converted here are redacted. Extra columns are kept
+    after the contract's, unless ``keep_extra`` is false.
     """
     import numpy as np
     import pandas as pd
@@ -165,7 +165,19 @@ def _convert(series: pd.Series, column: str, dtype: Any) -> pd.Series:
         return pd.to_numeric(series, errors="coerce").astype("float64")
     text = series.astype("object").where(series.notna(), None)
     text = text.map(_text, na_action="ignore")
-    return text.astype(dtype)
+    return _redacted_urls(text.astype(dtype)) if column == "url" else text.astype(dtype)
+
+
+def _redacted_urls(series: pd.Series) -> pd.Series:
+    """The contract's url is redacted: an OpenTelemetry ``url.full``, a gateway export or a
+    CSV can carry ``?key=...`` or ``user:pass@``. Each distinct URL is redacted once (a log
+    repeats a few endpoints). chatkit's own JSONL, already in the contract's dtypes, was
+    redacted when it was written and is not walked again."""
+    from chatkit.redact import redact_url
+
+    changed = {url: clean for url in series.dropna().unique()
+               if (clean := redact_url(url)) != url}
+    return series.replace(changed) if changed else series
 
 
 def _text(value: object) -> str:
