@@ -62,15 +62,6 @@ async def tcp_ping(address: str, port: int, *, samples: int = 3,
     return {"address": address, "port": port, "outcomes": outcomes, **summarize_latency(times)}
 
 
-async def _addresses(host: str, port: int) -> tuple[list[str], str | None]:
-    """Distinct addresses in the order getaddrinfo gives them (the order clients try)."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        return [], f"{type(exc).__name__}: {exc}"
-    return list(dict.fromkeys(str(info[4][0]) for info in infos)), None
-
-
 def _family(address: str) -> str:
     return "IPv6" if ":" in address else "IPv4"
 
@@ -85,10 +76,13 @@ def _explain(kind: str, *, check: str, status: str = "fail", evidence: Mapping[s
 @register("tcp")
 async def connect(target: Target, ctx: CheckContext) -> list[Finding]:
     """TCP ping to the API's host and port."""
+    from chatkit.checks.dns import os_lookup
     from chatkit.checks.proxy import proxy_for
 
     started = time.perf_counter()
-    addresses, error = await _addresses(target.host, target.port)
+    # Distinct addresses in the order getaddrinfo gives them (the order clients try).
+    lookup = await os_lookup(target.host, target.port)
+    addresses, error = lookup["addresses"], lookup["error"]
     if not addresses:
         return [Finding(check="tcp.connect", status="skip",
                         title=f"{target.host} has no address to connect to (see dns)",
