@@ -63,7 +63,7 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_doctor)
 
 
-def _doctor_context(args: argparse.Namespace, environ: dict[str, str]) -> dict:
+def _doctor_context(args: argparse.Namespace) -> dict:
     options: dict = {"timeout": args.timeout, "dns_port": args.dns_port,
                      "samples": max(1, args.samples), "local_only": args.local_only}
     if args.resolver:
@@ -92,7 +92,7 @@ def _doctor(args: argparse.Namespace) -> int:
     from chatkit.targets import Target
 
     environ = dict(os.environ)
-    options = _doctor_context(args, environ)
+    options = _doctor_context(args)
     sim_wanted = args.sim or args.sim_fault or args.sim_status
     with ExitStack() as stack:
         if sim_wanted:
