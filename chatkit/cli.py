@@ -1,7 +1,8 @@
 """The ``chatkit`` command: a thin client of the library.
 
 Each subcommand parses its options, calls one library function and renders what comes back.
-A :class:`~chatkit.errors.ChatkitError` becomes one ``Error: ...`` line on stderr and exit 2.
+A :class:`~chatkit.errors.ChatkitError`, or an ``OSError`` on a path the user named, becomes
+one ``Error: ...`` line on stderr and exit 2.
 """
 
 from __future__ import annotations
