@@ -225,14 +225,16 @@ def test_other_gateway_exports() -> None:
 
 def test_urls_are_redacted_whatever_wrote_the_log() -> None:
     key = "AIzaSy" + "B" * 33
-    csv = (b"ts,status,url\n"
+    csv = (b"ts,status,url,error_message\n"
            b"2026-03-02T08:00:00Z,200,https://generativelanguage.googleapis.com/v1/models?key="
-           + key.encode() + b"\n2026-03-02T08:00:01Z,500,https://bob:hunter2@gw.example/v1\n"
-           b"2026-03-02T08:00:02Z,200,https://api.openai.com/v1/models\n")
+           + key.encode() + b",\n2026-03-02T08:00:01Z,500,https://bob:hunter2@gw.example/v1,"
+           b"upstream refused key " + key.encode() + b"\n"
+           b"2026-03-02T08:00:02Z,200,https://api.openai.com/v1/models,\n")
     frame = load(csv)
     assert frame.attrs["formats"] == ["csv"]
-    text = " ".join(frame["url"].tolist())
+    text = " ".join(frame["url"].tolist()) + frame["error_message"].iloc[1]
     assert key not in text and "hunter2" not in text and "bob" not in text
+    assert frame["error_message"].iloc[1].startswith("upstream refused key [REDACTED:")
     assert frame["url"].iloc[2] == "https://api.openai.com/v1/models"  # nothing to remove
     assert frame["host"].tolist() == ["generativelanguage.googleapis.com", "gw.example",
                                       "api.openai.com"]

@@ -119,8 +119,8 @@ def conform(frame: pd.DataFrame, columns: Sequence[str] = COLUMNS, *,
     """Return ``frame`` with every contract column present and in the contract dtype.
 
     Values that cannot be converted become null (a reader of foreign files must not crash on
-    a "n/a" in a numeric column); URLs converted here are redacted. Extra columns are kept
-    after the contract's, unless ``keep_extra`` is false.
+    a "n/a" in a numeric column); URLs and error messages converted here are redacted. Extra
+    columns are kept after the contract's, unless ``keep_extra`` is false.
     """
     import numpy as np
     import pandas as pd
@@ -165,18 +165,21 @@ def _convert(series: pd.Series, column: str, dtype: Any) -> pd.Series:
         return pd.to_numeric(series, errors="coerce").astype("float64")
     text = series.astype("object").where(series.notna(), None)
     text = text.map(_text, na_action="ignore")
-    return _redacted_urls(text.astype(dtype)) if column == "url" else text.astype(dtype)
+    converted = text.astype(dtype)
+    return _redacted(converted, column) if column in ("url", "error_message") else converted
 
 
-def _redacted_urls(series: pd.Series) -> pd.Series:
-    """The contract's url is redacted: an OpenTelemetry ``url.full``, a gateway export or a
-    CSV can carry ``?key=...`` or ``user:pass@``. Each distinct URL is redacted once (a log
-    repeats a few endpoints). chatkit's own JSONL, already in the contract's dtypes, was
-    redacted when it was written and is not walked again."""
-    from chatkit.redact import redact_url
+def _redacted(series: pd.Series, column: str) -> pd.Series:
+    """url and error_message redacted, as the recorder writes them: an OpenTelemetry
+    ``url.full``, a gateway export or a CSV can carry ``?key=...`` or ``user:pass@``, and some
+    gateways echo a refused key in their error message. Each distinct value is redacted once
+    (a log repeats a few endpoints and messages). chatkit's own JSONL, already in the
+    contract's dtypes, was redacted when it was written and is not walked again."""
+    from chatkit.redact import redact_text, redact_url
 
-    changed = {url: clean for url in series.dropna().unique()
-               if (clean := redact_url(url)) != url}
+    redact = redact_url if column == "url" else redact_text
+    changed = {value: clean for value in series.dropna().unique()
+               if (clean := redact(value)) != value}
     return series.replace(changed) if changed else series
 
 
