@@ -126,6 +126,7 @@ class LogExplorer:
         self.root.close()
         if self._cleanup is not None:
             self._cleanup()
+        self._uploads = self._cleanup = None
 
     def _discard(self, path: Path | None) -> None:
         """Delete an uploaded copy that is no longer shown nor held by the notes."""
