@@ -40,9 +40,6 @@ class FailureRow:
     model: str | None = None
     stream: bool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
 
 @dataclass(frozen=True)
 class Excerpt:
