@@ -46,10 +46,6 @@ class Window:
     events: int
     rows: np.ndarray  # indices of the requests inside the window
 
-    @property
-    def share(self) -> float:
-        return self.events / self.requests if self.requests else 0.0
-
 
 @dataclass(frozen=True, slots=True)
 class Incident:
