@@ -153,8 +153,7 @@ class Redactor:
         return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
     def _userinfo(self, userinfo: str) -> str:
-        """``user:password`` as the bracket-free marker ``REDACTED:userinfo`` (see
-        :data:`~chatkit.redact_rules.USERINFO_MARKER_RE`); an existing marker is kept."""
+        """``user:pass`` as the marker without brackets (``REDACTED:userinfo``); kept if one."""
         if USERINFO_MARKER_RE.fullmatch(userinfo):
             return userinfo
         return self.marker("userinfo", userinfo)[1:-1]
@@ -339,7 +338,6 @@ class Redactor:
             return text if cleaned == decoded else base64.b64encode(cleaned.encode()).decode()
         return self.body(text, mime)
 
-
     def _drop(self, value: Any) -> Any:
         """Conversation text replaced by its length; structure (roles, part types) kept."""
         if isinstance(value, str):
@@ -382,7 +380,6 @@ def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
 def redact_obj(obj: Any, *, redactor: Redactor | None = None) -> Any:
     """A redacted deep copy of a JSON-like value (dicts, lists, strings, numbers)."""
     return (redactor or Redactor()).obj(obj)
-
 
 
 class _CallableModule(types.ModuleType):
