@@ -112,8 +112,9 @@ def _iso(ms: float) -> str | None:
         return None
     from datetime import datetime, timezone
 
-    text = datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+    from chatkit.findings import iso_utc
+
+    return iso_utc(datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc))
 
 
 def status_label(status: float) -> str:
