@@ -11,68 +11,94 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# name -> module that defines it; resolved on first access (PEP 562)
+# public name -> the module that defines it; resolved on first access (PEP 562)
 _LAZY: dict[str, str] = {
+    "AsyncRecordingTransport": "chatkit.client.transport",
     "ChatkitError": "chatkit.errors",
+    "CheckContext": "chatkit.checks.base",
+    "DoctorPanel": "chatkit.widgets.doctor_panel",
     "Finding": "chatkit.findings",
-    "Report": "chatkit.findings",
-    "Target": "chatkit.targets",
-    "doctor": "chatkit.checks",
-    "redact_url": "chatkit.redact",
-    # sharing safely (issue 6): redaction, reports, the support bundle
-    "Redactor": "chatkit.redact",
-    "ShareReport": "chatkit.report",
-    "build_bundle": "chatkit.bundle",
-    "redact": "chatkit.redact",
-    "redact_file": "chatkit.redact_files",
-    "redact_headers": "chatkit.redact",
-    "save_report": "chatkit.report",
-    "run_all": "chatkit.checks",
-    # network and service diagnostics (issue 4)
-    "CheckContext": "chatkit.checks",
-    # what a failure means (issue 3)
-    "classify": "chatkit.classify",
-    "explain": "chatkit.classify",
-    "RetryPolicy": "chatkit.client",
-    "RecordingTransport": "chatkit.client",
-    "AsyncRecordingTransport": "chatkit.client",
-    "resilient_client": "chatkit.client",
-    "async_resilient_client": "chatkit.client",
-    "validate_request": "chatkit.validate",
-    # request logs (issue 5): one frame from any log, and the answers in it
-    "breakdown": "chatkit.logs",
-    "load": "chatkit.logs",
-    "summarize": "chatkit.logs",
-    "timeline": "chatkit.logs",
-    # notebook panels (ipywidgets loads only when one is first used)
-    "DoctorPanel": "chatkit.widgets.doctor",
     "LogExplorer": "chatkit.widgets.logs",
     "Notes": "chatkit.widgets.notes",
+    "RecordingTransport": "chatkit.client.transport",
+    "Redactor": "chatkit.redaction.scrub",
+    "Report": "chatkit.findings",
+    "RetryPolicy": "chatkit.client.policy",
+    "ShareReport": "chatkit.share.report",
+    "Target": "chatkit.targets",
     "TriageWizard": "chatkit.widgets.wizard",
+    "async_resilient_client": "chatkit.client.factory",
+    "breakdown": "chatkit.logs.analyze",
+    "build_bundle": "chatkit.share.bundle",
+    "classify": "chatkit.knowledge.classifier",
+    "doctor": "chatkit.checks.runner",
+    "explain": "chatkit.knowledge.classifier",
+    "load": "chatkit.logs.readers",
+    "redact": "chatkit.redaction.files",
+    "redact_file": "chatkit.redaction.files",
+    "redact_headers": "chatkit.redaction.scrub",
+    "redact_url": "chatkit.redaction.scrub",
+    "resilient_client": "chatkit.client.factory",
+    "run_all": "chatkit.checks.runner",
+    "save_report": "chatkit.share.report",
+    "summarize": "chatkit.logs.analyze",
+    "timeline": "chatkit.logs.analyze",
+    "validate_request": "chatkit.knowledge.validation",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "AsyncRecordingTransport",
+    "ChatkitError",
+    "CheckContext",
+    "DoctorPanel",
+    "Finding",
+    "LogExplorer",
+    "Notes",
+    "RecordingTransport",
+    "Redactor",
+    "Report",
+    "RetryPolicy",
+    "ShareReport",
+    "Target",
+    "TriageWizard",
+    "__version__",
+    "async_resilient_client",
+    "breakdown",
+    "build_bundle",
+    "classify",
+    "doctor",
+    "explain",
+    "load",
+    "redact",
+    "redact_file",
+    "redact_headers",
+    "redact_url",
+    "resilient_client",
+    "run_all",
+    "save_report",
+    "summarize",
+    "timeline",
+    "validate_request",
+]
 
 if TYPE_CHECKING:
-    from chatkit.bundle import build_bundle
-    from chatkit.checks import CheckContext, doctor, run_all
-    from chatkit.classify import classify, explain
-    from chatkit.client import (
-        AsyncRecordingTransport,
-        RecordingTransport,
-        RetryPolicy,
-        async_resilient_client,
-        resilient_client,
-    )
+    from chatkit.checks.base import CheckContext
+    from chatkit.checks.runner import doctor, run_all
+    from chatkit.client.factory import async_resilient_client, resilient_client
+    from chatkit.client.policy import RetryPolicy
+    from chatkit.client.transport import AsyncRecordingTransport, RecordingTransport
     from chatkit.errors import ChatkitError
     from chatkit.findings import Finding, Report
-    from chatkit.logs import breakdown, load, summarize, timeline
-    from chatkit.redact import Redactor, redact_headers, redact_url
-    from chatkit.redact_files import redact, redact_file
-    from chatkit.report import ShareReport, save_report
+    from chatkit.knowledge.classifier import classify, explain
+    from chatkit.knowledge.validation import validate_request
+    from chatkit.logs.analyze import breakdown, summarize, timeline
+    from chatkit.logs.readers import load
+    from chatkit.redaction.files import redact, redact_file
+    from chatkit.redaction.scrub import Redactor, redact_headers, redact_url
+    from chatkit.share.bundle import build_bundle
+    from chatkit.share.report import ShareReport, save_report
     from chatkit.targets import Target
-    from chatkit.validate import validate_request
-    from chatkit.widgets.doctor import DoctorPanel
+    from chatkit.widgets.doctor_panel import DoctorPanel
     from chatkit.widgets.logs import LogExplorer
     from chatkit.widgets.notes import Notes
     from chatkit.widgets.wizard import TriageWizard

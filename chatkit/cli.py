@@ -187,7 +187,7 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
 
 
 def _redact(args: argparse.Namespace) -> int:
-    from chatkit.redact_files import check_file, consistent_key, redact_file
+    from chatkit.redaction.files import check_file, consistent_key, redact_file
 
     if args.check:
         result = check_file(args.input, format=args.format, drop_content=args.drop_content)
@@ -224,7 +224,7 @@ def _add_bundle(sub: argparse._SubParsersAction) -> None:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from chatkit.bundle import build_bundle, load_report
+    from chatkit.share.bundle import build_bundle, load_report
 
     if not args.log and not args.report:
         raise _usage("give at least one --log or a --report to bundle")
@@ -271,7 +271,7 @@ def _analyze(args: argparse.Namespace) -> int:
         sys.stderr.write("\r\033[K")
     summary = summarize(frame)
     if args.plots:
-        from chatkit.plots import save_all
+        from chatkit.logs.plots import save_all
 
         written = save_all(frame, args.plots)
         print(f"wrote {len(written)} plots to {args.plots}", file=sys.stderr)

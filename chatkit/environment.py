@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from chatkit.redact import redact_url
+from chatkit.redaction.scrub import redact_url
 
 __all__ = [
     "PACKAGES",

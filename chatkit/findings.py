@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, TypedDict, cast
 
+from chatkit import __version__
+
 __all__ = [
     "CATEGORIES",
     "CAUSAL_ORDER",
@@ -169,8 +171,6 @@ class Report:
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
         if not self.chatkit_version:
-            from chatkit import __version__
-
             object.__setattr__(self, "chatkit_version", __version__)
 
     @property

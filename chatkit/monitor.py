@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chatkit.classify import classify
+from chatkit.client import NO_RETRY, resilient_client
+from chatkit.client.requestlog import RequestLog
 from chatkit.findings import Finding
-from chatkit.requestlog import RequestLog
-from chatkit.sse import percentile
+from chatkit.knowledge.classifier import classify
+from chatkit.knowledge.sse import percentile
 from chatkit.targets import Target
 
 __all__ = ["Probe", "format_probe", "format_summary", "monitor"]
@@ -73,7 +74,6 @@ def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | 
     one row per probe to ``log_path`` and yield each :class:`Probe` as it completes."""
     import httpx
 
-    from chatkit.client import NO_RETRY, resilient_client
 
     tee = _Tee(log_path)
     method, url, headers, body = _request(target, environ, stream)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatkit.errors import MissingKey, UnknownProvider, UsageError
+from chatkit.redaction.scrub import redact_url
 
 __all__ = [
     "PROVIDERS",
@@ -140,8 +141,6 @@ class Target:
             _check_url(self.proxy, "proxy")
 
     def __repr__(self) -> str:
-        from chatkit.redact import redact_url
-
         extra = f", model={self.model!r}" if self.model else ""
         extra += f", proxy={redact_url(self.proxy)!r}" if self.proxy else ""
         return (f"Target({redact_url(self.url)!r}, provider={self.provider!r}, "
@@ -191,7 +190,6 @@ class Target:
 
     def to_dict(self, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The Report contract's ``target``: the key only masked, URL credentials removed."""
-        from chatkit.redact import redact_url
 
         return {
             "base_url": redact_url(self.url),

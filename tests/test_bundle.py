@@ -16,11 +16,11 @@ import pytest
 import support
 from secret_corpus import build
 
-import chatkit.bundle
-from chatkit.bundle import build_bundle, load_report, repro_curl, repro_python
+import chatkit.share.bundle
 from chatkit.cli import main
 from chatkit.errors import ChatkitError, InputError
-from chatkit.excerpts import FailureRow
+from chatkit.share.bundle import build_bundle, load_report, repro_curl, repro_python
+from chatkit.share.excerpts import FailureRow
 from chatkit.sim import DEFAULT_KEY, SimServer
 
 
@@ -105,7 +105,7 @@ def test_har_excerpt_is_a_har_of_the_entries_around_failures(tmp_path: Path) -> 
 
 
 def test_log_figures_are_embedded(tmp_path: Path) -> None:
-    pytest.importorskip("chatkit.plots", reason="chatkit.plots is absent")
+    pytest.importorskip("chatkit.logs.plots", reason="chatkit.logs.plots is absent")
     log = tmp_path / "l.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in _rows(30, {5, 6, 7})))
     result = build_bundle(tmp_path / "b.zip", logs=[log], context=0)
@@ -220,7 +220,7 @@ def test_a_leak_past_redaction_stops_the_bundle(tmp_path: Path,
     log = tmp_path / "x.jsonl"
     log.write_text(json.dumps(_rows(1, {0})[0]) + "\n")
     leaked = "sk-proj-" + "Ab3" * 15
-    monkeypatch.setattr(chatkit.bundle, "repro_python", lambda row: f"key = {leaked!r}\n")
+    monkeypatch.setattr(chatkit.share.bundle, "repro_python", lambda row: f"key = {leaked!r}\n")
     with pytest.raises(ChatkitError, match=r"refusing to write the bundle: repro/repro\.py"):
         build_bundle(tmp_path / "b.zip", logs=[log], plots=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jsonl"]

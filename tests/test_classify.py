@@ -15,18 +15,13 @@ import dns.resolver
 import httpx
 import pytest
 
-from chatkit.classify import (
-    EXCEPTION_KINDS,
-    HTTP_RULES,
-    KNOWLEDGE,
-    NET_ERRORS,
-    Cause,
-    classify,
-    explain,
-    parse_retry_after,
-)
 from chatkit.errors import UsageError
 from chatkit.findings import CATEGORIES
+from chatkit.knowledge.cause import Cause
+from chatkit.knowledge.classifier import classify, explain
+from chatkit.knowledge.patterns import EXCEPTION_KINDS, HTTP_RULES, NET_ERRORS
+from chatkit.knowledge.recognize import parse_retry_after
+from chatkit.knowledge.table import KNOWLEDGE
 
 
 def _exported_exceptions(module: Any, names: list[str] | None = None) -> list[type]:

@@ -19,17 +19,17 @@ import openai
 import pytest
 from servers import ConnectProxy, closed_port
 
-from chatkit.classify import classify
 from chatkit.client import (
     AsyncRecordingTransport,
     RecordingTransport,
     RetryPolicy,
     async_resilient_client,
-    http_flavour,
     resilient_client,
 )
+from chatkit.client.requestlog import FIELDS, RequestLog
+from chatkit.client.transport import http_flavour
 from chatkit.errors import UsageError
-from chatkit.requestlog import FIELDS, RequestLog
+from chatkit.knowledge.classifier import classify
 from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.targets import Target
 
@@ -394,7 +394,8 @@ def test_threads_append_whole_lines(tmp_path: Path) -> None:
 
 def test_processes_append_whole_lines(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
-    code = ("import sys; from chatkit.requestlog import RequestLog; log = RequestLog(sys.argv[1])\n"
+    code = ("import sys; from chatkit.client.requestlog import RequestLog; "
+            "log = RequestLog(sys.argv[1])\n"
             "for i in range(300): log.write({'attempt': i, 'who': sys.argv[2], 'pad': 'y' * 5000})")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(n)]) for n in range(3)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
@@ -559,7 +560,7 @@ def test_plain_http_has_no_tls_time_and_unknown_transports_use_the_trace(
 
 
 def test_timestamps_are_utc_to_the_millisecond() -> None:
-    from chatkit.requestlog import utc_iso
+    from chatkit.client.requestlog import utc_iso
 
     assert utc_iso(1795589413.2659) == "2026-11-25T06:50:13.265Z"
     assert utc_iso(1795589413.9999) == "2026-11-25T06:50:13.999Z"

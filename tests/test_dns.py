@@ -9,8 +9,8 @@ import pytest
 from servers import DNSResponder
 
 from chatkit.checks import CheckContext
-from chatkit.checks._dns_verdict import judge_host
 from chatkit.checks.dns import ResolverAnswer, os_lookup, parse_resolver, resolve_hosts
+from chatkit.checks.dns_verdict import judge_host
 from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.targets import Target

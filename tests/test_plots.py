@@ -1,4 +1,4 @@
-"""chatkit.plots: every figure renders from a real log, with the right number of marks."""
+"""chatkit.logs.plots: every figure renders from a real log, with the right number of marks."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from chatkit import plots
-from chatkit.logs import load, summarize
+from chatkit.logs import load, plots, summarize
 from chatkit.logs.schema import empty_frame
 
 SAMPLE = Path(__file__).parents[1] / "chatkit" / "data" / "sample_requests.jsonl"
@@ -94,8 +93,8 @@ def test_save_all_writes_pngs(frame, tmp_path: Path) -> None:  # type: ignore[no
 
 
 def test_plots_do_not_use_pyplot() -> None:
-    code = ("import sys, chatkit.plots, chatkit.logs as L; "
-            f"chatkit.plots.status_bars(L.load({str(SAMPLE)!r})); "
+    code = ("import sys, chatkit.logs.plots, chatkit.logs as L; "
+            f"chatkit.logs.plots.status_bars(L.load({str(SAMPLE)!r})); "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatkit.ratelimits import go_duration, parse_rate_limits, rate_limit_finding
+from chatkit.knowledge.ratelimits import go_duration, parse_rate_limits, rate_limit_finding
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

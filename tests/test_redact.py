@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chatkit.redact import (
+from chatkit.redaction.scrub import (
     Redactor,
     is_secret_header,
     redact_headers,

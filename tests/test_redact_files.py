@@ -13,12 +13,12 @@ import pytest
 from secret_corpus import SHAPED, build
 
 import chatkit
-import chatkit.harstream
+import chatkit.redaction.harstream
 from chatkit.cli import main
 from chatkit.errors import InputError, UsageError
 from chatkit.findings import Report
-from chatkit.redact import Redactor
-from chatkit.redact_files import RedactionResult, detect_format, find_secrets, redact_file
+from chatkit.redaction.files import RedactionResult, detect_format, find_secrets, redact_file
+from chatkit.redaction.scrub import Redactor
 
 MARKER = re.compile(r"\[REDACTED:[a-z0-9_.\-]+(?::[0-9a-f]{10})?\]")
 
@@ -233,7 +233,7 @@ def test_document_size_policy(tmp_path: Path) -> None:
 def test_har_is_streamed_whatever_the_chunk_boundaries(har_path: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     expected = Redactor().obj(json.loads(har_path.read_text()))["log"]
-    monkeypatch.setattr(chatkit.harstream, "_CHUNK", 7)  # a value split at every position
+    monkeypatch.setattr(chatkit.redaction.harstream, "_CHUNK", 7)  # a value split at every position
     redact_file(har_path, tmp_path / "out.har")
     got = json.loads((tmp_path / "out.har").read_text())["log"]
     got.pop("_chatkit_redacted")
@@ -242,7 +242,7 @@ def test_har_is_streamed_whatever_the_chunk_boundaries(har_path: Path, tmp_path:
 
 def test_har_memory_is_bounded_by_an_entry_not_the_file(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chatkit.harstream, "_CHUNK", 64 * 1024)
+    monkeypatch.setattr(chatkit.redaction.harstream, "_CHUNK", 64 * 1024)
     entry = {"startedDateTime": "2026-03-02T08:00:00Z", "time": 1,
              "request": {"method": "GET", "url": "https://h/x?token=abc", "headers": []},
              "response": {"status": 200, "content": {"mimeType": "text/plain",

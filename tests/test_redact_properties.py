@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatkit.redact import Redactor, is_secret_field, redact_obj, redact_url
+from chatkit.redaction.scrub import Redactor, is_secret_field, redact_obj, redact_url
 
 # Benign material cannot form a secret: no '-', '_', '=', '{', ':' or capital letters.
 _TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 .,!?", max_size=30)

@@ -13,7 +13,7 @@ from secret_corpus import build
 
 from chatkit.errors import InputError, UsageError
 from chatkit.findings import Finding, Report
-from chatkit.report import ShareReport, figure_png, save_report
+from chatkit.share.report import ShareReport, figure_png, save_report
 
 UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chatkit.sse import StreamMeter, percentile
+from chatkit.knowledge.sse import StreamMeter, percentile
 
 
 def _event(obj: object) -> bytes:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from chatkit.classify import KNOWLEDGE
 from chatkit.errors import UsageError
 from chatkit.findings import Finding
-from chatkit.triage import START, TREE, Choice, Question, Triage, paths, validate_tree
+from chatkit.knowledge.table import KNOWLEDGE
+from chatkit.knowledge.triage import START, TREE, Choice, Question, Triage, paths, validate_tree
 
 BROWSER = "In the ChatGPT website or app"
 API = "In my code or a tool calling the API"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chatkit.errors import InputError
-from chatkit.validate import validate_request
+from chatkit.knowledge.validation import validate_request
 
 GOOD = {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": "Be brief."},
                                              {"role": "user", "content": "Hi"}]}

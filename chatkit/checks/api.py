@@ -5,7 +5,8 @@ else the closest names), ``request`` (the request chatkit would send, and any pa
 in as ``CheckContext(extra={"api.request": payload})``, validated before sending),
 ``completion`` (one tiny call: latency, ``openai-processing-ms``, ``x-request-id``, usage,
 and the rate-limit budget from its headers) and ``stream`` (time to first token, inter-token
-latency, tokens per second, clean end). Every failure is explained by :mod:`chatkit.classify`.
+latency, tokens per second, clean end). Every failure is explained by
+:mod:`chatkit.knowledge.classifier`.
 
 Azure OpenAI goes through the Target's profile: ``api-key`` header, ``?api-version=``, and
 ``/deployments/<model>/chat/completions`` paths unless the base URL is Azure's ``/v1`` API.
@@ -20,15 +21,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from chatkit.checks import CheckContext, probe_client, register
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.probe import probe_client
 from chatkit.checks.proxy import proxy_for
-from chatkit.classify import classify, explain
 from chatkit.findings import Finding
-from chatkit.ratelimits import rate_limit_finding
-from chatkit.redact import redact_text, redact_url
-from chatkit.sse import StreamMeter
+from chatkit.knowledge.classifier import classify, explain
+from chatkit.knowledge.ratelimits import rate_limit_finding
+from chatkit.knowledge.sse import StreamMeter
+from chatkit.knowledge.validation import validate_request
+from chatkit.redaction.scrub import redact_text, redact_url
 from chatkit.targets import Target, mask_key
-from chatkit.validate import validate_request
 
 DEFAULT_MODEL = "gpt-4o-mini"
 PROMPT = "Reply with the single word OK."

@@ -13,8 +13,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from chatkit.checks import CheckContext, probe_client, register
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.probe import probe_client
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import classify, explain
 from chatkit.targets import Target
 
 __all__ = ["control_url", "reach"]
@@ -27,7 +29,6 @@ def control_url(spec: str) -> str:
 
 async def reach(url: str, target: Target, ctx: CheckContext) -> dict[str, Any]:
     """HEAD ``url`` once: reachable (any HTTP answer) or the kind of failure, and the time."""
-    from chatkit.classify import classify
 
     started = time.perf_counter()
     try:
@@ -43,8 +44,6 @@ async def reach(url: str, target: Target, ctx: CheckContext) -> dict[str, Any]:
 
 
 def _explain(kind: str, *, status: str, evidence: Mapping[str, Any], **fmt: Any) -> Finding:
-    from chatkit.classify import explain
-
     return explain(kind, check="control.reach", status=status, evidence=evidence, **fmt)
 
 

@@ -19,13 +19,18 @@ import ipaddress
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from chatkit.checks import CheckContext, register
-from chatkit.checks._stats import LatencySummary, summarize_latency
+from chatkit.checks._stats import summarize_latency
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.dns_verdict import judge_host
+from chatkit.checks.proxy import proxy_for
+from chatkit.checks.resolver_answer import ResolverAnswer, Role, address_kind
+from chatkit.errors import UsageError
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import explain
+from chatkit.knowledge.recognize import recognize
 from chatkit.targets import Target
 
 __all__ = [
@@ -40,7 +45,6 @@ __all__ = [
     "system_nameservers",
 ]
 
-Role = Literal["system", "public"]
 # At most this long per query: a resolver that has not answered in 2 s is not going to
 # (dnsping's default wait).
 _MAX_QUERY_TIMEOUT = 2.0
@@ -70,70 +74,9 @@ def parse_resolver(spec: str, default_port: int = 53) -> tuple[str, int]:
     except ValueError:
         port = None
     if not parts.hostname or port is None or not is_ip_literal(parts.hostname):
-        from chatkit.errors import UsageError
-
         raise UsageError(f"resolver {spec!r} is not an IP address (optionally with :port); "
                          "give one like 1.1.1.1 or 127.0.0.1:5353")
     return parts.hostname, port
-
-
-def address_kind(address: str) -> str:
-    """``public``, or why an address cannot be a public API's: ``unspecified`` (0.0.0.0, the
-    classic sinkhole), ``loopback``, ``link_local``, ``private`` (RFC 1918, ULA, shared)."""
-    ip = ipaddress.ip_address(address)
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link_local"
-    return "public" if ip.is_global else "private"
-
-
-@dataclass(frozen=True, slots=True)
-class ResolverAnswer:
-    """What one resolver said about one name, over several queries."""
-
-    address: str
-    port: int
-    role: Role
-    rcode: str | None = None  # NOERROR, NXDOMAIN, SERVFAIL, ...; None: never answered
-    a: tuple[str, ...] = ()
-    aaaa: tuple[str, ...] = ()
-    cname_chain: tuple[str, ...] = ()
-    ttl: int | None = None
-    latency: LatencySummary = field(default_factory=lambda: summarize_latency([]))
-    error: str | None = None  # why nothing came back (timeout, refused, ...)
-
-    @property
-    def addresses(self) -> tuple[str, ...]:
-        return self.a + self.aaaa
-
-    @property
-    def answered(self) -> bool:
-        return self.rcode is not None
-
-    @property
-    def outcome(self) -> str:
-        """``answer``, ``nodata``, the rcode in lower case, or ``timeout``/``error``."""
-        if self.rcode is None:
-            return "timeout" if self.error == "timeout" else "error"
-        if self.rcode == "NOERROR":
-            return "answer" if self.addresses else "nodata"
-        return self.rcode.lower()
-
-    @property
-    def label(self) -> str:
-        where = self.address if self.port == 53 else f"{self.address}:{self.port}"
-        return f"{self.role} resolver {where}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "resolver": self.address, "port": self.port, "role": self.role,
-            "rcode": self.rcode, "a": list(self.a), "aaaa": list(self.aaaa),
-            "cname_chain": list(self.cname_chain), "ttl": self.ttl, "error": self.error,
-            **self.latency,
-        }
 
 
 def system_nameservers() -> tuple[str, ...]:
@@ -249,8 +192,6 @@ async def os_lookup(host: str, port: int = 443) -> dict[str, Any]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        from chatkit.recognize import recognize
-
         return {"addresses": [], "error": f"{type(exc).__name__}: {exc}",
                 "kind": recognize(exc)[0],  # not found, or DNS temporarily down
                 "ms": round((time.perf_counter() - started) * 1000, 3)}
@@ -291,8 +232,6 @@ async def resolve(host: str, *, system: Sequence[tuple[str, int]],
 @register("dns")
 async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
     """Resolve the API host (and the provider's chat host) through every resolver."""
-    from chatkit.checks._dns_verdict import judge_host
-
     if is_ip_literal(target.host):
         return [Finding(check="dns.resolve", status="skip",
                         title=f"{target.host} is an IP address: nothing to resolve",
@@ -337,8 +276,6 @@ async def resolve_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
 
 def _rewrite_note(system: Sequence[tuple[str, int]], probes: Sequence[list[str]],
                   invented: set[str]) -> Finding:
-    from chatkit.classify import explain
-
     liars = [a if p == 53 else f"{a}:{p}"
              for (a, p), found in zip(system, probes, strict=True) if found]
     return explain("dns_nxdomain_rewrite", check="dns.hijack", status="info",
@@ -350,7 +287,6 @@ def _rewrite_note(system: Sequence[tuple[str, int]], probes: Sequence[list[str]]
 def _behind_proxy(target: Target, ctx: CheckContext, findings: list[Finding]) -> list[Finding]:
     """Through an HTTP proxy the proxy resolves the API's name: a local DNS problem is worth
     knowing but cannot be why requests fail, so it is noted, not failed."""
-    from chatkit.checks.proxy import proxy_for
 
     proxy = proxy_for(target.url, ctx.environ, target.proxy)
     if proxy.url is None:

@@ -24,8 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from chatkit.checks import CheckContext, probe_client, register
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.dns import is_ip_literal
+from chatkit.checks.probe import probe_client
+from chatkit.checks.proxy import proxy_for
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import classify, explain
 from chatkit.targets import Target
 
 __all__ = ["MARKS", "PHASES", "PhaseTiming", "measure_phases", "phases_from_marks"]
@@ -208,8 +212,6 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
 
 
 def _is_ip(host: str) -> bool:
-    from chatkit.checks.dns import is_ip_literal
-
     return is_ip_literal(host)
 
 
@@ -229,8 +231,6 @@ def _summary(phases: Mapping[str, float | None]) -> str:
 @register("http")
 async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
     """One keyless GET <base>/models, timed phase by phase (any JSON answer proves the path)."""
-    from chatkit.checks.proxy import proxy_for
-    from chatkit.classify import classify
 
     url = f"{target.url}/models"
     via_proxy = proxy_for(url, ctx.environ, target.proxy).url is not None
@@ -252,8 +252,6 @@ async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
             return [why.replace(evidence={**why.evidence, **evidence}, duration_ms=took)]
     server_ms = timing.phases.get("server")
     if server_ms is not None and server_ms > SLOW_SERVER_MS:
-        from chatkit.classify import explain
-
         return [explain("http_slow_server", check="http.phases", status="warn",
                         evidence=evidence, host=target.host, server_ms=f"{server_ms:.0f}")
                 .replace(duration_ms=took)]

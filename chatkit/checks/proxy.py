@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from chatkit.checks import CheckContext, register
-from chatkit.environment import PROXY_VARIABLES
+from chatkit.checks.base import CheckContext, register
+from chatkit.environment import PROXY_VARIABLES, proxy_settings
 from chatkit.findings import Finding
-from chatkit.redact import redact_url
+from chatkit.knowledge.classifier import explain
+from chatkit.redaction.scrub import redact_url
 from chatkit.targets import Target
 
 __all__ = ["ProxyChoice", "no_proxy_match", "probe_proxy", "proxy_authorization", "proxy_for"]
@@ -92,7 +93,6 @@ def no_proxy_match(host: str, port: int, no_proxy: str | None) -> str | None:
 
 def proxy_for(url: str, environ: Mapping[str, str], explicit: str | None = None) -> ProxyChoice:
     """Which proxy a request to ``url`` goes through, given the environment."""
-    from chatkit.environment import proxy_settings
 
     variables = proxy_settings(environ)
     if explicit:
@@ -196,8 +196,6 @@ async def probe_proxy(proxy_url: str, target_url: str, *, timeout: float) -> dic
 
 def _explain(kind: str, *, status: str = "fail", evidence: Mapping[str, Any],
              **fmt: Any) -> Finding:
-    from chatkit.classify import explain
-
     return explain(kind, check="proxy.connect", status=status, evidence=evidence, **fmt)
 
 
@@ -210,8 +208,6 @@ async def proxy_check(target: Target, ctx: CheckContext) -> list[Finding]:
     findings: list[Finding] = []
     clashes = _conflicts(ctx.environ)
     if clashes:
-        from chatkit.classify import explain
-
         findings.append(explain("proxy_env_conflict", check="proxy.config", status="info",
                                 evidence=config, variables=", ".join(clashes)))
     if choice.url is None:

@@ -15,8 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatkit.checks import CheckContext, probe_client, register
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.probe import probe_client
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import explain
 from chatkit.targets import Target
 
 __all__ = ["parse_summary", "summary_url"]
@@ -81,8 +83,6 @@ def _story(items: list[dict[str, Any]]) -> str:
 
 
 def _unknown(url: str, detail: str, evidence: Mapping[str, Any]) -> Finding:
-    from chatkit.classify import explain
-
     return explain("status_unknown", check="status.page", status="info",
                    evidence={**evidence, "url": url}, url=url, detail=detail)
 
@@ -92,7 +92,6 @@ async def status_page(target: Target, ctx: CheckContext) -> list[Finding]:
     """Read the provider's status page summary and judge it."""
     import json
 
-    from chatkit.classify import explain
 
     page = target.status_page
     if not page:

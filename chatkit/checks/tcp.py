@@ -19,9 +19,13 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from chatkit.checks import CheckContext, register
 from chatkit.checks._stats import summarize_latency
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.dns import os_lookup
+from chatkit.checks.proxy import proxy_for
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import explain
+from chatkit.redaction.scrub import redact_url
 from chatkit.targets import Target
 
 __all__ = ["connect_once", "parse_hops", "tcp_ping"]
@@ -68,16 +72,12 @@ def _family(address: str) -> str:
 
 def _explain(kind: str, *, check: str, status: str = "fail", evidence: Mapping[str, Any],
              **fmt: Any) -> Finding:
-    from chatkit.classify import explain
-
     return explain(kind, check=check, status=status, evidence=evidence, **fmt)
 
 
 @register("tcp")
 async def connect(target: Target, ctx: CheckContext) -> list[Finding]:
     """TCP ping to the API's host and port."""
-    from chatkit.checks.dns import os_lookup
-    from chatkit.checks.proxy import proxy_for
 
     started = time.perf_counter()
     # Distinct addresses in the order getaddrinfo gives them (the order clients try).
@@ -140,7 +140,6 @@ def _judge(target: Target, evidence: dict[str, Any], proxied: str | None) -> Fin
     status = "fail"
     if proxied:  # direct connections are not needed when a proxy carries the traffic
         status = "info"
-    from chatkit.redact import redact_url
 
     return _explain(kind, check="tcp.connect", status=status,
                     evidence={**evidence, "proxy": redact_url(proxied) if proxied else None},

@@ -20,8 +20,11 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatkit.checks import CheckContext, register
+from chatkit.checks.base import CheckContext, register
+from chatkit.checks.proxy import proxy_authorization, proxy_for
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import classify, explain
+from chatkit.redaction.scrub import redact_url
 from chatkit.targets import Target
 
 __all__ = ["describe_certificate", "handshake", "trust_store", "verifying_context"]
@@ -97,7 +100,6 @@ def _connect(host: str, port: int, timeout: float, proxy: str | None) -> socket.
     """A TCP socket to host:port, through an HTTP proxy's CONNECT tunnel when given."""
     if proxy is None:
         return socket.create_connection((host, port), timeout=timeout)
-    from chatkit.checks.proxy import proxy_authorization
 
     parts = urlsplit(proxy)
     sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
@@ -167,15 +169,12 @@ def handshake(host: str, port: int, *, cafile: str | None, verify: bool = True,
 
 def _explain(kind: str, *, status: str = "fail", evidence: Mapping[str, Any],
              **fmt: Any) -> Finding:
-    from chatkit.classify import explain
-
     return explain(kind, check="tls.handshake", status=status, evidence=evidence, **fmt)
 
 
 @register("tls")
 async def tls_check(target: Target, ctx: CheckContext) -> list[Finding]:
     """Handshake with the API host and judge its certificate."""
-    from chatkit.redact import redact_url
 
     if target.scheme != "https":
         return [Finding(check="tls.handshake", status="skip",
@@ -189,8 +188,6 @@ async def tls_check(target: Target, ctx: CheckContext) -> list[Finding]:
     evidence: dict[str, Any] = {"host": target.host, "port": target.port, "trust_store": store,
                                 "cafile": cafile, "proxy": redact_url(proxy) if proxy else None}
     if "connect_error" in result:
-        from chatkit.classify import classify
-
         why = classify(result["connect_error"], check="tls.handshake")
         return [Finding(check="tls.handshake", status="skip",
                         title=f"no TLS handshake: could not connect ({why.title})",
@@ -225,8 +222,6 @@ def _judge_trusted(target: Target, evidence: dict[str, Any]) -> Finding:
 
 async def _judge_failure(target: Target, ctx: CheckContext, error: BaseException,
                          evidence: dict[str, Any], store: str, proxy: str | None) -> Finding:
-    from chatkit.classify import classify
-
     evidence["error"] = f"{type(error).__name__}: {error}"
     evidence["verify_code"] = getattr(error, "verify_code", None)
     if isinstance(error, ssl.SSLCertVerificationError):
@@ -252,7 +247,6 @@ async def _judge_failure(target: Target, ctx: CheckContext, error: BaseException
 
 def proxy_url(target: Target, ctx: CheckContext) -> str | None:
     """The HTTP proxy (with credentials) the TLS connection tunnels through, if any."""
-    from chatkit.checks.proxy import proxy_for
 
     url = proxy_for(target.url, ctx.environ, target.proxy).url
     return url if url and urlsplit(url).scheme == "http" else None

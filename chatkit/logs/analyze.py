@@ -15,7 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chatkit.logs.schema import SUMMARY_COLUMNS
+from chatkit.errors import UsageError
+from chatkit.logs.columns import (
+    PERCENTILES,
+    Columns,
+    bucket_width,
+    failed,
+    iso_ms,
+    percentiles,
+    round1,
+)
+from chatkit.logs.diagnose import log_findings
+from chatkit.logs.incidents import find_incidents
+from chatkit.logs.schema import COLUMNS, SUMMARY_COLUMNS, conform, pandas_dtype
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,113 +35,12 @@ if TYPE_CHECKING:
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
            "timeline"]
 
-PERCENTILES = (50, 90, 95, 99)
-# bucket widths in seconds, from which timeline() picks the smallest that fits the log's span
-_WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
-           86400, 604800)
-_MAX_BUCKETS = 150
-
-
-class Columns:
-    """The frame's columns as numpy arrays, converted once and shared by every analysis."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self.n = len(frame)
-        status = frame["status"] if "status" in frame else None
-        #: status as int64, -1 where there was no response
-        self.code = (status.to_numpy(dtype="int64", na_value=-1) if status is not None
-                     else np.full(self.n, -1, dtype=np.int64))
-        self.status = np.where(self.code < 0, np.nan, self.code)  # float, NaN = no response
-        self.failed = ~((self.code >= 100) & (self.code < 400))
-        self.latency = self._floats("latency_ms")
-        self.ttft = self._floats("ttft_ms")
-        self.ts = _ts_ms(frame["ts"]) if "ts" in frame else np.full(self.n, np.nan)
-        attempt = frame["attempt"] if "attempt" in frame else None
-        self.attempt = (attempt.to_numpy(dtype="float64", na_value=np.nan) if attempt is not None
-                        else np.full(self.n, np.nan))
-
-    def _floats(self, name: str) -> np.ndarray:
-        if name not in self.frame:
-            return np.full(self.n, np.nan)
-        return self.frame[name].to_numpy(dtype="float64", na_value=np.nan)
-
-    def groups(self, name: str = "model") -> list[tuple[str, np.ndarray]]:
-        """(label, row indices) per category of a text column, rows sorted once and cached."""
-        cache = self.__dict__.setdefault("_groups", {})
-        if name not in cache:
-            codes, names = self.codes(name)
-            order = np.argsort(codes, kind="stable")  # radix sort for small integer codes
-            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-            cache[name] = [(names[i], order[bounds[i]:bounds[i + 1]])
-                           for i in range(len(names)) if bounds[i + 1] > bounds[i]]
-        return cache[name]
-
-    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        """Category codes (-1 = null) and category labels of a text column."""
-        import pandas as pd
-
-        if name not in self.frame:
-            return np.full(self.n, -1, dtype=np.int64), []
-        series = self.frame[name]
-        if not isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype("category")
-        return series.cat.codes.to_numpy(), [str(c) for c in series.cat.categories]
-
-
-def _ts_ms(series: pd.Series) -> np.ndarray:
-    values = series.dt.as_unit("ms").array.asi8 if len(series) else np.array([], dtype=np.int64)
-    out = values.astype("float64")
-    out[values == np.iinfo(np.int64).min] = np.nan
-    return out
-
-
-def failed(frame: pd.DataFrame) -> pd.Series:
-    """A boolean Series: True where the request got no 2xx/3xx answer."""
-    import pandas as pd
-
-    return pd.Series(Columns(frame).failed, index=frame.index, name="failed")
-
-
-def percentiles(values: np.ndarray) -> dict[str, float] | None:
-    """p50/p90/p95/p99/max/mean of the finite values (None when there are none)."""
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return None
-    p = np.percentile(values, PERCENTILES)
-    out = {f"p{q}": _round(v) for q, v in zip(PERCENTILES, p, strict=False)}
-    out["max"] = _round(values.max())
-    out["mean"] = _round(values.mean())
-    return out
-
-
-def _round(value: float) -> float:
-    return round(float(value), 1)
-
-
-def _iso(ms: float) -> str | None:
-    if ms != ms:  # NaN
-        return None
-    from datetime import datetime, timezone
-
-    from chatkit.findings import iso_utc
-
-    return iso_utc(datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc))
-
-
-def status_label(status: float) -> str:
-    """The status_counts key of a status value ("429", or "no_response" for null)."""
-    return "no_response" if status != status else str(int(status))
-
-
 def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, Any]:
     """The summary contract of DESIGN.md for a normalized frame (JSON-ready dict).
 
     ``skipped`` defaults to ``frame.attrs["skipped"]`` (what :func:`~chatkit.logs.load` could
     not read).
     """
-    from chatkit.logs.diagnose import log_findings
-    from chatkit.logs.incidents import find_incidents
 
     cols = Columns(_conformed(frame))
     n = cols.n
@@ -139,8 +50,8 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     summary: dict[str, Any] = {
         "requests": n,
         "skipped": int(skipped if skipped is not None else frame.attrs.get("skipped", 0)),
-        "start": _iso(ts.min()) if ts.size else None,
-        "end": _iso(ts.max()) if ts.size else None,
+        "start": iso_ms(ts.min()) if ts.size else None,
+        "end": iso_ms(ts.max()) if ts.size else None,
         "latency_ms": percentiles(cols.latency),
         "ttft_ms": percentiles(cols.ttft),
         "status_counts": counts,
@@ -169,7 +80,6 @@ def status_counts(code: np.ndarray) -> dict[str, int]:
 def _conformed(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` in the contract's dtypes: as is when it came from load(), converted when a
     caller built it by hand (text timestamps, float statuses ...)."""
-    from chatkit.logs.schema import COLUMNS, conform, pandas_dtype
 
     if all(str(frame[c].dtype) == str(pandas_dtype(c)) for c in COLUMNS if c in frame):
         return frame
@@ -187,8 +97,8 @@ def _by_model(cols: Columns) -> dict[str, dict[str, Any]]:
         out[name] = {
             "requests": int(rows.size),
             "error_rate": round(float(cols.failed[rows].mean()), 4),
-            "p50_ms": None if p50 != p50 else _round(p50),
-            "p95_ms": None if p95 != p95 else _round(p95),
+            "p50_ms": None if p50 != p50 else round1(p50),
+            "p95_ms": None if p95 != p95 else round1(p95),
         }
     return out
 
@@ -211,8 +121,6 @@ def breakdown(frame: pd.DataFrame, by: str = "model") -> pd.DataFrame:
     elif by in frame:
         keys = frame[by].astype("object").where(frame[by].notna(), "(none)")
     else:
-        from chatkit.errors import UsageError
-
         raise UsageError(f"cannot break down by {by!r}: no such column; try model, endpoint, "
                          "host or status_class")
     work = pd.DataFrame({"key": keys.to_numpy(), "failed": cols.failed,
@@ -227,16 +135,6 @@ def breakdown(frame: pd.DataFrame, by: str = "model") -> pd.DataFrame:
     })
     out.index.name = by
     return out.sort_values("requests", ascending=False, kind="stable")
-
-
-def bucket_width(span_ms: float, n: int) -> int:
-    """Seconds per time bucket for a log spanning ``span_ms`` with ``n`` requests."""
-    span_s = max(span_ms / 1000.0, 1.0)
-    for width in _WIDTHS:
-        if span_s / width <= _MAX_BUCKETS and (n * width / span_s >= 10 or
-                                                span_s / width <= 20):
-            return width
-    return _WIDTHS[-1]
 
 
 def timeline(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from chatkit.knowledge.classifier import explain
+
 if TYPE_CHECKING:
     from chatkit.findings import Finding
-    from chatkit.logs.analyze import Columns
+    from chatkit.logs.columns import Columns
 
 __all__ = ["COOKIE_LIMIT_BYTES", "browser_findings", "current_stable", "parse_user_agent"]
 
@@ -89,8 +91,6 @@ def _host(cols: Columns, rows: np.ndarray) -> str | None:
 
 
 def _cookies(cols: Columns) -> Finding | None:
-    from chatkit.classify import explain
-
     sizes = cols.frame["cookie_bytes"].to_numpy(dtype="float64", na_value=np.nan)
     big = np.flatnonzero((sizes >= COOKIE_LIMIT_BYTES) | (cols.status == 431))
     if big.size == 0:
@@ -108,8 +108,6 @@ def _cookies(cols: Columns) -> Finding | None:
 
 
 def _old_browser(cols: Columns) -> Finding | None:
-    from chatkit.classify import explain
-
     agents = cols.frame["user_agent"].dropna()
     if agents.empty or cols.n == 0:
         return None
@@ -130,8 +128,6 @@ def _old_browser(cols: Columns) -> Finding | None:
 
 
 def _stale_cache(cols: Columns) -> Finding | None:
-    from chatkit.classify import explain
-
     frame = cols.frame
     kind = frame["resource_type"].astype("object").fillna("").to_numpy()
     mime = frame["mime_type"].astype("object").fillna("").to_numpy()
@@ -151,8 +147,6 @@ def _stale_cache(cols: Columns) -> Finding | None:
 
 
 def _realtime(cols: Columns) -> Finding | None:
-    from chatkit.classify import explain
-
     kind = cols.frame["resource_type"].astype("object").fillna("").to_numpy()
     mime = cols.frame["mime_type"].astype("object").fillna("").to_numpy()
     socket = kind == "websocket"
@@ -181,8 +175,6 @@ def cors_rows(cols: Columns) -> np.ndarray:
 
 
 def _cors(cols: Columns) -> Finding | None:
-    from chatkit.classify import explain
-
     rows = cors_rows(cols)
     if rows.size == 0:
         return None

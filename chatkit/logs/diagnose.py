@@ -1,7 +1,8 @@
 """Findings from a request log: what failed, when, for whom, and what it means.
 
-Each finding takes its cause and remedy from :mod:`chatkit.classify` (a representative
-failed row goes through :func:`~chatkit.classify.classify`), and its title from this log's
+Each finding takes its cause and remedy from :mod:`chatkit.knowledge.classifier` (a representative
+failed row goes through :func:`~chatkit.knowledge.classifier.classify`), and its title from this
+log's
 numbers: "61% of failures (1,234 of 2,020) are 429 rate_limit_exceeded on gpt-4.1 between
 09:30 and 09:40 UTC".
 """
@@ -14,9 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chatkit.findings import Finding
+from chatkit.knowledge.classifier import classify, explain
+from chatkit.logs.browser import browser_findings, cors_rows
+from chatkit.logs.incidents import event_windows
+
 if TYPE_CHECKING:
     from chatkit.findings import Finding
-    from chatkit.logs.analyze import Columns
+    from chatkit.logs.columns import Columns
     from chatkit.logs.incidents import Incident
 
 __all__ = ["failure_groups", "log_findings", "row_dict"]
@@ -115,8 +121,6 @@ def _on_model(cols: Columns, rows: np.ndarray) -> str:
 
 def _classify(cols: Columns, rows: np.ndarray, check: str, status: str, title: str,
               evidence: dict[str, Any]) -> Finding:
-    from chatkit.classify import classify
-
     row = row_dict(cols, rows[0])
     # a log keeps no response headers: the rate-limit remedy can only point at them
     wait = {"wait": "as long as the retry-after header says"} if row.get("status") == 429 else {}
@@ -134,12 +138,8 @@ def log_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
     findings += _retry_findings(cols)
     findings += _ttft_findings(cols)
     if "user_agent" in cols.frame:
-        from chatkit.logs.browser import browser_findings
-
         findings += browser_findings(cols)
     if not findings and cols.n:
-        from chatkit.findings import Finding
-
         findings.append(Finding(check="log.summary", status="ok",
                                 title=f"{cols.n:,} requests, {cols.failed.mean():.1%} failed, "
                                 "no incidents", evidence={"requests": cols.n}))
@@ -150,7 +150,6 @@ def _failure_findings(cols: Columns) -> list[Finding]:
     groups = failure_groups(cols)
     total = sum(rows.size for _, rows in groups)
     if "user_agent" in cols.frame:  # a HAR: CORS blocks get their own browser finding
-        from chatkit.logs.browser import cors_rows
 
         cors = set(cors_rows(cols).tolist())
         groups = [(label, rows) for label, rows in groups if not set(rows.tolist()) <= cors]
@@ -175,8 +174,6 @@ def _failure_findings(cols: Columns) -> list[Finding]:
 
 
 def _incident_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
-    from chatkit.classify import explain
-
     span = _span(cols)
     out = []
     for incident in incidents:
@@ -210,8 +207,6 @@ def _top_group(cols: Columns, rows: np.ndarray) -> tuple[str, np.ndarray]:
 
 
 def _wave_findings(cols: Columns) -> list[Finding]:
-    from chatkit.logs.incidents import event_windows
-
     limited = cols.code == 429
     if limited.sum() < 3:
         return []
@@ -229,8 +224,6 @@ def _wave_findings(cols: Columns) -> list[Finding]:
 
 
 def _retry_findings(cols: Columns) -> list[Finding]:
-    from chatkit.logs.incidents import event_windows
-
     retries = cols.attempt > 0
     if retries.sum() < 3:
         return []
@@ -252,8 +245,6 @@ def _retry_findings(cols: Columns) -> list[Finding]:
 
 
 def _ttft_findings(cols: Columns) -> list[Finding]:
-    from chatkit.classify import explain
-
     codes, names = cols.codes("model")
     p95: dict[str, float] = {}
     for code, name in enumerate(names):

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chatkit.logs.columns import bucket_width, iso_ms, status_label
+
 if TYPE_CHECKING:
-    from chatkit.logs.analyze import Columns
+    from chatkit.logs.columns import Columns
 
 __all__ = ["Incident", "Window", "event_windows", "find_incidents"]
 
@@ -93,8 +95,6 @@ def _buckets(cols: Columns) -> tuple[np.ndarray, int, float, float]:
 
 
 def _compute_buckets(cols: Columns) -> tuple[np.ndarray, int, float, float]:
-    from chatkit.logs.analyze import bucket_width
-
     valid = ~np.isnan(cols.ts)
     if not valid.any():
         return np.full(cols.n, -1, dtype=np.int64), 0, 0.0, 1.0
@@ -188,7 +188,6 @@ def _windows(cols: Columns, index: np.ndarray, hot: np.ndarray, pool: np.ndarray
 
 def find_incidents(cols: Columns) -> list[Incident]:
     """Incident windows: error rate or latency far above the log's baseline, in time order."""
-    from chatkit.logs.analyze import _iso, status_label
 
     index, count, _, _ = _buckets(cols)
     if count == 0:
@@ -207,7 +206,7 @@ def find_incidents(cols: Columns) -> list[Incident]:
         labels, counts = np.unique(statuses, return_counts=True)
         top = labels[np.argmax(counts)] if labels.size else -1
         incidents.append(Incident(
-            start=_iso(window.start_ms) or "", end=_iso(window.end_ms) or "",
+            start=iso_ms(window.start_ms) or "", end=iso_ms(window.end_ms) or "",
             requests=int(rows.size),
             error_rate=round(float(failed.mean()), 4) if rows.size else 0.0,
             top_status=status_label(np.nan if top < 0 else top), kind=kind, rows=rows))

@@ -15,13 +15,13 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from chatkit.errors import EmptyInput, InputError, UsageError
+from chatkit.logs.detect import detect_format
 from chatkit.logs.schema import conform, select_columns
 
 if TYPE_CHECKING:
@@ -157,97 +157,6 @@ class _Counting(io.RawIOBase):
         self._raw_stream.close()
         super().close()
 
-
-# --- format detection -------------------------------------------------------------------------
-
-_OPENAI_LOG = re.compile(rb"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]* - [\w.]+:\d+ - [A-Z]+\] ",
-                         re.M)
-_HTTPX_LINE = re.compile(rb"(HTTP Request: \S+ \S+ \"HTTP/|HTTP Response: \S+ )")
-
-
-def detect_format(head: bytes) -> str | None:
-    """The format of a log from its first bytes: a key of :data:`FORMATS`, or None."""
-    text = head.lstrip()
-    if not text:
-        return None
-    if text[:1] == b"{":
-        if re.match(rb'\{\s*"log"\s*:', text):
-            return "har"
-        if re.match(rb'\{\s*"resource_?[sS]pans"\s*:', text):
-            return "otel"
-        kind = _lines_kind(text)
-        if kind is not None:
-            return kind
-        if b'"entries"' in text[:_PEEK] and b'"startedDateTime"' in text[:_PEEK]:
-            return "har"
-        if b'"resourceSpans"' in text or b'"resource_spans"' in text:
-            return "otel"
-        return None
-    if text[:1] == b"[":
-        if _first_array_record(text) is not None:
-            return "json_array"
-        if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
-            return "openai_log"
-        return None
-    if _OPENAI_LOG.search(head) or _HTTPX_LINE.search(head):
-        return "openai_log"
-    kind = _lines_kind(text)  # JSON Lines after a junk or header line
-    if kind is not None:
-        return kind
-    if _looks_like_csv(text):
-        return "csv"
-    return None
-
-
-def _lines_kind(text: bytes) -> str | None:
-    """The record kind of a JSON Lines file: most of its first lines are objects, and the
-    first complete one says what they are (a junk first line does not hide the rest)."""
-    from chatkit.logs.readers_jsonl import record_kind
-
-    lines = [line.strip() for line in text.split(b"\n")[:21] if line.strip()]
-    if len(lines) > 1 and text.rfind(b"\n") > 0:
-        lines = lines[:-1]  # the peek may cut the last line
-    objects = [line for line in lines if line[:1] == b"{"]
-    if not objects or 2 * len(objects) < len(lines):
-        return None
-    for line in objects:
-        kind = record_kind(line)
-        if kind is not None:
-            return kind
-    return None
-
-
-def _first_array_record(text: bytes) -> str | None:
-    """The kind of the first record of a JSON array ("[{...}, ..."), decoded properly (records
-    nest), or None."""
-    import json
-
-    from chatkit.logs.readers_jsonl import record_kind
-
-    body = text[1:].lstrip().decode("utf-8", "replace")
-    try:
-        first, _ = json.JSONDecoder().raw_decode(body)
-    except ValueError:
-        return None
-    return record_kind(json.dumps(first).encode()) if isinstance(first, dict) else None
-
-
-def _looks_like_csv(text: bytes) -> bool:
-    """A header of >= 2 delimited fields, and most of the next lines as wide as it."""
-    import csv
-
-    lines = [line for line in text[:_PEEK].decode("utf-8", "replace").splitlines()[:6]
-             if line.strip()]
-    if len(lines) < 2:
-        return False
-    for delimiter in (",", "\t", ";", "|"):
-        header, *rows = (len(r) for r in csv.reader(lines, delimiter=delimiter))
-        if header >= 2 and 2 * sum(width == header for width in rows) >= len(rows):
-            return True
-    return False
-
-
-# --- the front door ---------------------------------------------------------------------------
 
 def load(
     paths: PathLike | Iterable[PathLike],

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from chatkit.errors import EmptyInput, InputError
 from chatkit.logs.fields import api_error, json_body, provider_of, url_parts
 from chatkit.logs.schema import conform
-from chatkit.redact import redact_url
+from chatkit.redaction.harstream import iter_har
+from chatkit.redaction.scrub import redact_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,13 +49,12 @@ def read_har(source: Source, columns: Sequence[str], mapping: Mapping[str, str] 
              skipped: Skipped) -> pd.DataFrame:
     """Read a HAR file (any producer) into contract rows plus the browser columns.
 
-    Entries are decoded one at a time (:func:`chatkit.harstream.iter_har`): the bodies a
+    Entries are decoded one at a time (:func:`chatkit.redaction.harstream.iter_har`): the bodies a
     browser saves make a HAR many times larger than its rows, and only the rows are kept.
     ``log.creator`` is read before the entries, where every producer writes it.
     """
     import pandas as pd
 
-    from chatkit.harstream import iter_har
 
     firefox = False
     entries = -1  # -1: no log.entries array yet

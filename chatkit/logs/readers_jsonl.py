@@ -20,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
+from chatkit.logs.detect import lines_kind
+from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
 from chatkit.logs.schema import CATEGORICAL, COLUMNS, arrow_schema, conform, empty_frame
 
 if TYPE_CHECKING:
@@ -28,30 +30,9 @@ if TYPE_CHECKING:
 
     from chatkit.logs.readers import Skipped, Source
 
-__all__ = ["arrow_to_frame", "read_json_array", "read_jsonl", "record_kind"]
+__all__ = ["arrow_to_frame", "read_json_array", "read_jsonl"]
 
 _BLOCK = 8 << 20  # bytes per block on the tolerant path
-_CONTRACT_MARKERS = frozenset({"ts", "latency_ms", "status", "endpoint", "attempt", "ttfb_ms"})
-
-
-def record_kind(line: bytes) -> str | None:
-    """What one JSON record is: ``"jsonl"`` (the contract), ``"otel"``, a gateway name, None."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict):
-        return None
-    if "resourceSpans" in record or "resource_spans" in record:
-        return "otel"
-    from chatkit.logs.readers_gateway import gateway_of
-
-    gateway = gateway_of(record)
-    if gateway is not None:
-        return gateway
-    if "ts" in record and len(_CONTRACT_MARKERS & record.keys()) >= 2:
-        return "jsonl"
-    return None
 
 
 def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
@@ -62,9 +43,7 @@ def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str
     forced) the first lines are looked at the same way detection does.
     """
     if kind is None:
-        from chatkit.logs.readers import _lines_kind
-
-        kind = _lines_kind(source.head().lstrip())
+        kind = lines_kind(source.head().lstrip())
     if kind not in (None, "jsonl", "otel"):
         return _read_records(source, columns, mapping, skipped, kind)
     try:
@@ -241,7 +220,6 @@ def _frame_from_records(records: Iterator[tuple[int, Any]], columns: Sequence[st
                         kind: str | None, what: str) -> pd.DataFrame:
     import pandas as pd
 
-    from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
 
     mapper = GATEWAYS[kind].to_row if kind in GATEWAYS else None
     rows: list[dict[str, Any]] = []

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from chatkit.errors import UsageError
+from chatkit.redaction.scrub import redact_text, redact_url
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -98,7 +101,6 @@ def select_columns(columns: Sequence[str] | None) -> tuple[str, ...]:
     """Validate a caller's column choice; ``None`` means all contract columns."""
     if columns is None:
         return COLUMNS
-    from chatkit.errors import UsageError
 
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
@@ -175,7 +177,6 @@ def _redacted(series: pd.Series, column: str) -> pd.Series:
     gateways echo a refused key in their error message. Each distinct value is redacted once
     (a log repeats a few endpoints and messages). chatkit's own JSONL, already in the
     contract's dtypes, was redacted when it was written and is not walked again."""
-    from chatkit.redact import redact_text, redact_url
 
     redact = redact_url if column == "url" else redact_text
     changed = {value: clean for value in series.dropna().unique()

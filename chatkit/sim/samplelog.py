@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from chatkit.requestlog import FIELDS  # the contract's columns: every line has every one
+from chatkit.client.requestlog import FIELDS  # the contract's columns: every line has every one
 from chatkit.sim.faults import ORGANIZATION
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 

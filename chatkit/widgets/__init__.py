@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["DoctorPanel", "LogExplorer", "Notes", "Session", "TriageWizard", "connect"]
 
 _MODULES = {
-    "DoctorPanel": "chatkit.widgets.doctor",
+    "DoctorPanel": "chatkit.widgets.doctor_panel",
     "LogExplorer": "chatkit.widgets.logs",
     "Notes": "chatkit.widgets.notes",
     "Session": "chatkit.widgets.session",
@@ -24,7 +24,7 @@ _MODULES = {
 }
 
 if TYPE_CHECKING:
-    from chatkit.widgets.doctor import DoctorPanel
+    from chatkit.widgets.doctor_panel import DoctorPanel
     from chatkit.widgets.logs import LogExplorer
     from chatkit.widgets.notes import Notes
     from chatkit.widgets.session import Session, connect

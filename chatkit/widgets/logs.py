@@ -2,7 +2,7 @@
 
 Composition only: :func:`chatkit.logs.load` reads any supported format into the contract's
 frame, :class:`~chatkit.widgets.logfilter.LogFilter` selects rows, :func:`chatkit.logs.summarize`
-and :mod:`chatkit.plots` say and draw what the selection shows. Loading runs on a worker thread
+and :mod:`chatkit.logs.plots` say and draw what the selection shows. Loading runs on a worker thread
 with a progress bar; a file chatkit cannot read gives one message in the panel.
 
 An upload is copied into a temporary folder the panel owns: a copy is deleted when a newer
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, render_findings_html
+from chatkit.logs import load, plots, summarize
 from chatkit.widgets._runner import Runner
 from chatkit.widgets.logfilter import ALL, LogFilter, filter_options
 
@@ -157,8 +158,6 @@ class LogExplorer:
                 self.progress.value = min(100, int(100 * done / total))
 
         async def work() -> pd.DataFrame:
-            from chatkit.logs import load
-
             return load(path, progress=progress)
 
         def finished(future: concurrent.futures.Future[pd.DataFrame]) -> None:
@@ -234,7 +233,6 @@ class LogExplorer:
         """Apply the filters, then redraw the summary and the plots."""
         if self.frame is None:
             return
-        from chatkit.logs import summarize
 
         self.errors.outputs = ()
         selected = self.current_filter().apply(self.frame)
@@ -300,11 +298,10 @@ def _summary_html(summary: dict[str, Any]) -> str:
 
 
 def _plot_images(frame: pd.DataFrame, summary: dict[str, Any]) -> list[Any]:
-    """chatkit.plots' figures for the selection, as PNG image widgets (a widget's value, so
+    """chatkit.logs.plots' figures for the selection, as PNG image widgets (a widget's value, so
     the picture is in the panel whether the kernel runs in a browser or headless)."""
     import ipywidgets as widgets
 
-    from chatkit import plots
 
     figures = [
         plots.latency_histogram(frame),

@@ -3,7 +3,7 @@
 Panels given ``notes=`` add their findings (and the LogExplorer its log summary) here; a
 panel's new run replaces its earlier findings. The person adds what they saw in their own
 words. The exports are :func:`chatkit.report.save_report` (Markdown, HTML; redacted there) and
-the support bundle of :mod:`chatkit.bundle`, written next to the notebook and linked.
+the support bundle of :mod:`chatkit.share.bundle`, written next to the notebook and linked.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from chatkit.environment import snapshot
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report, render_findings_html, utcnow_iso
+from chatkit.redaction.scrub import redact_text
+from chatkit.share.bundle import build_bundle
+from chatkit.share.report import save_report
 
 __all__ = ["Notes"]
 
@@ -91,7 +95,6 @@ class Notes:
         text = (self.observation.value if text is None else text).strip()
         if not text:
             return None
-        from chatkit.redact import redact_text
 
         # Redacted as it is recorded: the notes table is a widget whose state a notebook saves.
         note = f"{utcnow_iso()}: {redact_text(text)}"
@@ -106,7 +109,6 @@ class Notes:
 
     def report(self) -> Report:
         """Everything collected as one :class:`Report` (verdict included)."""
-        from chatkit.environment import snapshot
 
         return Report(findings=tuple(self.findings), target=self.target,
                       environment=snapshot())
@@ -127,7 +129,6 @@ class Notes:
 
     def export(self, kind: str) -> Path:
         """Write the Markdown or HTML report, or the support bundle; returns its path."""
-        from chatkit.report import save_report
 
         if kind not in ("markdown", "html", "bundle"):
             raise ValueError(f"unknown export {kind!r}; choose markdown, html or bundle")
@@ -136,7 +137,6 @@ class Notes:
         report = self.report()
         if kind == "bundle":
             path = self.out_dir / f"chatkit-bundle-{stamp}.zip"
-            from chatkit.bundle import build_bundle
 
             result = build_bundle(path, logs=list(self.logs.values()), report=report,
                                   notes=self.observations)

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chatkit import checks
 from chatkit.checks import CheckContext
-from chatkit.redact import redact_url
+from chatkit.redaction.scrub import redact_url
 from chatkit.targets import Target, get_provider, mask_key
 
 __all__ = ["Session", "connect"]
@@ -74,7 +75,6 @@ class Session:
 
     def groups(self, *wanted: str) -> list[str]:
         """Those of ``wanted`` (default: all) that this installation has checks for."""
-        from chatkit import checks
 
         available = checks.available_groups()  # importing chatkit's own check modules
         return [g for g in available if not wanted or g in wanted]

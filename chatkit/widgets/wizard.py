@@ -1,6 +1,7 @@
 """TriageWizard: the troubleshooting guide's decision tree, one question at a time.
 
-The tree and its walker live in :mod:`chatkit.triage`; this panel shows the current question
+The tree and its walker live in :mod:`chatkit.knowledge.triage`; this panel shows the current
+question
 with one button per answer, offers "Measure it" where a check can answer instead of the
 person, and at the end shows the likely cause and what to do, and hands the findings to the
 notes.
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from chatkit.checks import CheckContext, available_groups, run_all
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report, render_findings_html
+from chatkit.knowledge.triage import Triage
 from chatkit.targets import Target
-from chatkit.triage import Triage
 from chatkit.widgets._runner import Runner
 
 if TYPE_CHECKING:

@@ -27,7 +27,8 @@ import time
 from contextlib import ExitStack
 from typing import Any
 
-from chatkit.checks import GROUPS, CheckContext, _select, run_all
+from chatkit.checks.base import GROUPS, CheckContext
+from chatkit.checks.runner import _select, run_all
 from chatkit.sim import DEFAULT_KEY
 from chatkit.targets import Target
 

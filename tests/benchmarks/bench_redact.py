@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for secret_corpus
 
-from chatkit.redact import redact_headers, redact_url
-from chatkit.redact_files import redact_file
+from chatkit.redaction.files import redact_file
+from chatkit.redaction.scrub import redact_headers, redact_url
 
 URLS = ("https://api.openai.com/v1/chat/completions",
         "https://my.openai.azure.com/openai/deployments/x/chat/completions?api-version=2024-10-21",

@@ -18,9 +18,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chatkit.classify import explain
 from chatkit.errors import InputError
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import explain
 
 __all__ = ["MODEL_LIMITS", "validate_request"]
 

@@ -1,22 +1,10 @@
-"""A client that retries what can succeed, never what cannot, and records every attempt.
+"""The recording transports: retry by a policy, and append one line per attempt to a log.
 
-One line makes an app built on the official ``openai`` package observable::
-
-    client = openai.OpenAI(http_client=chatkit.resilient_client(log_path="requests.jsonl"),
-                           max_retries=0)   # chatkit retries; the two must not multiply
-
-* :class:`RetryPolicy` is the openai client's own policy (statuses 408, 409, 429, >= 500 and
-  connection failures; ``x-should-retry``; ``retry-after-ms`` / ``retry-after`` up to 120 s;
-  exponential backoff from 0.5 s to 8 s less up to 25 % jitter; 2 retries) except that it
-  never retries what :func:`chatkit.classify.classify` says cannot succeed: an
-  ``insufficient_quota`` or ``credit_balance_exhausted`` 429, a request larger than the
-  tokens-per-minute limit, an untrusted certificate.
-* :class:`RecordingTransport` / :class:`AsyncRecordingTransport` wrap any httpx (or httpx2)
-  transport, apply the policy, and append one line per attempt to a request log
-  (:mod:`chatkit.requestlog`), timing the stream's first token while the caller reads it.
-* :func:`resilient_client` / :func:`async_resilient_client` build a ready client of the
-  flavour the installed openai package takes: ``httpx2`` for openai >= 3, ``httpx`` before.
-  The transports are one implementation: they adopt the flavour of the responses they see.
+:class:`RecordingTransport` / :class:`AsyncRecordingTransport` wrap any httpx (or httpx2)
+transport, apply a :class:`~chatkit.client.policy.RetryPolicy`, and append one line per attempt
+to a request log (:mod:`chatkit.client.requestlog`), timing the stream's first token while the
+caller reads it. The two are one implementation: they adopt the flavour (httpx or httpx2) of the
+responses they see.
 """
 
 from __future__ import annotations
@@ -24,40 +12,29 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
-import math
-import os
-import random
-import ssl
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from importlib import metadata
 from types import ModuleType
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from chatkit import conntiming
-from chatkit.classify import classify, parse_retry_after
+from chatkit.client import conntiming
+from chatkit.client.policy import NO_RETRY, RetryPolicy
+from chatkit.client.requestlog import Attempt, RequestLog
 from chatkit.errors import UsageError
-from chatkit.requestlog import Attempt, RequestLog
-from chatkit.targets import Target
 
 __all__ = [
     "AsyncRecordingTransport",
     "RecordingTransport",
-    "RetryPolicy",
-    "async_resilient_client",
+    "as_log",
     "http_flavour",
-    "resilient_client",
+    "http_module",
 ]
 
 Flavour = Literal["httpx", "httpx2"]
-_RETRY_STATUSES = frozenset({408, 409, 429})
-
-
 def http_flavour() -> Flavour:
     """The HTTP package the installed openai client takes (``httpx`` when openai is absent)."""
     try:
@@ -67,7 +44,7 @@ def http_flavour() -> Flavour:
     return "httpx2" if major >= 3 else "httpx"
 
 
-def _module(flavour: str | None) -> ModuleType:
+def http_module(flavour: str | None) -> ModuleType:
     name = flavour or http_flavour()
     if name not in ("httpx", "httpx2"):
         raise UsageError(f"flavour must be 'httpx' or 'httpx2', not {name!r}")
@@ -105,61 +82,12 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-# --- the policy ------------------------------------------------------------------------------
+def as_log(log_path: Any) -> Any:
+    """A request log: ``None``, a :class:`RequestLog` to share, or a path to open."""
+    if log_path is None or hasattr(log_path, "write"):
+        return log_path  # nothing, or a RequestLog shared with other clients
+    return RequestLog(log_path)
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When to retry and how long to wait, as the openai client does (``_base_client.py``),
-    minus the retries that cannot succeed."""
-
-    max_retries: int = 2
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 120.0  # a longer Retry-After means: do not retry at all
-    jitter: float = 0.25  # the wait is reduced by up to this share
-    random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise UsageError("max_retries must be 0 or more")
-
-    def backoff(self, retries_taken: int, headers: Mapping[str, str] | None = None) -> float:
-        """Seconds to wait before retry number ``retries_taken + 1``."""
-        after = parse_retry_after(headers) if headers else None
-        if after is not None and math.isfinite(after) and 0 < after <= self.max_retry_after:
-            return after
-        delay = min(self.initial_delay * 2.0 ** min(retries_taken, 1000), self.max_delay)
-        return max(delay * (1 - self.jitter * self.random()), 0.0)
-
-    def should_retry(self, *, status: int | None = None, headers: Mapping[str, str] | None
-                     = None, body: str | bytes | None = None,
-                     exception: BaseException | None = None) -> bool:
-        """Whether a failed attempt is worth repeating (ignoring how many were made)."""
-        if exception is not None:
-            return classify(exception).retryable is not False
-        if status is None:
-            return False
-        lower = {k.lower(): v for k, v in (headers or {}).items()}
-        after = parse_retry_after(lower)
-        if after is not None and math.isfinite(after) and after > self.max_retry_after:
-            return False
-        if status >= 400 and classify(status=status, headers=lower, body=body or "").retryable \
-                is False and (status in _RETRY_STATUSES or status >= 500):
-            return False  # e.g. insufficient_quota: the openai client would retry it in vain
-        if lower.get("x-should-retry") == "true":
-            return True
-        if lower.get("x-should-retry") == "false":
-            return False
-        return status in _RETRY_STATUSES or status >= 500
-
-    def might_retry(self, status: int, should_retry: str | None = None) -> bool:
-        """Cheap pre-check on the status line (and ``x-should-retry``): is the body worth
-        reading to decide?"""
-        return status in _RETRY_STATUSES or status >= 500 or should_retry is not None
-
-
-NO_RETRY = RetryPolicy(max_retries=0)
 
 
 # --- the recorder's core, shared by the sync and async transports --------------------------
@@ -169,8 +97,8 @@ class _Core:
     def __init__(self, log: Any, policy: RetryPolicy | None,
                  provider: str | None, clock: Callable[[], float],
                  wall: Callable[[], float], *, timed: bool = False) -> None:
-        self.log = _log(log)
-        self.timed = timed  # chatkit.conntiming times new connections: no trace needed
+        self.log = as_log(log)
+        self.timed = timed  # chatkit.client.conntiming times new connections: no trace needed
         self.policy = policy if policy is not None else NO_RETRY
         self.provider = provider
         self.clock = clock
@@ -326,7 +254,7 @@ class RecordingTransport:
                  flavour: Flavour | None = None, sleep: Callable[[float], Any] = time.sleep,
                  clock: Callable[[], float] = time.perf_counter,
                  wall: Callable[[], float] = time.time, **transport_options: Any) -> None:
-        self._inner = transport or _module(flavour).HTTPTransport(**transport_options)
+        self._inner = transport or http_module(flavour).HTTPTransport(**transport_options)
         timed = conntiming.install(self._inner)
         self._core = _Core(log, policy, provider, clock, wall, timed=timed)
         self._sleep = sleep
@@ -387,7 +315,7 @@ class AsyncRecordingTransport:
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  clock: Callable[[], float] = time.perf_counter,
                  wall: Callable[[], float] = time.time, **transport_options: Any) -> None:
-        self._inner = transport or _module(flavour).AsyncHTTPTransport(**transport_options)
+        self._inner = transport or http_module(flavour).AsyncHTTPTransport(**transport_options)
         timed = conntiming.install(self._inner)
         self._core = _Core(log, policy, provider, clock, wall, timed=timed)
         self._sleep = sleep
@@ -437,86 +365,3 @@ class AsyncRecordingTransport:
 
     async def __aexit__(self, *args: Any) -> None:
         await self.aclose()
-
-
-# --- ready clients ----------------------------------------------------------------------------
-
-
-def _target(target_or_base_url: Target | str | None) -> Target:
-    if isinstance(target_or_base_url, Target):
-        return target_or_base_url
-    if target_or_base_url is None:
-        return Target()
-    host = urlsplit(target_or_base_url).hostname or ""
-    return Target(target_or_base_url, provider="openai" if host.endswith("openai.com")
-                  else "compatible")
-
-
-def _client_options(target: Target, module: ModuleType, log: RequestLog | None,
-                    policy: RetryPolicy, timeout: Any, make: Callable[..., Any],
-                    recorder: type, sleep: Any) -> dict[str, Any]:
-    transport_options: dict[str, Any] = {
-        "limits": module.Limits(max_connections=1000, max_keepalive_connections=100),
-        "trust_env": True,  # SSL_CERT_FILE / SSL_CERT_DIR
-    }
-    if target.ca_bundle:
-        transport_options["verify"] = ssl.create_default_context(cafile=target.ca_bundle)
-    extra = {"sleep": sleep} if sleep is not None else {}
-
-    def recorded(proxy: str | None) -> Any:
-        inner = make(**transport_options, **({"proxy": proxy} if proxy else {}))
-        return recorder(inner, log=log, policy=policy, provider=target.provider, **extra)
-
-    mounts: dict[str, Any] = {}
-    if target.proxy:
-        main = recorded(target.proxy)
-    else:
-        main = recorded(None)
-        # The environment's proxies (HTTPS_PROXY, NO_PROXY...) as httpx reads them, each
-        # through a recording transport, so proxied traffic is logged too.
-        for pattern, proxy in module._utils.get_environment_proxies().items():
-            mounts[pattern] = recorded(proxy) if proxy else None
-    return {"transport": main, "mounts": mounts, "trust_env": False, "follow_redirects": True,
-            "timeout": timeout if timeout is not None else module.Timeout(600.0, connect=5.0)}
-
-
-def _log(log_path: Any) -> Any:
-    if log_path is None or hasattr(log_path, "write"):
-        return log_path  # nothing, or a RequestLog shared with other clients
-    return RequestLog(log_path)
-
-
-def resilient_client(target_or_base_url: Target | str | None = None, *,
-                     log_path: str | os.PathLike[str] | RequestLog | None = None,
-                     policy: RetryPolicy | None = None, flavour: Flavour | None = None,
-                     timeout: Any = None, sleep: Callable[[float], Any] | None = None,
-                     **client_options: Any) -> Any:
-    """A ready ``httpx2.Client`` (openai >= 3) or ``httpx.Client`` (older openai) that retries
-    by ``policy`` (default :class:`RetryPolicy`) and appends every attempt to ``log_path``
-    (a path, or a :class:`~chatkit.requestlog.RequestLog` shared by several clients).
-
-    Proxy and CA bundle come from the Target (or the environment); timeouts default to the
-    openai client's (600 s, 5 s to connect). Pass it as ``openai.OpenAI(http_client=...,
-    max_retries=0)``.
-    """
-    target = _target(target_or_base_url)
-    module = _module(flavour)
-    log = _log(log_path)
-    options = _client_options(target, module, log, policy or RetryPolicy(), timeout,
-                              module.HTTPTransport, RecordingTransport, sleep)
-    return module.Client(**{**options, **client_options})
-
-
-def async_resilient_client(target_or_base_url: Target | str | None = None, *,
-                           log_path: str | os.PathLike[str] | RequestLog | None = None,
-                           policy: RetryPolicy | None = None, flavour: Flavour | None = None,
-                           timeout: Any = None,
-                           sleep: Callable[[float], Awaitable[Any]] | None = None,
-                           **client_options: Any) -> Any:
-    """The async twin of :func:`resilient_client`, for ``openai.AsyncOpenAI(http_client=...)``."""
-    target = _target(target_or_base_url)
-    module = _module(flavour)
-    log = _log(log_path)
-    options = _client_options(target, module, log, policy or RetryPolicy(), timeout,
-                              module.AsyncHTTPTransport, AsyncRecordingTransport, sleep)
-    return module.AsyncClient(**{**options, **client_options})

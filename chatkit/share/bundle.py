@@ -6,11 +6,11 @@ resolver configuration, credentials removed), a minimal reproduction of the firs
 a ``curl`` command and a Python snippet that read the key from ``$OPENAI_API_KEY``, and a
 README saying what is inside and what was removed.
 
-Every text is redacted with one :class:`~chatkit.redact.Redactor` keyed with a fresh random
+Every text is redacted with one :class:`~chatkit.redaction.scrub.Redactor` keyed with a fresh random
 key, so the same token shows as the same placeholder across all files of one bundle. Before
 the zip is written, every file is scanned again for secret-shaped values; if anything is
 found the bundle is not written (that would be a chatkit bug, and a leak is worse than no
-bundle). The zip appears only when complete (see :func:`~chatkit.redact_files.atomic_writer`).
+bundle). The zip appears only when complete (see :func:`~chatkit.redaction.files.atomic_writer`).
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatkit.environment import resolver_config, snapshot
 from chatkit.errors import ChatkitError, InputError, UsageError
-from chatkit.excerpts import Excerpt, FailureRow, read_excerpt
 from chatkit.findings import Report, utcnow_iso
-from chatkit.redact import Redactor
-from chatkit.redact_files import atomic_writer, consistent_key, find_secrets
-from chatkit.report import FigureLike, Section, ShareReport, figure_png
+from chatkit.logs import load, summarize
+from chatkit.logs.plots import error_rate_over_time, latency_over_time
+from chatkit.redaction.files import atomic_writer, consistent_key, find_secrets
+from chatkit.redaction.scrub import Redactor
+from chatkit.share.excerpts import Excerpt, FailureRow, read_excerpt
+from chatkit.share.report import FigureLike, Section, ShareReport, figure_png
 
 __all__ = ["BundleResult", "build_bundle", "load_report", "repro_curl", "repro_python"]
 
@@ -233,8 +236,6 @@ def _report_repro(report: Report | None, red: Redactor) -> str | None:
 
 
 def _environment(environ: Mapping[str, str] | None, red: Redactor) -> dict[str, Any]:
-    from chatkit.environment import resolver_config, snapshot
-
     env = snapshot(environ)
     env["resolvers"] = resolver_config()
     env["bundle_created_at"] = utcnow_iso()
@@ -244,10 +245,6 @@ def _environment(environ: Mapping[str, str] | None, red: Redactor) -> dict[str, 
 def _summaries(logs: Iterable[Path], plots: bool
                ) -> tuple[dict[str, dict[str, Any]], dict[str, FigureLike]]:
     """Whole-log summaries (and two figures each) from chatkit.logs, when it reads the file."""
-    try:
-        from chatkit.logs import load, summarize
-    except ImportError:
-        return {}, {}
     found: dict[str, dict[str, Any]] = {}
     figures: dict[str, FigureLike] = {}
     for path in logs:
@@ -259,8 +256,6 @@ def _summaries(logs: Iterable[Path], plots: bool
         found[path.name] = summary
         if plots:
             try:
-                from chatkit.plots import error_rate_over_time, latency_over_time
-
                 figures[f"{path.name}: error rate over time"] = error_rate_over_time(
                     frame, summary.get("incidents"))
                 figures[f"{path.name}: latency over time"] = latency_over_time(frame)

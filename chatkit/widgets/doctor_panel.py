@@ -15,10 +15,11 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from chatkit import checks
 from chatkit.checks import CheckContext, available_groups, run_all
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, Report
-from chatkit.redact import redact_url
+from chatkit.redaction.scrub import redact_url
 from chatkit.targets import PROVIDERS, Target, get_provider, mask_key
 from chatkit.widgets._runner import Runner
 
@@ -223,6 +224,5 @@ def _verdict_html(report: Report) -> str:
 
 def _expected_checks(groups: Sequence[str]) -> int:
     """How many checks the selected groups hold (the progress bar's length)."""
-    from chatkit import checks
 
     return sum(len(checks.GROUPS.get(g, ())) for g in groups)

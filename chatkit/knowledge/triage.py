@@ -3,7 +3,8 @@
 One question at a time: do other sites work? another network? can you reach the endpoint? is
 DNS right? is there a status incident? is the key accepted? which HTTP code? and, for the
 ChatGPT website, browser updated, private window, other device. Every answer becomes a
-:class:`~chatkit.findings.Finding` whose cause and remedy come from :mod:`chatkit.classify`
+:class:`~chatkit.findings.Finding` whose cause and remedy come from
+:mod:`chatkit.knowledge.classifier`
 (the ``triage_*`` rows, or ``classify()`` of the HTTP answer a person picked), so the wizard
 says nothing that the knowledge table does not.
 
@@ -28,6 +29,7 @@ from typing import Any
 
 from chatkit.errors import UsageError
 from chatkit.findings import Finding, Status
+from chatkit.knowledge.classifier import classify, explain
 
 __all__ = ["START", "TREE", "Answer", "Choice", "Question", "Triage", "paths", "validate_tree"]
 
@@ -36,10 +38,11 @@ __all__ = ["START", "TREE", "Answer", "Choice", "Question", "Triage", "paths", "
 class Choice:
     """One possible answer: where it leads and what it means.
 
-    ``kind`` names a :data:`chatkit.classify.KNOWLEDGE` row (the answer explains the problem);
-    ``log_row`` is a request-log row handed to :func:`chatkit.classify.classify` (the person
-    told us the HTTP code or error they get); with neither, the answer is a plain fact recorded
-    with ``status`` and ``title``. ``next`` is the following question's id, None at the end.
+    ``kind`` names a :data:`~chatkit.knowledge.table.KNOWLEDGE` row (the answer explains the
+    problem); ``log_row`` is a request-log row handed to
+    :func:`~chatkit.knowledge.classifier.classify` (the person told us the HTTP code or error
+    they get); with neither, the answer is a plain fact recorded with ``status`` and
+    ``title``. ``next`` is the following question's id, None at the end.
     """
 
     label: str
@@ -226,13 +229,9 @@ def _finding(question: Question, choice: Choice) -> Finding:
     check = f"triage.{question.id}"
     evidence = {"question": question.text, "answer": choice.label}
     if choice.kind is not None:
-        from chatkit.classify import explain
-
         return explain(choice.kind, check=check, status=choice.status or "fail",
                        evidence=evidence)
     if choice.log_row is not None:
-        from chatkit.classify import classify
-
         found = classify(dict(choice.log_row), check=check, evidence=evidence)
         return found.replace(evidence={**found.evidence, **evidence})
     return Finding(check=check, status=choice.status or "ok", title=choice.title or choice.label,

@@ -5,7 +5,7 @@ descriptor, so lines from many threads and processes never interleave, and a pro
 between two writes leaves only complete lines behind. :class:`Attempt` gathers what one
 attempt shows (request, timings from httpx's ``trace`` extension, status, error body, token
 usage, stream timing) and turns it into a row. Nothing secret reaches a row: URLs and error
-messages go through :mod:`chatkit.redact`, headers are never written.
+messages go through :mod:`chatkit.redaction.scrub`, headers are never written.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatkit.redact import redact_text, redact_url
-from chatkit.sse import StreamMeter
+from chatkit.knowledge.sse import StreamMeter
+from chatkit.redaction.scrub import redact_text, redact_url
 
 __all__ = ["FIELDS", "Attempt", "RequestLog"]
 
@@ -234,7 +234,7 @@ class Attempt:
         }
 
     def _phase(self, name: str, prefix: str) -> float | None:
-        if name in self.phases:  # timed by chatkit.conntiming
+        if name in self.phases:  # timed by chatkit.client.conntiming
             return round(self.phases[name], 2)
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
@@ -247,7 +247,7 @@ class Attempt:
 
     def _check_answer(self, raw: bytes) -> None:
         """Name what the client will choke on: an HTML page or cut-off JSON under a 2xx
-        (pseudo exception names that :func:`chatkit.classify.classify` knows)."""
+        (pseudo exception names that :func:`chatkit.knowledge.classifier.classify` knows)."""
         if self.status is None or self.status >= 400:
             return
         if "html" in self.content_type:

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.errors import InputError
-from chatkit.redact import Redactor
-from chatkit.redact_files import detect_format
+from chatkit.logs import load
+from chatkit.redaction.files import detect_format
+from chatkit.redaction.harstream import iter_har
+from chatkit.redaction.scrub import Redactor
 
 __all__ = ["Excerpt", "FailureRow", "read_excerpt"]
 
@@ -91,11 +93,6 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _frame_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    try:
-        from chatkit.logs import load
-    except ImportError:
-        raise InputError(f"{path} is not JSONL or HAR, and this chatkit cannot read other log "
-                         "formats yet; export the log as JSONL or HAR") from None
     frame = load([str(path)])
     for number, row in enumerate(frame.to_dict("records"), start=1):
         yield number, {k: _plain(v) for k, v in row.items()}
@@ -182,8 +179,7 @@ def _redact_row(row: FailureRow, red: Redactor) -> FailureRow:
 
 # --- HAR -------------------------------------------------------------------------------------
 def _from_har(path: Path, red: Redactor, context: int, max_failures: int) -> Excerpt:
-    """HAR entries streamed (:mod:`chatkit.harstream`); the log's other members kept."""
-    from chatkit.harstream import iter_har
+    """HAR entries streamed (:mod:`chatkit.redaction.harstream`); the log's other members kept."""
 
     members: dict[str, Any] = {}
 

@@ -3,10 +3,11 @@
 :func:`redact` is the one front door (``chatkit.redact``): give it a value (a dict, a list, a
 string, a :class:`~chatkit.findings.Report`, a :class:`~chatkit.findings.Finding`) and get a
 redacted copy; give it a path and an ``out`` path and get a :class:`RedactionResult` saying
-what was removed. The scrubbing rules live in :mod:`chatkit.redact`.
+what was removed. The scrubbing rules live in :mod:`chatkit.redaction.scrub`.
 
 Size policy: JSON Lines are streamed line by line and HAR files entry by entry
-(:mod:`chatkit.harstream`), so memory is bounded by the largest line or entry, not the file.
+(:mod:`chatkit.redaction.harstream`), so memory is bounded by the largest line or entry, not
+the file.
 Any other JSON document is parsed whole; one larger than ``max_document_bytes`` (256 MiB by
 default) is refused with a clear error instead of exhausting memory.
 
@@ -30,7 +31,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from chatkit.errors import InputError, UsageError
-from chatkit.redact import Redactor
+from chatkit.findings import Finding, Report
+from chatkit.redaction.harstream import iter_har
+from chatkit.redaction.rules import is_secret_field, is_url_key
+from chatkit.redaction.scrub import Redactor
 
 if TYPE_CHECKING:
     from chatkit.findings import Report
@@ -211,7 +215,7 @@ def redact_file(
 
     ``hash_key`` makes equal secrets share a placeholder within (and, with the same key,
     across) files; :func:`consistent_key` gives a fresh random one. ``drop_content`` also
-    replaces prompts and answers by their length (see :class:`~chatkit.redact.Redactor`).
+    replaces prompts and answers by their length (see :class:`~chatkit.redaction.scrub.Redactor`).
     """
     src = Path(source)
     fmt: Format = detect_format(src) if format == "auto" else format
@@ -282,7 +286,6 @@ def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:
 
 def _redact_har(src: Path, dst: Path, red: Redactor) -> int:
     """Stream a HAR: one entry in memory at a time; the output is valid HAR, one entry a line."""
-    from chatkit.harstream import iter_har
 
     def dumps(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
@@ -345,7 +348,6 @@ def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
 
 def redact_report(report: Report, redactor: Redactor | None = None) -> Report:
     """A redacted copy of ``report``; its summary and verdict are recomputed from it."""
-    from chatkit.findings import Report
 
     data: dict[str, Any] = dict(report.to_dict())
     data.pop("summary", None)
@@ -371,7 +373,6 @@ def redact(
     * str -> the text with every secret-shaped value removed;
     * a pandas DataFrame (a loaded log) -> a copy with its text columns redacted.
     """
-    from chatkit.findings import Finding, Report
 
     red = redactor or Redactor(hash_key=hash_key)
     if isinstance(obj_or_path, Path) or (out is not None and isinstance(obj_or_path, str)):
@@ -396,7 +397,6 @@ def redact(
 
 def _redact_frame(frame: Any, red: Redactor) -> Any:
     """A copy of a pandas DataFrame (a loaded log) with its text columns redacted."""
-    from chatkit.redact_rules import is_secret_field, is_url_key
 
     out = frame.copy()
     for column in out.columns:

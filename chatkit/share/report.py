@@ -1,6 +1,7 @@
 """Shareable reports: a Report plus log summaries, figures and notes as Markdown or one HTML file.
 
-Everything that goes in passes through :class:`~chatkit.redact.Redactor` first, so a key in a
+Everything that goes in passes through :class:`~chatkit.redaction.scrub.Redactor` first, so a
+key in a
 note, a token in a finding's evidence or a cookie in a summarised URL never reaches the page.
 The findings part reuses :meth:`Report.to_markdown` / :meth:`Report.to_html`; this module adds
 the sections around it. The HTML is one self-contained file: styles inline, figures embedded
@@ -8,7 +9,7 @@ as base64 PNG, no scripts and no external assets, so it reads the same when atta
 ticket and opened offline. Timestamps are ISO-8601 UTC.
 
 The support bundle (a zip of all of this plus log excerpts and a reproduction) is
-:mod:`chatkit.bundle`.
+:mod:`chatkit.share.bundle`.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from chatkit.findings import (
     render_findings_markdown,
     utcnow_iso,
 )
-from chatkit.redact import Redactor
-from chatkit.redact_files import atomic_writer, redact_report
+from chatkit.redaction.files import atomic_writer, redact_report
+from chatkit.redaction.scrub import Redactor
 
 __all__ = ["Section", "ShareReport", "figure_png", "save_report"]
 

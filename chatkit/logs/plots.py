@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chatkit.logs.analyze import status_counts, timeline
+from chatkit.logs.columns import Columns
+from chatkit.logs.incidents import find_incidents
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -86,7 +90,6 @@ def _ms_axis(axis: Any) -> None:
 
 def latency_over_time(frame: pd.DataFrame) -> Figure:
     """Latency p50, p95 and p99 per time bucket."""
-    from chatkit.logs.analyze import timeline
 
     figure, axes = _figure()
     line = timeline(frame)
@@ -107,7 +110,6 @@ def latency_over_time(frame: pd.DataFrame) -> Figure:
 
 def status_bars(frame: pd.DataFrame) -> Figure:
     """Requests per status code (and "no response"), coloured by class."""
-    from chatkit.logs.analyze import Columns, status_counts
 
     figure, axes = _figure()
     cols = Columns(frame)
@@ -132,7 +134,6 @@ def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]
     """Share of failed requests per time bucket, with incident windows shaded."""
     import pandas as pd
 
-    from chatkit.logs.analyze import timeline
 
     figure, axes = _figure()
     line = timeline(frame)
@@ -140,9 +141,6 @@ def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]
         _empty(axes, "no timed requests in this log")
         return figure
     if incidents is None:
-        from chatkit.logs.analyze import Columns
-        from chatkit.logs.incidents import find_incidents
-
         incidents = [i.to_dict() for i in find_incidents(Columns(frame))]
     axes.plot(line.index, line["error_rate"] * 100, color="#D55E00", linewidth=1.5,
               label="failed requests")

@@ -1,6 +1,6 @@
 """What counts as a secret: names that say so, and values that look like one.
 
-Data and pure predicates only; :mod:`chatkit.redact` applies them. A *name* rule judges a
+Data and pure predicates only; :mod:`chatkit.redaction.scrub` applies them. A *name* rule judges a
 header, query parameter, JSON field or environment variable by its name (split into words, so
 ``x-ratelimit-remaining-tokens`` is not a token but ``refreshToken`` is); a *shape* rule finds
 credentials by their look wherever they are (provider key prefixes, JWTs, PEM blocks,

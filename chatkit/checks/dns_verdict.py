@@ -1,7 +1,7 @@
 """From what each resolver said about a host to findings: the comparison is the diagnosis.
 
 Kept apart from :mod:`chatkit.checks.dns` (which only measures) so the rules can be read, and
-tested, on their own. The words — cause, remedy — live in :mod:`chatkit.classify`.
+tested, on their own. The words — cause, remedy — live in :mod:`chatkit.knowledge.classifier`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
-from chatkit.checks.dns import ResolverAnswer, address_kind
+from chatkit.checks.resolver_answer import ResolverAnswer, address_kind
 from chatkit.findings import Finding
+from chatkit.knowledge.classifier import explain
 
 __all__ = ["judge_host"]
 
@@ -21,8 +22,6 @@ _ALWAYS_SINKHOLE = ("unspecified",)
 def _explain(kind: str, *, check: str, status: str = "fail", title: str | None = None,
              evidence: Mapping[str, Any], duration_ms: float | None = None,
              **fmt: Any) -> Finding:
-    from chatkit.classify import explain
-
     finding = explain(kind, check=check, status=status, title=title, evidence=evidence, **fmt)
     return finding.replace(duration_ms=duration_ms) if duration_ms is not None else finding
 

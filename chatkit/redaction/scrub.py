@@ -17,9 +17,9 @@ With a :class:`Redactor` built with ``hash_key``, the marker also carries a keye
 (``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder across
 a file without being recoverable from it. A :class:`Redactor` counts what it removed by kind.
 
-What counts as a secret (names, shapes) is :mod:`chatkit.redact_rules`. The module-level
+What counts as a secret (names, shapes) is :mod:`chatkit.redaction.rules`. The module-level
 functions are pure and cheap (the request recorder calls them once per request); file
-handling (JSONL, HAR, atomic output) is :mod:`chatkit.redact_files`.
+handling (JSONL, HAR, atomic output) is :mod:`chatkit.redaction.files`.
 """
 
 from __future__ import annotations
@@ -29,15 +29,13 @@ import hashlib
 import hmac
 import json
 import re
-import sys
-import types
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from chatkit.redact_rules import (
+from chatkit.redaction.rules import (
     CONTENT_KEYS,
     MARKER_RE,
     MASKED_RE,
@@ -63,7 +61,6 @@ __all__ = [
     "is_secret_field",
     "is_secret_header",
     "is_secret_param",
-    "redact",
     "redact_headers",
     "redact_obj",
     "redact_text",
@@ -380,22 +377,3 @@ def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
 def redact_obj(obj: Any, *, redactor: Redactor | None = None) -> Any:
     """A redacted deep copy of a JSON-like value (dicts, lists, strings, numbers)."""
     return (redactor or Redactor()).obj(obj)
-
-
-class _CallableModule(types.ModuleType):
-    """A module that can be called: ``chatkit.redact(...)`` is :func:`chatkit.redact_files.redact`.
-
-    DESIGN names both a module ``chatkit.redact`` and a function ``chatkit.redact``. Importing
-    a submodule binds its name on the package, so the two must be one object: this module,
-    made callable. ``chatkit.redact.redact_url`` and ``chatkit.redact(obj)`` both work.
-    """
-
-    def __call__(self, obj_or_path: Any, *args: Any, **kwargs: Any) -> Any:
-        from chatkit.redact_files import redact as redact_any
-
-        return redact_any(obj_or_path, *args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
-#: the general front door (see :func:`chatkit.redact_files.redact`): this module, callable
-redact = sys.modules[__name__]

@@ -1,0 +1,1 @@
+"""The knowledge table, one section a file; :mod:`chatkit.knowledge.table` assembles them."""

@@ -1,0 +1,124 @@
+"""The frame's columns as numpy arrays, and the small helpers every analysis shares.
+
+:class:`Columns` converts a request-log frame's columns once; the summary, incidents,
+diagnosis, browser checks and plots all read the same arrays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chatkit.findings import iso_utc
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["PERCENTILES", "Columns", "bucket_width", "failed", "iso_ms", "percentiles",
+           "round1", "status_label"]
+
+PERCENTILES = (50, 90, 95, 99)
+# bucket widths in seconds, from which timeline() picks the smallest that fits the log's span
+_WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+           86400, 604800)
+_MAX_BUCKETS = 150
+
+
+class Columns:
+    """The frame's columns as numpy arrays, converted once and shared by every analysis."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        status = frame["status"] if "status" in frame else None
+        #: status as int64, -1 where there was no response
+        self.code = (status.to_numpy(dtype="int64", na_value=-1) if status is not None
+                     else np.full(self.n, -1, dtype=np.int64))
+        self.status = np.where(self.code < 0, np.nan, self.code)  # float, NaN = no response
+        self.failed = ~((self.code >= 100) & (self.code < 400))
+        self.latency = self._floats("latency_ms")
+        self.ttft = self._floats("ttft_ms")
+        self.ts = _ts_ms(frame["ts"]) if "ts" in frame else np.full(self.n, np.nan)
+        attempt = frame["attempt"] if "attempt" in frame else None
+        self.attempt = (attempt.to_numpy(dtype="float64", na_value=np.nan) if attempt is not None
+                        else np.full(self.n, np.nan))
+
+    def _floats(self, name: str) -> np.ndarray:
+        if name not in self.frame:
+            return np.full(self.n, np.nan)
+        return self.frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    def groups(self, name: str = "model") -> list[tuple[str, np.ndarray]]:
+        """(label, row indices) per category of a text column, rows sorted once and cached."""
+        cache = self.__dict__.setdefault("_groups", {})
+        if name not in cache:
+            codes, names = self.codes(name)
+            order = np.argsort(codes, kind="stable")  # radix sort for small integer codes
+            bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+            cache[name] = [(names[i], order[bounds[i]:bounds[i + 1]])
+                           for i in range(len(names)) if bounds[i + 1] > bounds[i]]
+        return cache[name]
+
+    def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """Category codes (-1 = null) and category labels of a text column."""
+        import pandas as pd
+
+        if name not in self.frame:
+            return np.full(self.n, -1, dtype=np.int64), []
+        series = self.frame[name]
+        if not isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("category")
+        return series.cat.codes.to_numpy(), [str(c) for c in series.cat.categories]
+
+
+def _ts_ms(series: pd.Series) -> np.ndarray:
+    values = series.dt.as_unit("ms").array.asi8 if len(series) else np.array([], dtype=np.int64)
+    out = values.astype("float64")
+    out[values == np.iinfo(np.int64).min] = np.nan
+    return out
+
+
+def failed(frame: pd.DataFrame) -> pd.Series:
+    """A boolean Series: True where the request got no 2xx/3xx answer."""
+    import pandas as pd
+
+    return pd.Series(Columns(frame).failed, index=frame.index, name="failed")
+
+
+def percentiles(values: np.ndarray) -> dict[str, float] | None:
+    """p50/p90/p95/p99/max/mean of the finite values (None when there are none)."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None
+    p = np.percentile(values, PERCENTILES)
+    out = {f"p{q}": round1(v) for q, v in zip(PERCENTILES, p, strict=False)}
+    out["max"] = round1(values.max())
+    out["mean"] = round1(values.mean())
+    return out
+
+
+def round1(value: float) -> float:
+    return round(float(value), 1)
+
+
+def iso_ms(ms: float) -> str | None:
+    if ms != ms:  # NaN
+        return None
+    return iso_utc(datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc))
+
+
+def status_label(status: float) -> str:
+    """The status_counts key of a status value ("429", or "no_response" for null)."""
+    return "no_response" if status != status else str(int(status))
+
+
+def bucket_width(span_ms: float, n: int) -> int:
+    """Seconds per time bucket for a log spanning ``span_ms`` with ``n`` requests."""
+    span_s = max(span_ms / 1000.0, 1.0)
+    for width in _WIDTHS:
+        if span_s / width <= _MAX_BUCKETS and (n * width / span_s >= 10 or
+                                                span_s / width <= 20):
+            return width
+    return _WIDTHS[-1]
