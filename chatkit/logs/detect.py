@@ -73,7 +73,7 @@ def _first_array_record(text: bytes) -> str | None:
     body = text[1:].lstrip().decode("utf-8", "replace")
     try:
         first, _ = json.JSONDecoder().raw_decode(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return record_kind(json.dumps(first).encode()) if isinstance(first, dict) else None
 
@@ -98,7 +98,7 @@ def record_kind(line: bytes) -> str | None:
     """What one JSON record is: ``"jsonl"`` (the contract), ``"otel"``, a gateway name, None."""
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(record, dict):
         return None

@@ -58,6 +58,9 @@ def read_json_array(source: Source, columns: Sequence[str], mapping: Mapping[str
     """Read a JSON array of records (a gateway's "export as JSON")."""
     try:
         records = json.loads(source.text())
+    except RecursionError:
+        raise InputError(f"{source.name}: JSON nested deeper than can be read; check that "
+                         "this is a log export") from None
     except ValueError as exc:
         raise InputError(f"{source.name}: not valid JSON ({exc}); check that the export "
                          "finished") from None
@@ -206,7 +209,7 @@ def _lines(block: bytes, first_line: int) -> Iterator[tuple[int, Any]]:
             continue
         try:
             yield first_line + offset, json.loads(raw)
-        except ValueError as exc:  # also UnicodeDecodeError
+        except (ValueError, RecursionError) as exc:  # also UnicodeDecodeError
             yield first_line + offset, exc
 
 

@@ -62,14 +62,14 @@ def _documents(source: Source, skipped: Skipped) -> Iterator[tuple[str, Any]]:
     try:
         yield "document", json.loads(data)
         return
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     for number, line in enumerate(data.split(b"\n"), start=1):  # the file exporter's JSONL
         if not line.strip():
             continue
         try:
             yield f"{number}", json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             skipped.add(f"{source.name}:{number}")
 
 

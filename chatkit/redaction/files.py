@@ -178,7 +178,7 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     first = stripped.split("\n", 1)[0]
     try:
         record = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         record = None
     if record is not None and not (isinstance(record, dict) and "log" in record):
         return "jsonl"
@@ -270,8 +270,9 @@ def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:
                     continue
                 try:
                     record = json.loads(line)
-                except ValueError:
-                    dropped += 1  # a torn or foreign line: never copied, it may hold anything
+                except (ValueError, RecursionError):
+                    # a torn, foreign or absurdly nested line: never copied, it may hold anything
+                    dropped += 1
                     continue
                 out.write(json.dumps(red.obj(record), ensure_ascii=False) + "\n")
                 records += 1
@@ -339,6 +340,9 @@ def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
             hint = " (the file ends early: truncated?)" if ends_early else ""
             raise InputError(f"{src} is not valid JSON: {exc.msg} at line {exc.lineno} column "
                              f"{exc.colno}{hint}; export the file again") from None
+        except RecursionError:
+            raise InputError(f"{src} nests JSON deeper than can be read; export the file "
+                             "again") from None
     cleaned = red.obj(document)
     with atomic_writer(dst) as out:
         json.dump(cleaned, out, ensure_ascii=False)

@@ -88,6 +88,8 @@ class _Reader:
                 if unterminated or tail <= 0:
                     self.fail("the file ends inside a value (truncated?)")
                 self.fail(f"{exc.msg} (line {exc.lineno} column {exc.colno} of an entry)")
+            except RecursionError:
+                self.fail("a value nests deeper than can be read")
             # a number at the very end of the buffer may continue in the next chunk
             if end == len(self.buf) and not self.eof and self._more():
                 continue

@@ -69,7 +69,7 @@ def load_report(path: str | os.PathLike[str]) -> Report:
         return Report.from_dict(data)
     except FileNotFoundError:
         raise InputError(f"{source} does not exist; check the path") from None
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError):
         raise InputError(f"{source} is not a chatkit report; write one with "
                          "`chatkit doctor --json > report.json`") from None
 
@@ -248,9 +248,11 @@ def _summaries(logs: Iterable[Path], plots: bool
     found: dict[str, dict[str, Any]] = {}
     figures: dict[str, FigureLike] = {}
     for path in logs:
-        try:  # a summary is extra: its failure must not cost the bundle
+        try:  # a summary is extra: its failure must not cost the bundle ...
             frame = load([str(path)])
             summary = dict(summarize(frame))
+        except ChatkitError:
+            raise  # ... but a log that cannot be read at all is said, not bundled empty
         except Exception:
             continue
         found[path.name] = summary

@@ -88,7 +88,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any]]:
             if line.strip():
                 try:
                     yield number, json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     yield number, None
 
 
@@ -223,7 +223,7 @@ def _har_row(index: int, entry: Any) -> tuple[bool, FailureRow]:
 def _har_body_model(post: Mapping[str, Any]) -> tuple[str | None, bool | None]:
     try:
         body = json.loads(post.get("text") or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(body, Mapping):
         return None, None
