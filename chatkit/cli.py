@@ -8,6 +8,7 @@ one ``Error: ...`` line on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -16,6 +17,7 @@ from contextlib import ExitStack
 
 from chatkit import __version__
 from chatkit.errors import ChatkitError
+from chatkit.findings import Report
 
 __all__ = ["build_parser", "main"]
 
@@ -32,11 +34,14 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base-url", help="API base URL (default: the provider's, e.g. "
                    "https://api.openai.com/v1)")
     p.add_argument("--provider", default="openai", help="provider profile: openai, azure, "
-                   "compatible (default: openai)")
+                   "compatible, chatgpt-web (the website and the hosts its page needs; no key) "
+                   "(default: openai)")
     p.add_argument("--model", help="model to try (default: a small one)")
     p.add_argument("--only", help="comma-separated check groups: dns, tcp, tls, proxy, http, "
-                   "control, status, api")
+                   "control, status, api, web")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--label", help="a name for this run, e.g. 'office Wi-Fi', kept in the "
+                   "report so `chatkit compare` can name the side with the problem")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the terminal report (auto: on a terminal unless NO_COLOR is set)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per check (default 10)")
@@ -122,6 +127,13 @@ def _doctor(args: argparse.Namespace) -> int:
             if progress is not None:
                 sys.stderr.write("\r\x1b[K")
                 sys.stderr.flush()
+    if args.label:
+        report = dataclasses.replace(report, label=args.label)
+    return _show(report, args)
+
+
+def _show(report: Report, args: argparse.Namespace) -> int:
+    """Print a report as JSON or as the terminal table; exit 1 when something failed."""
     if args.json:
         print(report.to_json())
     else:
@@ -130,6 +142,30 @@ def _doctor(args: argparse.Namespace) -> int:
         width = min(140, shutil.get_terminal_size((100, 24)).columns)
         sys.stdout.write(report.to_text(color=color, width=width))
     return 0 if report.ok else 1
+
+
+# --- compare ------------------------------------------------------------------------------
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="compare two doctor reports (two networks, two machines)",
+                       description="Name what differs between two `chatkit doctor --json` "
+                       "reports: a name filtered by DNS on one side, a certificate from a "
+                       "TLS-inspecting proxy, a port blocked, a check failing on one side only; "
+                       "the checks that agree are summed up. Exit status: 0 nothing explains a "
+                       "failure, 1 a difference does, 2 bad usage.")
+    p.add_argument("a", metavar="A.json", help="the first report (e.g. the failing network)")
+    p.add_argument("b", metavar="B.json", help="the second report (e.g. a working network)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the terminal output (auto: on a terminal unless NO_COLOR is set)")
+    p.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from chatkit.share.bundle import load_report
+    from chatkit.share.compare import compare_reports
+
+    return _show(compare_reports(load_report(args.a), load_report(args.b)), args)
 
 
 # --- sim ----------------------------------------------------------------------------------
@@ -370,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_monitor):
+    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_monitor,
+                _add_compare):
         add(sub)
     return parser
 

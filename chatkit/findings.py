@@ -62,7 +62,11 @@ class VerdictDict(TypedDict):
     retryable: bool | None
 
 
-class ReportDict(TypedDict):
+class _Labelled(TypedDict, total=False):
+    label: str  # only when the run was given one (doctor --label)
+
+
+class ReportDict(_Labelled):
     chatkit_version: str
     target: dict[str, Any]
     started_at: str
@@ -167,6 +171,7 @@ class Report:
     finished_at: str = field(default_factory=utcnow_iso)
     environment: Mapping[str, Any] = field(default_factory=dict)
     chatkit_version: str = ""
+    label: str | None = None  # a name for the run ("office Wi-Fi"), to compare runs by
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
@@ -218,7 +223,7 @@ class Report:
         }
 
     def to_dict(self) -> ReportDict:
-        return {
+        data: ReportDict = {
             "chatkit_version": self.chatkit_version,
             "target": dict(self.target),
             "started_at": self.started_at,
@@ -228,6 +233,9 @@ class Report:
             "summary": self.summary,
             "verdict": self.verdict,
         }
+        if self.label:
+            data["label"] = self.label
+        return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
@@ -242,6 +250,7 @@ class Report:
             finished_at=data.get("finished_at") or utcnow_iso(),
             environment=dict(data.get("environment") or {}),
             chatkit_version=data.get("chatkit_version") or "",
+            label=data.get("label") or None,
         )
 
     def __repr__(self) -> str:
@@ -300,7 +309,7 @@ def render_report_markdown(report: Report) -> str:
     s = report.summary
     target = report.target
     lines = [
-        "# chatkit report",
+        f"# chatkit report{': ' + report.label if report.label else ''}",
         "",
         f"**Target:** {target.get('base_url', '?')} (provider {target.get('provider', '?')}, "
         f"key {target.get('key') or 'none'})  ",
@@ -384,7 +393,8 @@ def render_report_text(report: Report, *, color: bool = False, width: int = 100)
     target = report.target
     lines = [
         f"chatkit {report.chatkit_version} — {target.get('base_url', '?')} "
-        f"(provider {target.get('provider', '?')}, key {target.get('key') or 'none'})",
+        f"(provider {target.get('provider', '?')}, key {target.get('key') or 'none'})"
+        + (f" — {report.label}" if report.label else ""),
         "",
     ]
     check_width = max((len(f.check) for f in report.findings), default=10)

@@ -41,6 +41,7 @@ class ProviderProfile:
     extra_hosts: tuple[str, ...] = ()  # other hosts worth a DNS/reachability look
     api_version: str | None = None  # sent as ?api-version= (Azure)
     description: str = ""
+    groups: tuple[str, ...] | None = None  # the check groups that apply to it (None: all)
 
     def auth_headers(self, key: str) -> dict[str, str]:
         """The request headers that carry ``key`` for this provider."""
@@ -73,6 +74,14 @@ register_provider(ProviderProfile(
     key_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"),
     extra_hosts=("chatgpt.com",),
     description="OpenAI's own API",
+))
+register_provider(ProviderProfile(
+    name="chatgpt-web",
+    default_base_url="https://chatgpt.com",
+    status_page="https://status.openai.com",
+    # No group that sends a key: the website needs none to be reached.
+    groups=("dns", "tcp", "tls", "proxy", "control", "status", "web"),
+    description="the ChatGPT website: chatgpt.com and the hosts the page needs (no key)",
 ))
 register_provider(ProviderProfile(
     name="azure",

@@ -248,13 +248,15 @@ class ConnectProxy(_TCPServer):
     """A forward proxy: CONNECT tunnels, or absolute-form requests relayed to the origin.
 
     ``require_auth="user:pass"`` answers 407 without the matching Basic credentials;
-    ``refuse=True`` answers 403 to every CONNECT (a proxy policy blocking the host).
+    ``refuse=True`` answers 403 to every CONNECT (a proxy policy blocking the host),
+    ``refuse_ports`` only to CONNECTs for those ports (a policy blocking one host).
     Only loopback origins are allowed: this proxy never reaches the outside.
     """
 
-    def __init__(self, *, require_auth: str | None = None, refuse: bool = False) -> None:
+    def __init__(self, *, require_auth: str | None = None, refuse: bool = False,
+                 refuse_ports: set[int] | frozenset[int] = frozenset()) -> None:
         super().__init__()
-        self.require_auth, self.refuse = require_auth, refuse
+        self.require_auth, self.refuse, self.refuse_ports = require_auth, refuse, refuse_ports
         self.requests: list[str] = []
 
     @property
@@ -282,7 +284,7 @@ class ConnectProxy(_TCPServer):
                          b"Content-Length: 0\r\n\r\n")
             return
         if method == "CONNECT":
-            if self.refuse:
+            if self.refuse or int(target.rsplit(":", 1)[1]) in self.refuse_ports:
                 conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return
             host, port = target.rsplit(":", 1)

@@ -54,4 +54,8 @@ class CheckContext:
     control_hosts: tuple[str, ...] = ("www.google.com", "www.cloudflare.com", "github.com")
     samples: int = 3
     transport: Any = None  # an httpx.AsyncBaseTransport to send through instead of the network
+    # Where to connect instead of where DNS points, as curl's --connect-to: "host" or
+    # "host:port" -> "address:port"; the name still goes into SNI and Host. The web group
+    # reads it (tests stand loopback servers in for the web app's hosts with it).
+    connect_to: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)  # options of third-party checks

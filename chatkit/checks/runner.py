@@ -22,7 +22,7 @@ from chatkit.targets import Target
 __all__ = ["GROUP_ORDER", "available_groups", "doctor", "run_all"]
 
 # The groups in the order a report lists them; the modules that register chatkit's own checks.
-GROUP_ORDER = ("dns", "tcp", "tls", "proxy", "http", "control", "status", "api")
+GROUP_ORDER = ("dns", "tcp", "tls", "proxy", "http", "control", "status", "api", "web")
 _BUILTIN_MODULES = (
     "chatkit.checks.dns",
     "chatkit.checks.tcp",
@@ -32,6 +32,7 @@ _BUILTIN_MODULES = (
     "chatkit.checks.control",
     "chatkit.checks.status",
     "chatkit.checks.api",
+    "chatkit.checks.web",
 )
 
 def _load_builtin_checks() -> None:
@@ -96,7 +97,7 @@ async def run_all(
     """
     target = target or Target()
     ctx = context or CheckContext()
-    groups = _select(only)
+    groups = _select(only if only is not None else target.profile.groups)
     started_at = utcnow_iso()
 
     async def run(group: str, check: Check) -> list[Finding]:

@@ -140,12 +140,14 @@ def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
 
 
 def handshake(host: str, port: int, *, cafile: str | None, verify: bool = True,
-              timeout: float = 10.0, proxy: str | None = None) -> dict[str, Any]:
-    """One TLS handshake (blocking). Evidence dict; ``error`` holds the exception if any."""
+              timeout: float = 10.0, proxy: str | None = None,
+              address: str | None = None) -> dict[str, Any]:
+    """One TLS handshake (blocking). Evidence dict; ``error`` holds the exception if any.
+    ``address``: connect there instead of to ``host`` (which still goes into SNI)."""
     out: dict[str, Any] = {}
     started = time.perf_counter()
     try:
-        sock = _connect(host, port, timeout, proxy)
+        sock = _connect(address or host, port, timeout, proxy)
     except OSError as exc:
         out["connect_error"] = exc
         return out

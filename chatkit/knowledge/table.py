@@ -13,16 +13,18 @@ from chatkit.knowledge.sections import (
     connection,
     dns,
     http_api,
+    networks,
     proxy,
     request_log,
     service,
     tls,
     triage,
+    web,
 )
 
 SECTIONS: tuple[tuple[Cause, ...], ...] = (
     dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, service.ROWS,
-    browser.ROWS, request_log.ROWS, triage.ROWS,
+    browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS,
 )
 
 
