@@ -48,7 +48,8 @@ def test_unknown_provider_lists_the_known_ones() -> None:
     with pytest.raises(UnknownProvider) as info:
         Target(provider="nope")
     assert isinstance(info.value, KeyError)
-    assert str(info.value) == "unknown provider 'nope'; choose one of: azure, chatgpt-web, compatible, openai"
+    assert str(info.value) == ("unknown provider 'nope'; choose one of: azure, chatgpt-web, "
+                               "compatible, openai")
 
 
 def test_a_new_gateway_is_one_registration() -> None:
