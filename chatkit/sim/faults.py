@@ -36,6 +36,8 @@ Kind = Literal[
     "stream_cut",    # start the answer, then close the connection mid-body
     "stream_error",  # a 200 stream that carries an error event mid-way
     "flaky",         # a seeded share ARG of requests get a 429, 500 or 503; others succeed
+    "failed",        # the model run fails mid-stream: response.failed (chat: an error event)
+    "incomplete",    # the answer stops early for reason ARG (max_output_tokens|content_filter)
 ]
 
 
@@ -217,6 +219,13 @@ _ROWS = (
           _captive_portal),
     Fault("flaky", "flaky", "a seeded share ARG (default 0.3) of requests get 429/500/503",
           default_arg="0.3"),
+    Fault("response_failed", "failed",
+          "a stream ending in response.failed (server_error) mid-way; chat streams get an error "
+          "event, plain requests a 500"),
+    Fault("incomplete", "incomplete",
+          "the answer stops half-way: response.incomplete with reason ARG max_output_tokens|"
+          "content_filter (chat: finish_reason length|content_filter)",
+          default_arg="max_output_tokens"),
 )
 
 #: name -> row, the whole catalogue.
@@ -251,6 +260,9 @@ def parse_fault(spec: str) -> tuple[Fault, str | None]:
             what = "a rate between 0 and 1" if fault.kind == "flaky" else "milliseconds >= 0"
             raise UsageError(f"fault {name!r} takes {what}, not {value!r}; e.g. {name}:"
                              f"{fault.default_arg or '1000'}")
+    if fault.kind == "incomplete" and value not in ("max_output_tokens", "content_filter"):
+        raise UsageError(f"fault 'incomplete' takes 'max_output_tokens' or 'content_filter', "
+                         f"not {value!r}")
     if fault.name == "429_rate_limit" and value not in ("requests", "tokens"):
         raise UsageError(f"fault '429_rate_limit' takes 'requests' or 'tokens', not {value!r}")
     return fault, value

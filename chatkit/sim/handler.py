@@ -34,6 +34,7 @@ from chatkit.sim.faults import (
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 from chatkit.sim.payloads import error_body
 from chatkit.sim.ratelimit import Decision, go_duration
+from chatkit.sim.routes import ROUTES
 from chatkit.sim.state import SimState
 from chatkit.sim.statuspage import ENDPOINTS, slice_for, status_document
 from chatkit.sim.validate import peek_model, validate_chat
@@ -158,7 +159,11 @@ class SimHandler(BaseHTTPRequestHandler):
         elif self.command == "POST" and path == "/v1/chat/completions":
             if self._authorized(key):
                 assert key is not None
-                self._chat(key, body, fault.kind if fault else None)
+                self._chat(key, body, fault.kind if fault else None, arg)
+        elif self.command == "POST" and path in ROUTES:  # /v1/responses, /v1/embeddings
+            if self._authorized(key):
+                assert key is not None
+                ROUTES[path](self, key, body, fault.kind if fault else None, arg)
         else:
             self._send(404, error_body(MSG["invalid_url"].format(method=self.command, path=path),
                                        "invalid_request_error"))
@@ -186,7 +191,8 @@ class SimHandler(BaseHTTPRequestHandler):
     def _bad_request(self, message: str, param: str | None, code: str | None) -> None:
         self._send(400, error_body(message, "invalid_request_error", param=param, code=code))
 
-    def _chat(self, key: str, body: bytes, stream_fault: str | None) -> None:
+    def _chat(self, key: str, body: bytes, stream_fault: str | None,
+              arg: str | None = None) -> None:
         ctype = self.headers.get("Content-Type")
         # A missing Content-Type is read as JSON; a wrong one is refused as the API does.
         if ctype is not None and ctype.split(";")[0].strip().lower() != "application/json":
@@ -207,6 +213,11 @@ class SimHandler(BaseHTTPRequestHandler):
         limit = request.get("max_completion_tokens", request.get("max_tokens"))
         tokens, finish = payloads.reply_tokens(request["messages"],
                                                limit if isinstance(limit, int) else None)
+        if stream_fault == "incomplete":
+            tokens = tokens[: len(tokens) // 2]
+            finish = "content_filter" if arg == "content_filter" else "length"
+        elif stream_fault == "failed":  # chat has no response.failed: an error event
+            stream_fault = "stream_error"
         prompt = payloads.prompt_token_estimate(request["messages"])
         decision = self.state.limiter.take(key, prompt + len(tokens))
         if not decision.allowed:
@@ -245,13 +256,7 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def _stream(self, model: str, tokens: list[str], finish: str, prompt: int, usage: bool,
                 headers: dict[str, str], fault: str | None) -> None:
-        self.send_response(200)
-        self.send_header("Server", self.version_string())
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache")
-        self._api_headers(headers)
-        self.end_headers()
+        self._open_stream(headers)
         chunks = payloads.StreamChunks(model, include_usage=usage)
         self._chunk(chunks.role())
         broken_at = len(tokens) // 2 if fault in ("stream_cut", "stream_error") else -1
@@ -272,6 +277,16 @@ class SimHandler(BaseHTTPRequestHandler):
             self._chunk(chunks.usage(prompt, len(tokens)))
         self._chunk(payloads.SSE_DONE)
         self._chunk(b"")
+
+    def _open_stream(self, headers: dict[str, str]) -> None:
+        """Send the status line and headers of a chunked event stream."""
+        self.send_response(200)
+        self.send_header("Server", self.version_string())
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self._api_headers(headers)
+        self.end_headers()
 
     def _chunk(self, data: bytes) -> None:
         """Write one HTTP/1.1 chunk; an empty one ends the body."""

@@ -36,6 +36,8 @@ class SimState:
     _rng: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _connections: set[socket.socket] = field(default_factory=set, repr=False)
+    #: Ids of stored responses (``previous_response_id`` must name one), oldest first.
+    _stored: dict[str, None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -65,6 +67,18 @@ class SimState:
         """A seeded random pick among ``options``."""
         with self._lock:
             return self._rng.choice(options)
+
+    def remember(self, response_id: str) -> None:
+        """Keep a stored response's id (the newest 10,000)."""
+        with self._lock:
+            self._stored[response_id] = None
+            if len(self._stored) > 10_000:
+                del self._stored[next(iter(self._stored))]
+
+    def recalls(self, response_id: str) -> bool:
+        """Whether a response with this id was stored."""
+        with self._lock:
+            return response_id in self._stored
 
     def track(self, connection: socket.socket) -> None:
         """Remember an open client connection, so that stop() can close it."""
