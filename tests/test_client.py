@@ -28,7 +28,6 @@ from chatkit.client import (
 )
 from chatkit.client.requestlog import FIELDS, RequestLog
 from chatkit.client.transport import http_flavour
-from chatkit.errors import UsageError
 from chatkit.knowledge.classifier import classify
 from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.targets import Target
@@ -66,68 +65,43 @@ def _openai(url: str, log: Path, waits: list[float], **kw: Any) -> openai.OpenAI
     return client
 
 
-# --- the policy -------------------------------------------------------------------------------
+# --- the policy at the transport (the decisions themselves: tests/test_client_policy.py) ------
 
 
-def test_backoff_matches_the_openai_client() -> None:
-    top = RetryPolicy(random=lambda: 0.0)
-    low = RetryPolicy(random=lambda: 1.0)
-    assert [top.backoff(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
-    assert [low.backoff(n) for n in range(3)] == [0.375, 0.75, 1.5]
+@pytest.mark.parametrize("should", ["true", "false"])
+def test_an_answer_is_never_sent_twice_nor_read_ahead(tmp_path: Path, should: str) -> None:
+    calls: list[int] = []
+    pulled: list[bytes] = []
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for chunk in (b"data: {}\n\n", b"data: [DONE]\n\n"):
+                pulled.append(chunk)
+                yield chunk
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200, headers={"x-should-retry": should,
+                                            "content-type": "text/event-stream"}, stream=Body())
+
+    transport = RecordingTransport(httpx.MockTransport(handler), log=str(tmp_path / "l.jsonl"),
+                                   policy=RetryPolicy(), sleep=lambda s: None)
+    with httpx.Client(transport=transport) as client:
+        with client.stream("POST", "https://api.example.test/v1/chat/completions") as response:
+            assert pulled == []  # handed over unread: the caller streams it
+            assert response.read() == b"data: {}\n\ndata: [DONE]\n\n"
+    assert calls == [1] and len(_rows(tmp_path / "l.jsonl")) == 1
 
 
-@pytest.mark.parametrize(("headers", "wait"), [
-    ({"retry-after-ms": "644", "retry-after": "1"}, 0.644),
-    ({"retry-after": "3"}, 3.0),
-    ({"retry-after": "0"}, 0.5),  # not in (0, 120]: exponential backoff instead
-    ({"retry-after": "nonsense"}, 0.5),
-])
-def test_backoff_honours_retry_after(headers: dict[str, str], wait: float) -> None:
-    assert RetryPolicy(random=lambda: 0.0).backoff(0, headers) == wait
-
-
-def _quota(code: str | None, type: str = "insufficient_quota", message: str = "") -> str:
-    return json.dumps({"error": {"message": message, "type": type, "code": code, "param": None}})
-
-
-@pytest.mark.parametrize(("status", "headers", "body", "retry"), [
-    (429, {}, _quota("rate_limit_exceeded", "requests", "Rate limit reached"), True),
-    (429, {}, _quota("insufficient_quota"), False),
-    (429, {}, _quota(None), False),
-    (429, {}, _quota("credit_balance_exhausted"), False),
-    (429, {}, _quota("rate_limit_exceeded", "tokens", "Request too large for gpt-4o"), False),
-    (429, {"retry-after": "121"}, _quota("rate_limit_exceeded", "requests"), False),
-    (408, {}, "", True),
-    (409, {}, "", True),
-    (500, {}, "", True),
-    (502, {}, "<html>502 Bad Gateway</html>", True),
-    (503, {}, _quota("server_is_overloaded", "service_unavailable_error"), True),
-    (400, {}, _quota("context_length_exceeded", "invalid_request_error"), False),
-    (401, {}, "", False),
-    (404, {}, "", False),
-    (400, {"x-should-retry": "true"}, "", True),
-    (500, {"x-should-retry": "false"}, "", False),
-])
-def test_should_retry(status: int, headers: dict[str, str], body: str, retry: bool) -> None:
-    assert RetryPolicy().should_retry(status=status, headers=headers, body=body) is retry
-
-
-@pytest.mark.parametrize(("exc", "retry"), [
-    (httpx.ConnectTimeout("timed out"), True),
-    (httpx.ReadTimeout("timed out"), True),
-    (httpx.ConnectError("[Errno 111] Connection refused"), True),
-    (httpx.ReadError("[Errno 104] Connection reset by peer"), True),
-    (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable "
-                        "to get local issuer certificate (_ssl.c:1000)"), False),
-    (httpx.ProxyError("407 Proxy Authentication Required"), False),
-])
-def test_should_retry_exceptions(exc: Exception, retry: bool) -> None:
-    assert RetryPolicy().should_retry(exception=exc) is retry
-
-
-def test_negative_retries_are_refused() -> None:
-    with pytest.raises(UsageError):
-        RetryPolicy(max_retries=-1)
+def test_a_retry_after_date_in_any_zone_is_no_crash(tmp_path: Path) -> None:
+    answers = iter([httpx.Response(503, headers={"retry-after": "Wed, 21 Oct 2026 07:28:00 -0000"}),
+                    httpx.Response(200, json={})])
+    transport = RecordingTransport(httpx.MockTransport(lambda r: next(answers)),
+                                   log=str(tmp_path / "l.jsonl"), policy=RetryPolicy(),
+                                   sleep=lambda s: None)
+    with httpx.Client(transport=transport) as client:
+        assert client.get("https://api.example.test/v1/models").status_code == 200
+    assert [r["status"] for r in _rows(tmp_path / "l.jsonl")] == [503, 200]
 
 
 # --- the official openai client through resilient_client ---------------------------------------

@@ -11,9 +11,12 @@ without a row here.
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatkit.errors import UsageError
@@ -38,11 +41,18 @@ __all__ = [
     "HTTP_RULES",
     "MESSAGE_HINTS",
     "NET_ERRORS",
+    "RETRY_AFTER_CAP",
     "HttpRule",
     "Recognized",
     "parse_retry_after",
     "recognize",
 ]
+
+#: openai-python's MAX_RETRY_AFTER_DELAY: a longer wait asked by the server means no retry.
+RETRY_AFTER_CAP = 120.0
+# The spellings float() reads as infinity on purpose (anything else that overflows is a
+# number too large, which openai-python treats as an excessive wait).
+_INFINITY = frozenset({"inf", "+inf", "infinity", "+infinity"})
 
 #: ``(kind, found)``: the knowledge-table row and the values read from the failure.
 Recognized = tuple[str, dict[str, Any]]
@@ -86,30 +96,31 @@ def recognize(failure: object = None, *, status: int | None = None,
     raise UsageError("classify() needs an exception, a response, a log row, a name, or status=")
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or HTTP date), as
-    the openai client reads them; None when absent or unreadable."""
+def parse_retry_after(headers: Mapping[str, str], *,
+                      now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds, or an HTTP date in
+    any zone), read exactly as openai-python's ``_parse_retry_after_header`` reads them;
+    None when absent or unreadable. A number too large for a float is an excessive wait
+    (``RETRY_AFTER_CAP + 1``), not infinity; ``now`` is the wall clock dates are measured from."""
     lower = {k.lower(): v for k, v in headers.items()}
+    for name, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
+        value = lower.get(name)
+        if value is None:
+            continue
+        try:
+            delay = float(value)
+        except ValueError:
+            continue
+        if delay == math.inf and value.strip().lower() not in _INFINITY:
+            return RETRY_AFTER_CAP + 1
+        return delay / divisor
     try:
-        if "retry-after-ms" in lower:
-            return float(lower["retry-after-ms"]) / 1000
-    except ValueError:
-        pass
-    value = lower.get("retry-after")
-    if value is None:
+        parsed = email.utils.parsedate_tz(lower.get("retry-after"))
+        if parsed is None:
+            return None
+        return float(email.utils.mktime_tz(parsed) - now())
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    from datetime import datetime, timezone
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return (when - datetime.now(timezone.utc)).total_seconds()
 
 
 # --- helpers ---------------------------------------------------------------------------------

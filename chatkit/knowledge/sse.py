@@ -81,16 +81,19 @@ class StreamMeter:
             error = event["error"]
             self.error = error if isinstance(error, dict) else {"message": str(error)}
             return
-        self.model = self.model or event.get("model")
+        if isinstance(event.get("model"), str):
+            self.model = self.model or event["model"]
         if isinstance(event.get("usage"), dict):
             self.usage = event["usage"]
         choices = event.get("choices")
-        if not choices:
+        if not choices or not isinstance(choices, list):  # a gateway's own shape: not a chunk
             return
         if self.first_chunk_at is None:
             self.first_chunk_at = now
         choice = choices[0] if isinstance(choices[0], dict) else {}
-        delta = choice.get("delta") or {}
+        delta = choice.get("delta")
+        if not isinstance(delta, dict):
+            delta = {}
         if delta.get("content") or delta.get("tool_calls") or delta.get("refusal"):
             if self.first_content_at is None:
                 self.first_content_at = now
