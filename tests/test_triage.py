@@ -42,11 +42,14 @@ def test_every_path_ends_with_a_cause_that_has_a_remedy(labels: list[str]) -> No
     ([BROWSER, "No"], "triage_no_internet", "network"),
     ([BROWSER, "Yes", "Yes"], "triage_network_blocks", "network"),
     ([BROWSER, "Yes", "No", "Yes"], "triage_service_incident", "service"),
-    ([BROWSER, "Yes", "I can't try another network", "No", "No, or I'm not sure"],
+    ([BROWSER, "Yes", "I can't try another network", "No", "Yes", "No, or I'm not sure"],
      "triage_old_browser", "browser"),
-    ([BROWSER, "Yes", "No", "No", "Yes", "Yes"], "triage_browser_state", "browser"),
-    ([BROWSER, "Yes", "No", "No", "Yes", "No", "Yes"], "triage_device_specific", "browser"),
-    ([BROWSER, "Yes", "No", "No", "Yes", "No", "No"], "triage_account", "account"),
+    ([BROWSER, "Yes", "No", "No", "Yes", "Yes", "Yes"], "triage_browser_state", "browser"),
+    ([BROWSER, "Yes", "No", "No", "Yes", "Yes", "No", "Yes"], "triage_device_specific",
+     "browser"),
+    ([BROWSER, "Yes", "No", "No", "Yes", "Yes", "No", "No"], "triage_account", "account"),
+    ([BROWSER, "Yes", "No", "No", "No, something stays blank, spins or fails"],
+     "triage_web_host_blocked", "browser"),
     ([API, "Yes", "No", "No"], "triage_dns_failure", "network"),
     ([API, "Yes", "No", "Yes", "Yes"], "triage_network_blocks", "network"),
     ([API, "Yes", "No", "Yes", "No"], "triage_endpoint_unreachable", "network"),
@@ -165,3 +168,14 @@ def test_validate_tree_finds_broken_links_loops_and_dead_ends() -> None:
             "r": Question("r", "?", (Choice("b", "q"),))}
     with pytest.raises(UsageError, match="loops"):
         validate_tree(loop, "q")
+
+
+def test_the_web_hosts_measurement_answers_whether_the_whole_page_works() -> None:
+    t = walk(BROWSER, "Yes", "No", "No")  # at b_web, measured by the web group
+    assert t.question is TREE["b_web"]
+    blocked = Finding(check="web.dns", status="warn", title="files.oaiusercontent.com filtered",
+                      evidence={"host": "files.oaiusercontent.com"})
+    assert t.measure([blocked, _f("web.hosts", "info")]) == TREE["b_web"].on_fail
+    assert t.cause is not None and t.cause.evidence["kind"] == "triage_web_host_blocked"
+    assert blocked in t.findings
+    assert "chatkit compare" in TREE["b_other_network"].help

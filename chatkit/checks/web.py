@@ -246,8 +246,8 @@ def _finding(web: WebHost, result: dict[str, Any]) -> Finding:
 
     kind = result["kind"]
     status = _STATUS[web.need]
-    if kind == "web_cloudflare_challenge":
-        status = "warn" if web.need == "required" else "info"
+    if kind == "web_cloudflare_challenge":  # Cloudflare answered: a browser may well pass
+        status = "info"
     elif kind == "web_unsupported_country":
         status = "fail"
     check = {"dns": "web.dns", "tcp": "web.tcp", "tls": "web.tls", "connect": "web.tcp"}.get(
@@ -255,6 +255,17 @@ def _finding(web: WebHost, result: dict[str, Any]) -> Finding:
     values = {"role": web.role, "breaks": web.breaks, "ray": result.get("ray") or "none"}
     evidence = {k: v for k, v in result.items() if k != "kind"}
     return explain(kind, check=check, status=status, evidence=evidence, **values)
+
+
+def _nothing_resolves(results: list[dict[str, Any]]) -> Finding:
+    return Finding(
+        check="web.dns", status="fail", category="network",
+        title=f"none of the {len(results)} hosts the ChatGPT web app needs resolves",
+        cause="this machine resolves none of the page's host names: it is offline or has no "
+              "working DNS (not a filter picking some hosts)",
+        remedy="check the connection (Wi-Fi, cable, VPN); `chatkit doctor --only dns,control` "
+               "compares the resolvers and other sites",
+        evidence={"hosts": [{"host": r["host"], "detail": r.get("detail")} for r in results]})
 
 
 @register("web")
@@ -274,6 +285,8 @@ async def web_hosts(target: Target, ctx: CheckContext) -> list[Finding]:
     results = await asyncio.gather(*(probe_host(w, target, ctx) for w in WEB_HOSTS))
     took = (time.perf_counter() - started) * 1000
     findings = [_finding(w, r) for w, r in zip(WEB_HOSTS, results, strict=True) if "kind" in r]
+    if all(r.get("kind") == "web_dns_failed" for r in results):
+        findings = [_nothing_resolves(results)]  # one cause, not one finding per host
     fine = [r["host"] for r in results if "kind" not in r]
     trouble = [r["host"] for r in results if "kind" in r]
     title = (f"{len(fine)} of {len(results)} hosts the ChatGPT web app needs answer"

@@ -100,6 +100,11 @@ def _code(label: str, **row: Any) -> Choice:
 
 
 START = "where"
+_COMPARE = ("To measure it: `chatkit doctor --label here --json > here.json` on this network, the "
+            "same with another label on the other one, then `chatkit compare here.json "
+            "there.json` names what differs (a DNS filter, a TLS-inspecting proxy, a blocked "
+            "port).")
+_PART_FAILS = "No, something stays blank, spins or fails"
 
 # The tree reads top to bottom as the troubleshooting guide does: rule out the network first
 # (it explains everything after it), then the service, then the account, then the client.
@@ -122,12 +127,19 @@ TREE: dict[str, Question] = {q.id: q for q in (
         _no("b_status", title="it fails on another network too"),
         Choice("I can't try another network", "b_status", status="info",
                title="another network was not tried"),
-    )),
+    ), help=_COMPARE),
     Question("b_status", "Does the status page show an incident right now?", (
         _yes(kind="triage_service_incident"),
-        _no("b_browser", title="no incident on the status page"),
+        _no("b_web", title="no incident on the status page"),
     ), help="https://status.openai.com", measure="status", on_pass="No", on_fail="Yes",
         fail_on=("fail", "warn")),
+    Question("b_web", "Does the whole page work: sign-in, answers appearing as they are "
+             "written, uploads?", (
+        _yes("b_browser", title="the page and its parts work"),
+        Choice(_PART_FAILS, None, kind="triage_web_host_blocked"),
+    ), help="The page needs more hosts than chatgpt.com: its scripts' CDN, sign-in, files, "
+        "live updates. `chatkit doctor --provider chatgpt-web` checks each from this device.",
+        measure="web", on_pass="Yes", on_fail=_PART_FAILS, fail_on=("fail", "warn")),
     Question("b_browser", "Is your browser up to date?", (
         _yes("b_private", title="the browser is up to date"),
         Choice("No, or I'm not sure", None, kind="triage_old_browser"),
@@ -163,7 +175,7 @@ TREE: dict[str, Question] = {q.id: q for q in (
         _yes(kind="triage_network_blocks"),
         _no(kind="triage_endpoint_unreachable"),
         Choice("I can't try another network", None, kind="triage_endpoint_unreachable"),
-    )),
+    ), help=_COMPARE),
     Question("a_status", "Does the provider's status page show an incident?", (
         _yes(kind="triage_service_incident"),
         _no("a_key", title="no incident on the status page"),

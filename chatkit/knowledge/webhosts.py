@@ -30,7 +30,7 @@ class WebHost:
 
 
 WEB_HOSTS: tuple[WebHost, ...] = (
-    WebHost("chatgpt.com", "the site and its backend (conversations, streamed answers)",
+    WebHost("chatgpt.com", "the site and its backend: conversations, streamed answers",
             "nothing loads: the browser says the site can't be reached, or shows a block page",
             "required"),
     WebHost("cdn.oaistatic.com", "the page's scripts and styles",

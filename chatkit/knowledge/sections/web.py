@@ -84,4 +84,14 @@ ROWS: tuple[Cause, ...] = (
           "allow WebSocket (HTTP Upgrade) traffic to {host} in the proxy, antivirus or security "
           "extension, or try another network",
           True, "{host}: WebSocket dropped"),
+    Cause("triage_web_host_blocked", "browser",
+          "part of the page fails while the site opens: it needs more hosts than chatgpt.com "
+          "(scripts from cdn.oaistatic.com, sign-in at auth.openai.com, files at "
+          "files.oaiusercontent.com, live updates at ws.chatgpt.com) and one of them is blocked "
+          "on this device: an ad or privacy extension, a hosts-file or DNS filter, an antivirus "
+          "or a VPN",
+          "run `chatkit doctor --provider chatgpt-web` to see which host; try a private window "
+          "(extensions off); allow-list that host in the extension, DNS filter or antivirus, or "
+          "leave the VPN",
+          False, "a host the page needs is blocked"),
 )
