@@ -14,6 +14,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from typing import Any
 
 from chatkit import __version__
 from chatkit.errors import ChatkitError
@@ -285,6 +286,11 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="auto", help="force a format (default: detect)")
     p.add_argument("--map", action="append", default=[], metavar="THEIRS=OURS",
                    help="CSV column mapping, e.g. --map 'Took (ms)=latency_ms' (repeatable)")
+    p.add_argument("--provider-incidents", action="store_true",
+                   help="match each incident window with the incidents the provider declared "
+                   "on its status page (is it me or them?)")
+    p.add_argument("--status-page", metavar="URL",
+                   help="the status page to read (default: the log's provider's)")
     p.set_defaults(handler=_analyze)
 
 
@@ -292,7 +298,7 @@ def _analyze(args: argparse.Namespace) -> int:
     import json
 
     from chatkit.logs import SUMMARY_COLUMNS, load, summarize
-    from chatkit.logs.render import render_summary_text
+    from chatkit.logs.render import render_provider_incidents_text, render_summary_text
 
     mapping = {}
     for item in args.map:
@@ -306,16 +312,40 @@ def _analyze(args: argparse.Namespace) -> int:
     if progress is not None:
         sys.stderr.write("\r\033[K")
     summary = summarize(frame)
+    if args.provider_incidents or args.status_page:
+        summary["provider_incidents"] = _provider_incidents(frame, args.status_page)
     if args.plots:
         from chatkit.logs.plots import save_all
 
         written = save_all(frame, args.plots)
+        if "provider_incidents" in summary:
+            from chatkit.logs.plots import provider_incident_timeline
+
+            path = written[0].with_name("provider_incidents.png")
+            provider_incident_timeline(frame, summary["provider_incidents"]).savefig(path,
+                                                                                      dpi=110)
+            written.append(path)
         print(f"wrote {len(written)} plots to {args.plots}", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         sys.stdout.write(render_summary_text(summary, sources=frame.attrs.get("sources", ())))
+        if "provider_incidents" in summary:
+            sys.stdout.write("\n" + render_provider_incidents_text(summary["provider_incidents"]))
     return 0
+
+
+def _provider_incidents(frame: Any, status_page: str | None) -> dict[str, Any]:
+    from chatkit.checks.status_history import fetch_history
+    from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
+    from chatkit.targets import Target
+
+    page = Target(status_page=status_page).status_page if status_page else \
+        status_page_for(frame)
+    if page is None:
+        raise _usage("no status page is known for this log's provider; name one with "
+                     "--status-page URL")
+    return match_provider_incidents(frame, fetch_history(page))
 
 
 def _progress_bar() -> Callable[[int, int | None], None]:

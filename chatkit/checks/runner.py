@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 
 from chatkit.checks.base import GROUPS, Check, CheckContext, Progress
+from chatkit.checks.status import with_open_incident
 from chatkit.environment import snapshot
 from chatkit.errors import UsageError
 from chatkit.findings import Finding, Report, utcnow_iso
@@ -109,7 +110,7 @@ async def run_all(
 
     jobs = [run(group, check) for group in groups for check in GROUPS[group]]
     results = await asyncio.gather(*jobs)
-    findings = [f for found in results for f in found]
+    findings = with_open_incident([f for found in results for f in found])
     return Report(
         findings=tuple(findings),
         target=target.to_dict(ctx.environ),

@@ -11,17 +11,17 @@ Statuspage JSON (a moved page, a login wall) means *unknown*, never *down*.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from chatkit.checks.base import CheckContext, register
 from chatkit.checks.probe import probe_client
-from chatkit.findings import Finding
+from chatkit.findings import Finding, Report
 from chatkit.knowledge.classifier import explain
 from chatkit.targets import Target
 
-__all__ = ["parse_summary", "summary_url"]
+__all__ = ["parse_summary", "summary_url", "with_open_incident"]
 
 _OUTAGE = {"major", "critical"}
 _CLOSED = {"resolved", "postmortem", "completed"}
@@ -145,3 +145,23 @@ async def status_page(target: Target, ctx: CheckContext) -> list[Finding]:
     title = f"{page_host}: {summary['description'] or indicator}"
     return [explain(kind, check="status.page", status=status, title=title, evidence=evidence,
                     **fmt).replace(duration_ms=took)]
+
+
+def with_open_incident(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """When the verdict is a service-side failure and the status page lists an open incident,
+    that incident (name, last update, link) goes into the verdict's finding."""
+    cause = Report(findings=tuple(findings)).root_cause
+    if cause is None or cause.category != "service" or cause.group == "status":
+        return tuple(findings)
+    incidents = next((f.evidence["incidents"] for f in findings
+                      if f.group == "status" and f.evidence.get("incidents")), None)
+    if not incidents:
+        return tuple(findings)
+    first = incidents[0]
+    update = f", last update {first['updated_at']}" if first.get("updated_at") else ""
+    said = f": {first['latest_update']}" if first.get("latest_update") else ""
+    note = (f"; the provider reports an open incident, {first['name']!r} ({first['status']}"
+            f"{update}){said} {first['link']}")
+    told = cause.replace(cause=(cause.cause or cause.title) + note,
+                         evidence={**cause.evidence, "provider_incident": dict(first)})
+    return tuple(told if f is cause else f for f in findings)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["PLOTS", "error_rate_over_time", "latency_histogram", "latency_over_time",
-           "phase_waterfall", "save_all", "status_bars", "ttft_by_model"]
+           "phase_waterfall", "provider_incident_timeline", "save_all", "status_bars",
+           "ttft_by_model"]
 
 # status class -> colour (colour-blind-safe Okabe-Ito palette)
 CLASS_COLORS = {"1xx": "#56B4E9", "2xx": "#009E73", "3xx": "#56B4E9", "4xx": "#E69F00",
@@ -134,7 +135,6 @@ def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]
     """Share of failed requests per time bucket, with incident windows shaded."""
     import pandas as pd
 
-
     figure, axes = _figure()
     line = timeline(frame)
     if line.empty:
@@ -154,6 +154,32 @@ def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]
                    f"{'' if len(incidents) == 1 else 's'})")
     axes.legend(loc="upper left")
     figure.autofmt_xdate()
+    return figure
+
+
+def provider_incident_timeline(frame: pd.DataFrame, found: dict[str, Any]) -> Figure:
+    """The log's error rate with the provider's declared incidents as shaded bands: where the
+    two line up, it was them; a window of failures with no band over it is local."""
+    import pandas as pd
+
+    figure = error_rate_over_time(frame, found["windows"])
+    axes = figure.axes[0]
+    line = timeline(frame)
+    if line.empty:
+        return figure
+    low, high = line.index.min(), line.index.max()
+    shown = {m["id"]: m for w in found["windows"] for m in w.get("provider_incidents", ())}
+    for n, match in enumerate(shown.values()):
+        start = max(pd.Timestamp(match["start"]), low)
+        end = min(pd.Timestamp(match["end"]) if match["end"] else high, high)
+        axes.axvspan(start, end, ymin=0.9, ymax=1.0, color="#0072B2", alpha=0.6,
+                     label="provider incident" if n == 0 else None)
+        axes.axvline(pd.Timestamp(match["declared"]), color="#0072B2", linestyle="--",
+                     linewidth=1, label="declared" if n == 0 else None)
+    local = sum(w.get("verdict") == "local" for w in found["windows"])
+    axes.set_title(f"Error rate and the provider's incidents ({len(shown)} declared, "
+                   f"{local} window{'' if local == 1 else 's'} local)")
+    axes.legend(loc="upper left")
     return figure
 
 

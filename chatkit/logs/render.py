@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["render_summary_text"]
+__all__ = ["render_provider_incidents_text", "render_summary_text"]
 
 _MARK = {"ok": "ok  ", "info": "info", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
@@ -75,3 +75,23 @@ def render_summary_text(summary: Mapping[str, Any], *, sources: Sequence[str] = 
         if finding.get("remedy") and finding["status"] in ("warn", "fail"):
             out.append(f"        fix: {finding['remedy']}")
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_provider_incidents_text(found: Mapping[str, Any]) -> str:
+    """Each incident window against the provider's status page, as readable text."""
+    out = [f"Provider status page: {found['page']} ({found['kind']}, read {found['fetched_at']})"]
+    if found.get("error"):
+        out.append(f"  unknown: {found['error']}")
+    if not found["windows"]:
+        out.append("  the log has no incident window to compare")
+    for window in found["windows"]:
+        out.append(f"  {window['start']} - {window['end']}: {window['explanation']}")
+        for match in window.get("provider_incidents", ()):
+            lead = match.get("lead_minutes")
+            when = (f"declared {abs(lead):.0f} min {'after' if lead >= 0 else 'before'} the "
+                    "log's first failure" if lead is not None else "declared")
+            parts = ", ".join(match["components"]) or "no component named"
+            out.append(f"      {match['name']} ({match['impact']}, {parts}): {when}; "
+                       f"{match['start']} to {match['end'] or 'still open'}"
+                       + (f"; {match['link']}" if match.get("link") else ""))
+    return "\n".join(out) + "\n"

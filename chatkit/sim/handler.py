@@ -36,7 +36,7 @@ from chatkit.sim.payloads import error_body
 from chatkit.sim.ratelimit import Decision, go_duration
 from chatkit.sim.routes import ROUTES
 from chatkit.sim.state import SimState
-from chatkit.sim.statuspage import ENDPOINTS, slice_for, status_document
+from chatkit.sim.statuspage import ENDPOINTS, history_document, slice_for, status_document
 from chatkit.sim.validate import peek_model, validate_chat
 
 if TYPE_CHECKING:
@@ -137,7 +137,9 @@ class SimHandler(BaseHTTPRequestHandler):
             elif fault.kind == "answer":
                 assert fault.reply is not None
                 ratelimit = self.state.limiter.peek(key or "")
-                return self._send_reply(fault.reply(FaultContext(arg, model, key, ratelimit)))
+                reply = fault.reply(FaultContext(arg, model, key, ratelimit))
+                self.state.record_answer(reply.status)
+                return self._send_reply(reply)
             elif fault.kind == "hang":
                 return self._hang(float(arg) / 1000 if arg else HANG_CAP_S)
             elif fault.kind == "reset":
@@ -330,6 +332,11 @@ class SimHandler(BaseHTTPRequestHandler):
         if self.command != "GET" or endpoint not in ENDPOINTS:
             return self._send_json(404, {"error": "Not found"}, api=False)
         document = status_document(self.state.status, root_url=self.state.root_url)
+        if endpoint == "incidents.json":
+            history = history_document(self.state.incident_spans(), kind=self.state.page_kind,
+                                       root_url=self.state.root_url)
+            document = {"page": history["page"],
+                        "incidents": document["incidents"] + history["incidents"]}
         self._send_json(200, slice_for(endpoint, document), api=False)
 
     def _control(self, path: str, body: bytes) -> None:

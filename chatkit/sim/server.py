@@ -25,6 +25,7 @@ from chatkit.sim.faults import parse_fault
 from chatkit.sim.httpd import SimHTTPServer
 from chatkit.sim.ratelimit import RateLimiter
 from chatkit.sim.state import SimState
+from chatkit.sim.statuspage import IncidentSpan
 
 __all__ = ["DEFAULT_KEY", "DEFAULT_MODELS", "SimServer", "serve"]
 
@@ -44,6 +45,9 @@ class SimServer:
     ``latency_ms`` delays every ``/v1`` answer; ``token_gap_ms`` spaces stream chunks so that
     time to first token and inter-token latency can be measured. ``seed`` fixes the draws of
     the ``flaky`` fault.
+    The status page's ``incidents.json`` follows the 5xx answers given (answers less than
+    ``incident_gap_s`` apart are one incident, declared ``declare_after_s`` after its first),
+    plus the ``history`` given, in the shape of ``page_kind`` ("incident.io" or "statuspage").
     """
 
     def __init__(
@@ -61,6 +65,10 @@ class SimServer:
         tpm: int = 10_000_000,
         token_gap_ms: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        page_kind: str = "incident.io",
+        history: Iterable[IncidentSpan] = (),
+        incident_gap_s: float = 300.0,
+        declare_after_s: float = 0.0,
     ) -> None:
         self._address = (host, port)
         self._state = SimState(
@@ -72,6 +80,10 @@ class SimServer:
             seed=seed,
             fault=fault,
             status=status,
+            page_kind=page_kind,
+            history=tuple(history),
+            incident_gap_s=incident_gap_s,
+            declare_after_s=declare_after_s,
         )
         self._httpd: SimHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 from chatkit.errors import UsageError
 from chatkit.sim.faults import parse_fault
 from chatkit.sim.ratelimit import RateLimiter
-from chatkit.sim.statuspage import STATES
+from chatkit.sim.statuspage import STATES, IncidentSpan, spans_from_events
 
 __all__ = ["SimState"]
 
@@ -31,6 +32,13 @@ class SimState:
     fault: str | None = None
     status: str = "operational"
     root_url: str = ""
+    #: The status page's kind ("incident.io" like status.openai.com, or "statuspage") and
+    #: incidents declared on top of those the 5xx answers make (see statuspage.spans_from_events).
+    page_kind: str = "incident.io"
+    history: tuple[IncidentSpan, ...] = ()
+    incident_gap_s: float = 300.0
+    declare_after_s: float = 0.0
+    outage_events: list[float] = field(default_factory=list, repr=False)
     #: Set by stop(): every wait in a handler returns early, so stopping never blocks.
     stopping: threading.Event = field(default_factory=threading.Event)
     _rng: random.Random = field(init=False, repr=False)
@@ -57,6 +65,19 @@ class SimState:
         if state not in STATES:
             raise UsageError(f"unknown status state {state!r}; use one of: {', '.join(STATES)}")
         self.status = state
+
+    def record_answer(self, status: int) -> None:
+        """Remember a 5xx answer: the status page's incident history follows them."""
+        if status >= 500:
+            with self._lock:
+                self.outage_events.append(time.time())
+
+    def incident_spans(self) -> list[IncidentSpan]:
+        with self._lock:
+            events = list(self.outage_events)
+        return [*self.history, *spans_from_events(events, gap_s=self.incident_gap_s,
+                                                   declare_after_s=self.declare_after_s,
+                                                   now=time.time())]
 
     def draw(self) -> float:
         """A seeded random number in [0, 1), for flaky faults (one RNG, under a lock)."""

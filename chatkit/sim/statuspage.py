@@ -8,12 +8,15 @@ same fields and enums, so the status check can be tested in every state without 
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from chatkit.findings import iso_utc
 
-__all__ = ["ENDPOINTS", "STATES", "slice_for", "status_document"]
+__all__ = ["ENDPOINTS", "STATES", "IncidentSpan", "history_document", "slice_for",
+           "spans_from_events", "status_document"]
 
 #: state -> (indicator, description) of the page rollup.
 STATES: dict[str, tuple[str, str]] = {
@@ -189,3 +192,71 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
 def slice_for(endpoint: str, document: dict[str, Any]) -> dict[str, Any]:
     """The part of ``document`` that ``/api/v2/<endpoint>`` returns."""
     return {key: document[key] for key in ENDPOINTS[endpoint]}
+
+
+@dataclass(frozen=True)
+class IncidentSpan:
+    """One incident the simulated provider declares: when it began, when it was declared (its
+    ``created_at``), when it was resolved (None: still open)."""
+
+    start: datetime
+    end: datetime | None = None
+    declared: datetime | None = None
+    name: str = "Increased error rates across the API"
+    impact: str = "major"
+
+
+def spans_from_events(events: list[float], *, gap_s: float, declare_after_s: float,
+                      now: float) -> list[IncidentSpan]:
+    """Incidents consistent with the 5xx answers the simulator gave (epoch seconds): answers
+    less than ``gap_s`` apart are one incident, declared ``declare_after_s`` after its first
+    answer, resolved ``gap_s`` after its last one (open until then)."""
+    spans: list[IncidentSpan] = []
+    group: list[float] = []
+    for moment in [*sorted(events), math.inf]:
+        if group and moment - group[-1] > gap_s:
+            first, last = group[0], group[-1]
+            at = datetime.fromtimestamp
+            spans.append(IncidentSpan(
+                start=at(first, timezone.utc),
+                end=at(last + gap_s, timezone.utc) if now - last > gap_s else None,
+                declared=at(first + declare_after_s, timezone.utc)))
+            group = []
+        group.append(moment)
+    return spans
+
+
+def history_document(spans: list[IncidentSpan], *, kind: str, root_url: str,
+                     now: datetime | None = None) -> dict[str, Any]:
+    """An ``incidents.json`` listing ``spans``, newest first, in the shape of ``kind``:
+    ``statuspage`` (Atlassian: 12-character ids, stspg.io shortlinks, every time set) or
+    ``incident.io`` (status.openai.com's compatible API: ULID ids, ``started_at`` null, an open
+    incident with impact ``none``)."""
+    now = now or datetime.now(timezone.utc)
+    incidents = []
+    for n, span in enumerate(sorted(spans, key=lambda s: s.start, reverse=True)):
+        declared = span.declared or span.start
+        resolved = span.end is not None and span.end <= now
+        status = "resolved" if resolved else "investigating"
+        if kind == "incident.io":
+            iid = f"01K0SIMHISTORY{n:012d}"
+            item: dict[str, Any] = {"id": iid, "name": span.name, "status": status,
+                    "impact": span.impact if resolved else "none",
+                    "created_at": iso_utc(declared), "started_at": None,
+                    "resolved_at": iso_utc(span.end) if resolved and span.end else None,
+                    "shortlink": f"{root_url}/incidents/{iid}",
+                    "components": [], "incident_updates": []}
+        else:
+            iid = f"sim{n:09d}"
+            update = _update(f"upd{n:09d}", "investigating", "We are investigating increased "
+                             "error rates.", declared, [])
+            item = _incident(iid, span.name, status, span.impact, span.start, [update], [],
+                             root_url)
+            item.update(created_at=iso_utc(declared), page_id="simstatuspge",
+                        shortlink=f"https://stspg.io/{iid}",
+                        resolved_at=iso_utc(span.end) if resolved and span.end else None)
+        incidents.append(item)
+    page_id = _PAGE_ID if kind == "incident.io" else "simstatuspge"
+    return {"page": {"id": page_id, "name": "OpenAI", "url": root_url, "time_zone": "Etc/UTC",
+                     "updated_at": iso_utc(now)},
+            "incidents": incidents}
