@@ -311,8 +311,8 @@ def render_report_markdown(report: Report) -> str:
     lines = [
         f"# chatkit report{': ' + report.label if report.label else ''}",
         "",
-        f"**Target:** {target.get('base_url', '?')} (provider {target.get('provider', '?')}, "
-        f"key {target.get('key') or 'none'})  ",
+        *([f"**Target:** {target['base_url']} (provider {target.get('provider') or '?'}, "
+           f"key {target.get('key') or 'none'})  "] if target.get("base_url") else []),
         f"**Run:** {report.started_at} → {report.finished_at}, chatkit {report.chatkit_version}  ",
         f"**Summary:** {s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, "
         f"{s['skip']} skipped",
@@ -324,12 +324,18 @@ def render_report_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+# The findings table has fixed column widths (status and check narrow, the three texts sharing
+# the rest): with automatic widths a browser squeezes Cause to one word per line beside a long
+# Finding, and a long URL in Remedy pushes the table past the page.
 _CSS = (
     "<style>.chatkit-report table{border-collapse:collapse;font-size:0.92em}"
     ".chatkit-report td,.chatkit-report th{border:1px solid #d0d7de;padding:3px 8px;"
-    "text-align:left;vertical-align:top}.chatkit-verdict{padding:6px 10px;margin:6px 0;"
-    "border-left:4px solid}</style>"
+    "text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+    ".chatkit-report table.chatkit-findings{table-layout:fixed;width:100%;max-width:100%}"
+    ".chatkit-verdict{padding:6px 10px;margin:6px 0;border-left:4px solid}</style>"
 )
+_FINDINGS_COLUMNS = ('<colgroup><col style="width:5.5em"><col style="width:11em">'
+                     '<col style="width:26%"><col><col></colgroup>')
 
 
 def render_findings_html(findings: Iterable[Finding]) -> str:
@@ -346,7 +352,8 @@ def render_findings_html(findings: Iterable[Finding]) -> str:
             "</tr>"
         )
     head = "<tr><th></th><th>Check</th><th>Finding</th><th>Cause</th><th>Remedy</th></tr>"
-    return f'<div class="chatkit-report">{_CSS}<table>{head}{"".join(rows)}</table></div>'
+    return (f'<div class="chatkit-report">{_CSS}<table class="chatkit-findings">'
+            f'{_FINDINGS_COLUMNS}{head}{"".join(rows)}</table></div>')
 
 
 def render_report_html(report: Report) -> str:
@@ -354,16 +361,18 @@ def render_report_html(report: Report) -> str:
     target = report.target
     v = report.verdict
     color = _HTML_COLOR["ok" if v is None else ("fail" if not report.ok else "warn")]
+    where = (f"<b>Target:</b> {html.escape(str(target['base_url']))} "
+             f"(provider {html.escape(str(target.get('provider') or '?'))}, "
+             f"key {html.escape(str(target.get('key') or 'none'))})<br>"
+             if target.get("base_url") else "")
     return (
         '<div class="chatkit-report">'
         f"{_CSS}"
-        f"<div><b>Target:</b> {html.escape(str(target.get('base_url', '?')))} "
-        f"(provider {html.escape(str(target.get('provider', '?')))}, "
-        f"key {html.escape(str(target.get('key') or 'none'))})<br>"
+        f"<div>{where}"
         f"<b>Summary:</b> {s['ok']} ok, {s['info']} info, {s['warn']} warn, {s['fail']} fail, "
         f"{s['skip']} skipped</div>"
         f'<div class="chatkit-verdict" style="border-color:{color}">'
-        f"<b>Verdict:</b> {html.escape(_verdict_line(report))}</div>"
+        f'<b style="color:{color}">Verdict:</b> {html.escape(_verdict_line(report))}</div>'
         f"{render_findings_html(report.findings)}</div>"
     )
 

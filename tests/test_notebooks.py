@@ -1,5 +1,6 @@
 """The notebooks: committed without outputs, and each runs top to bottom offline, against the
-simulated API (no key in the kernel's environment), without an error."""
+simulated API (no key in the kernel's environment), without an error, showing what a reader
+is meant to see: the plots as images, the tables, each report's verdict once, the panels."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in SCRUBBED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # Jupyter's own default: chatkit's figures must show without pyplot's inline backend.
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
@@ -83,6 +85,85 @@ def test_committed_notebooks_carry_no_outputs(path: Path) -> None:
         f"{path.name}: the first code cell must be the tagged parameter cell"
 
 
+# What a reader sees, cell by cell: a snippet of a code cell's source -> what its output must
+# hold. "png": an image; "table": an HTML table; "widget": a panel; "verdict": a report with
+# its verdict shown exactly once; any other string: text that must appear in the output.
+WIDGET = "application/vnd.jupyter.widget-view+json"
+SEEN: dict[str, dict[str, tuple[str, ...]]] = {
+    "00_start_here": {
+        "session = connect(": ("chatkit-banner chatkit-sim",),
+        "report = await chatkit.run_all": ("verdict", "table"),
+        "chatkit.DoctorPanel(": ("widget",),
+    },
+    "01_triage": {
+        "wizard = TriageWizard(": ("widget",),
+        "notes\n": ("widget",),
+    },
+    "02_network": {
+        "panel = chatkit.DoctorPanel(": ("widget",),
+        "report = await chatkit.run_all": ("verdict", "table"),
+        "evidence = pd.DataFrame(": ("table",),
+        "plt.show()": ("png",),
+        'for fault in ("reset", "captive_portal")': ("table", "captive_portal"),
+    },
+    "03_api_and_account": {
+        "panel = chatkit.DoctorPanel(": ("widget",),
+        "report = await chatkit.run_all": ("verdict", "table"),
+        "pd.DataFrame([": ("table",),
+        "FAULTS = [": ("table", "429_insufficient_quota"),
+        "classify(status=429": ("table", "quota"),
+    },
+    "04_log_analysis": {
+        "explorer = LogExplorer()": ("widget",),
+        "frame, summary = explorer.filtered": ("requests from",),
+        'pd.DataFrame({"latency_ms"': ("table",),
+        "plots.latency_histogram(frame)": ("png",),
+        "plots.ttft_by_model(frame)": ("png",),
+        "plots.status_bars(frame)": ("png",),
+        "plots.error_rate_over_time(frame": ("png",),
+        'pd.DataFrame(summary["incidents"])': ("table",),
+        'pd.DataFrame(summary["by_model"])': ("table",),
+        "Report(findings=": ("verdict", "table"),
+    },
+    "05_share_findings": {
+        "notes = Notes()": ("widget",),
+        'markdown = notes.export("markdown")': ("# chatkit report",),
+        'bundle = notes.export("bundle")': ("report.json",),
+        "redact_text(": ("[REDACTED",),
+    },
+}
+
+
+def cell_outputs(nb: Any, snippet: str) -> list[Any]:
+    """The outputs of the one code cell whose source holds ``snippet``."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and snippet in c.source + "\n"]
+    assert len(cells) == 1, f"{len(cells)} cells hold {snippet!r}"
+    return list(cells[0].get("outputs", ()))
+
+
+def seen_problems(outputs: list[Any], wanted: tuple[str, ...]) -> list[str]:
+    """What a reader would miss in a cell's outputs (empty when all is there)."""
+    kinds = {kind for out in outputs for kind in (out.get("data") or {})}
+    html = "".join(str((out.get("data") or {}).get("text/html", "")) for out in outputs)
+    text = "".join(str(out.get("text", "")) + json.dumps(out.get("data") or {})
+                   for out in outputs)
+    missing = []
+    for want in wanted:
+        if want == "png" and "image/png" not in kinds:
+            missing.append(f"no image (outputs: {sorted(kinds)})")
+        elif want == "table" and "<table" not in html:
+            missing.append("no HTML table")
+        elif want == "widget" and WIDGET not in kinds:
+            missing.append("no widget")
+        elif want == "verdict" and html.count("Verdict:") != 1:
+            missing.append(f"the verdict shows {html.count('Verdict:')} times")
+        elif want not in ("png", "table", "widget", "verdict") and want not in text:
+            missing.append(f"{want!r} not shown")
+    if "Target:</b> ?" in html or ("<Figure size" in text and "image/png" not in kinds):
+        missing.append("a placeholder where content was meant")
+    return missing
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_offline_in_simulator_mode(path: Path, tmp_path: Path,
                                                  offline_env: None) -> None:
@@ -96,6 +177,9 @@ def test_notebook_runs_offline_in_simulator_mode(path: Path, tmp_path: Path,
               if o.get("output_type") == "error"
               or (o.get("name") == "stderr" and "Traceback" in o.get("text", ""))]
     assert errors == []
+    problems = {snippet: seen_problems(cell_outputs(executed, snippet), wanted)
+                for snippet, wanted in SEEN[path.stem].items()}
+    assert {k: v for k, v in problems.items() if v} == {}
 
 
 def test_a_key_typed_into_the_panel_never_reaches_the_saved_notebook(

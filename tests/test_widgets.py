@@ -5,6 +5,7 @@ Each test talks to a simulated API on 127.0.0.1 that it starts itself.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -50,8 +51,9 @@ def test_run_fills_the_report_with_the_verdict_and_feeds_the_notes(
     panel.run_button.click()
     report = panel.wait()
     assert report is not None and report.ok, report
-    assert "Verdict: all checks passed" in panel.result.value
-    assert "<table>" in panel.result.value and "api.key" in panel.result.value
+    assert panel.result.value.count("Verdict:") == 1  # one verdict, the report's own
+    assert "Verdict:</b> All checks passed" in panel.result.value
+    assert "chatkit-findings" in panel.result.value and "api.key" in panel.result.value
     assert panel.progress.value == panel.progress.max and panel.progress.bar_style == "success"
     assert not panel.run_button.disabled
     assert [f.check for f in panel_notes.findings] == [f.check for f in report.findings]
@@ -63,9 +65,11 @@ def test_a_failing_service_shows_a_failing_verdict(sim: SimServer) -> None:
     panel.run_button.click()
     report = panel.wait()
     assert report is not None and not report.ok
-    assert report.verdict is not None
-    assert f"({report.verdict['check']})" in panel.result.value
-    assert "#cf222e" in panel.result.value.split("<table>")[0]  # the headline is red
+    assert report.verdict is not None and report.verdict["cause"]
+    assert panel.result.value.count("Verdict:") == 1
+    headline = panel.result.value.split("<table")[0]
+    assert report.verdict["cause"].rstrip(".")[:40] in html.unescape(headline)
+    assert "#cf222e" in headline  # the verdict is marked red
     assert panel.progress.bar_style == "danger"
 
 
@@ -126,6 +130,45 @@ def test_a_bad_field_shows_one_error_line_in_the_panel(sim: SimServer) -> None:
     assert "at least one check group" in stderr_of(panel.errors)
 
 
+def test_an_error_replaces_the_previous_result(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
+                        groups=["http"])
+    panel.run_button.click()
+    assert panel.wait() is not None and "Verdict:" in panel.result.value
+    assert panel.status.value.startswith("Done:")
+    panel.base_url.value = "not a url"
+    panel.run_button.click()
+    assert stderr_of(panel.errors).startswith("Error: base URL 'not a url'")
+    # nothing of the earlier run is left to be read as this one's
+    assert panel.result.value == "" and panel.status.value == "" and panel.report is None
+    assert panel.progress.value == 0 and panel.progress.bar_style == ""
+    panel.base_url.value = sim.base_url
+    panel.run_button.click()
+    assert panel.wait() is not None
+    assert panel.errors.outputs == () and "Verdict:" in panel.result.value
+
+
+def test_group_toggles_show_whether_they_are_selected(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context(), groups=["dns", "tcp"])
+    dns, tcp = panel.groups["dns"], panel.groups["tcp"]
+    assert (dns.button_style, dns.icon) == ("info", "check")
+    tcp.value = False
+    assert (tcp.button_style, tcp.icon) == ("", "")
+    assert "left out" in tcp.tooltip and "selected" in dns.tooltip
+    assert panel.selected_groups() == ["dns"]
+
+
+def test_a_status_page_skip_speaks_plainly(sim: SimServer) -> None:
+    panel = DoctorPanel(Target(base_url=sim.base_url, provider="compatible", timeout=5),
+                        context=sim_context(), groups=["status"])
+    panel.run_button.click()
+    report = panel.wait()
+    assert report is not None
+    skip = next(f for f in report.findings if f.check == "status.page")
+    assert skip.status == "skip" and "Target(" not in (skip.remedy or "") + skip.title
+    assert "Target(" not in panel.result.value
+
+
 def test_the_panel_displays_through_its_root_box(sim: SimServer) -> None:
     panel = DoctorPanel(sim_target(sim), context=sim_context())
     bundle = panel._repr_mimebundle_()
@@ -150,6 +193,10 @@ def test_the_wizard_walks_to_a_cause_and_adds_the_findings_to_the_notes(
         "triage.where", "triage.b_sites", "triage.b_other_network"]
     wizard.back_button.click()
     assert not wizard.triage.done and "another network" in wizard.question.value
+    # Back withdraws the answer, in the notes too
+    assert [f.check for f in panel_notes.findings] == ["triage.where", "triage.b_sites"]
+    assert "Do other websites load" in wizard.trail.value and "another network" not in \
+        wizard.trail.value
     wizard.restart_button.click()
     assert wizard.triage.answers == [] and wizard.back_button.disabled
 
@@ -162,8 +209,12 @@ def test_the_wizard_measures_reachability_instead_of_asking(sim: SimServer) -> N
     assert wizard.measure_button.layout.display is None  # offered
     wizard.measure_button.click()
     wizard.wait()
-    assert "Measured: <b>Yes</b>" in wizard.measure_note.value
     assert wizard.triage.answers[-1].measured
+    # The measured answer stands under its own question, not beside the next one.
+    assert wizard.trail.value.endswith(
+        "error)? <b>Measured: Yes</b></li></ol>"), wizard.trail.value
+    assert wizard.measure_note.value == ""
+    assert "Does the API endpoint answer" not in wizard.question.value
     assert any(f.group == "http" for f in wizard.triage.findings)
 
 

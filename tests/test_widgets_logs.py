@@ -128,7 +128,8 @@ def test_a_bad_file_gives_one_clear_message(name: str, content: bytes) -> None:
     panel.load_bytes(name, content)
     panel.wait()
     text = "".join(o.get("text", "") for o in panel.errors.outputs)
-    assert text.startswith(f"Error: {name}: ") and text.count("\n") == 1, text
+    assert text.startswith(f"Error: {name} ") and text.count("\n") == 1, text
+    assert text.count(name) == 1 and "chatkit-upload" not in text  # not the temporary copy
     assert "Traceback" not in text
     assert panel.frame is None and panel.status.value == ""
 
@@ -140,7 +141,36 @@ def test_a_missing_path_and_an_empty_path_are_explained(tmp_path: Path) -> None:
     panel.path.value = str(tmp_path / "nope.jsonl")
     panel.load_button.click()
     panel.wait()
-    assert "nope.jsonl" in panel.errors.outputs[0]["text"]
+    # the file is named once (not its name, then its full path)
+    assert panel.errors.outputs[0]["text"] == "Error: nope.jsonl: no such file; check the path\n"
+
+
+def test_a_failed_load_replaces_the_previous_log(explorer: LogExplorer, tmp_path: Path) -> None:
+    assert explorer.summary is not None and explorer.plots.children
+    explorer.load_path(tmp_path / "nonexistent.har")
+    explorer.wait()
+    assert explorer.errors.outputs[0]["text"].count("nonexistent.har") == 1
+    # nothing of the sample log is left on show beside the error
+    assert explorer.frame is None and explorer.summary is None
+    assert explorer.summary_html.value == "" and explorer.plots.children == ()
+    assert explorer.findings_html.value == "" and explorer.filters.layout.display == "none"
+    assert explorer.status.value == ""
+
+
+def test_the_path_box_follows_an_upload_and_the_time_range_reads_in_full() -> None:
+    panel = LogExplorer(SAMPLE)
+    panel.load_button.click()
+    assert panel.wait()
+    assert panel.path.value == str(SAMPLE)
+    # the whole range, spelled out (the slider's own readout is cut at its width)
+    assert panel.time.readout is False
+    start, end = panel.summary["start"], panel.summary["end"]  # type: ignore[index]
+    assert panel.time_label.value == (f"{start[:10]} {start[11:19]} to {end[:10]} "
+                                      f"{end[11:19]} UTC"), (panel.time_label.value, start, end)
+    content = "".join(SAMPLE.read_text().splitlines(keepends=True)[:50]).encode()
+    panel.load_bytes("mine.jsonl", content)
+    assert panel.wait()
+    assert panel.path.value == "" and "mine.jsonl" in panel.path.placeholder
 
 
 def test_uploaded_copies_are_deleted_when_replaced_and_on_close() -> None:
@@ -150,14 +180,19 @@ def test_uploaded_copies_are_deleted_when_replaced_and_on_close() -> None:
     assert panel.wait()
     first = panel.loaded_path
     assert first is not None and first.read_bytes() == content
-    panel.load_bytes("bad.txt", b"not a log\n")
-    assert panel.wait()
-    assert panel.loaded_path == first and first.exists()  # a failed upload keeps what is shown
-    assert [p.name for p in first.parent.parent.glob("*/*")] == ["first.jsonl"]
     panel.load_bytes("second.jsonl", content)
     assert panel.wait()
     second = panel.loaded_path
     assert second is not None and second.exists() and not first.parent.exists()
+    panel.load_bytes("bad.txt", b"not a log\n")
+    assert panel.wait()
+    # a failed upload replaces what was shown; neither copy is kept for nothing
+    assert panel.loaded_path is None and not second.parent.exists()
+    assert list(second.parent.parent.glob("*/*")) == []
+    panel.load_bytes("second.jsonl", content)
+    assert panel.wait()
+    second = panel.loaded_path
+    assert second is not None and second.exists()
     panel.close()
     assert not second.parent.parent.exists()
 

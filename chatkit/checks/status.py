@@ -96,8 +96,9 @@ async def status_page(target: Target, ctx: CheckContext) -> list[Finding]:
     page = target.status_page
     if not page:
         return [Finding(check="status.page", status="skip",
-                        title=f"provider {target.provider!r} has no status page configured",
-                        remedy="pass Target(status_page=...) with a Statuspage-compatible root")]
+                        title=f"no status page is known for provider {target.provider!r}: "
+                              "its service status was not read",
+                        remedy="look at your provider's status page in a browser")]
     page_host = urlsplit(page).hostname or ""
     if ctx.local_only and page_host not in {target.host, *_LOOPBACK}:
         return [Finding(check="status.page", status="skip",

@@ -3,12 +3,15 @@
 Every function takes the frame (as :func:`chatkit.load` returns it) and returns a
 :class:`matplotlib.figure.Figure` built with the object API: nothing goes through pyplot, so
 no global figure state leaks between calls, nothing pops up, and it works on a headless
-machine. A notebook shows the returned figure; :func:`save_all` writes them as PNG files (what
-``chatkit analyze --plots DIR`` does).
+machine. A notebook cell that returns a figure shows it as a PNG image by itself (the figure
+has ``_repr_png_``, so no ``%matplotlib inline`` is needed); :func:`save_all` writes them as PNG
+files (what ``chatkit analyze --plots DIR`` does).
 """
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,10 +38,24 @@ PHASES = (("dns_ms", "DNS", "#56B4E9"), ("connect_ms", "connect", "#0072B2"),
           ("transfer", "transfer", "#009E73"))
 
 
-def _figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Any]:
+@functools.cache
+def _figure_class() -> type[Figure]:
+    """A Figure that renders itself as PNG in a notebook. IPython shows a bare Figure as
+    ``<Figure size 800x450 with 1 Axes>`` unless pyplot's inline backend was activated, and
+    figures made without pyplot never activate it."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    class NotebookFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+
+    return NotebookFigure
+
+
+def _figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Any]:
+    figure = _figure_class()(figsize=(width, height), layout="constrained")
     return figure, figure.add_subplot()
 
 
@@ -121,10 +138,14 @@ def status_bars(frame: pd.DataFrame) -> Figure:
     names, counts = list(by_status), list(by_status.values())
     colors = [CLASS_COLORS.get(n if n in ("429", "no_response") else f"{n[0]}xx", "#7f7f7f")
               for n in names]
+    from matplotlib.ticker import MaxNLocator
+
     bars = axes.bar(names, counts, color=colors)
     axes.bar_label(bars, labels=[f"{c:,}" for c in counts], fontsize=8)
-    axes.set_yscale("log")
-    axes.set_ylabel("requests (log scale)")
+    # A linear count axis: a log axis labels a count of 2 "2 x 10^0"; the labels on the bars
+    # keep the small counts readable beside a tall 200 bar.
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel("requests")
     axes.set_xlabel("HTTP status")
     axes.set_title(f"Status codes of {cols.n:,} requests ({cols.failed.mean():.1%} failed)")
     return figure

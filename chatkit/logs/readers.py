@@ -234,8 +234,8 @@ def _detect(source: Source) -> str:
     if kind is None:
         raise InputError(
             f"{source.name} is not a log chatkit can read (expected JSONL request log, HAR, CSV, "
-            "OpenTelemetry JSON, a LiteLLM export or an openai debug log); pass format= to "
-            "force one")
+            "OpenTelemetry JSON, a LiteLLM export or an openai debug log); force a format with "
+            "--format (format= in Python)")
     return kind
 
 

@@ -237,8 +237,9 @@ class ShareReport:
 _PAGE_CSS = (
     "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:72rem;margin:2rem auto;"
     "padding:0 1rem;color:#1f2328}h1,h2{border-bottom:1px solid #d0d7de;padding-bottom:.2em}"
-    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;"
-    "padding:3px 8px;text-align:left;vertical-align:top}.long{overflow-wrap:anywhere;"
+    "table{border-collapse:collapse;margin:.5em 0;max-width:100%}td,th{border:1px solid #d0d7de;"
+    "padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}"
+    ".long{overflow-wrap:anywhere;"
     "min-width:14ch}"
     "pre{white-space:pre-wrap;"
     "background:#f6f8fa;padding:.6em}.meta{color:#59636e}img{max-width:100%}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit import checks
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DoctorPanel"]
 
-_VERDICT_COLOR = {"ok": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e"}
+# The report's own verdict box, a little larger as the panel's headline.
+_RESULT_CSS = "<style>.chatkit-doctor-result .chatkit-verdict{font-size:1.1em}</style>"
 
 
 class DoctorPanel:
@@ -63,9 +64,13 @@ class DoctorPanel:
         self.key_note = widgets.HTML()
         self.groups = {
             g: widgets.ToggleButton(value=True, description=g, tooltip=f"run the {g} checks",
-                                    layout=widgets.Layout(width="78px"))
+                                    layout=widgets.Layout(width="86px"))
             for g in (groups or available_groups())
         }
+        for toggle in self.groups.values():
+            toggle.add_class("chatkit-doctor-group")
+            toggle.observe(_show_toggle_state, names="value")
+            _show_toggle_state({"owner": toggle})
         self.run_button = widgets.Button(description="Run", button_style="primary",
                                          icon="stethoscope", tooltip="run the selected checks")
         self.run_button.add_class("chatkit-doctor-run")
@@ -148,7 +153,7 @@ class DoctorPanel:
         if self._runner.busy:
             self.status.value = "Still running: wait for the current run to finish."
             return None
-        self.errors.outputs = ()
+        self._clear()
         try:
             target, context = self.read_target()
         except ChatkitError as exc:
@@ -187,12 +192,10 @@ class DoctorPanel:
         try:
             report = future.result()
         except ChatkitError as exc:
-            self.progress.bar_style = "danger"
             self.status.value = ""
             self._error(str(exc))
             return
         except Exception as exc:  # a bug must show in the panel, not as a lost traceback
-            self.progress.bar_style = "danger"
             self.status.value = ""
             self._error(f"{type(exc).__name__}: {exc} (a chatkit problem: please report it)")
             return
@@ -200,26 +203,33 @@ class DoctorPanel:
         self.progress.value = self.progress.max
         self.progress.bar_style = "success" if report.ok else "danger"
         self.status.value = f"Done: {len(report.findings)} findings."
-        self.result.value = _verdict_html(report) + report.to_html()
+        self.result.value = _RESULT_CSS + report.to_html()
         if self.notes is not None:
             self.notes.add(report.findings, source="doctor", target=report.target)
 
-    def _error(self, message: str) -> None:
+    def _clear(self) -> None:
+        """Take the previous run's message, verdict and table off the panel: whatever comes
+        next (an error, or the new report) must not sit beside a stale result."""
         self.errors.outputs = ()
+        self.result.value = self.status.value = ""
+        self.report = None
+        self.progress.value = 0
+        self.progress.bar_style = ""
+
+    def _error(self, message: str) -> None:
+        self._clear()
         self.errors.append_stderr(f"Error: {message}\n")
 
 
-def _verdict_html(report: Report) -> str:
-    """The verdict as a headline above the report (the report's own wording)."""
-    verdict = report.verdict
-    if verdict is None:
-        text, color = "Verdict: all checks passed, nothing wrong was found.", _VERDICT_COLOR["ok"]
-    else:
-        color = _VERDICT_COLOR["fail" if not report.ok else "warn"]
-        where = f"{verdict['category']}: " if verdict["category"] else ""
-        text = f"Verdict: {where}{verdict['cause']} ({verdict['check']})"
-    return (f'<div class="chatkit-panel-verdict" style="font-size:1.15em;font-weight:bold;'
-            f'color:{color};margin:6px 0">{html.escape(text)}</div>')
+def _show_toggle_state(change: Mapping[str, Any]) -> None:
+    """A selected group reads as selected: filled, with a check mark; an unselected one is
+    plain and says so in its tooltip."""
+    toggle = change["owner"]
+    group = toggle.description
+    toggle.button_style = "info" if toggle.value else ""
+    toggle.icon = "check" if toggle.value else ""
+    toggle.tooltip = f"{group}: selected (click to leave out)" if toggle.value else \
+        f"{group}: left out (click to run it)"
 
 
 def _expected_checks(groups: Sequence[str]) -> int:

@@ -36,6 +36,7 @@ __all__ = ["LogExplorer"]
 
 _ACCEPT = ".jsonl,.json,.har,.csv,.gz,.log,.txt"
 _TIME_STEPS = 60
+_PATH_HINT = "or a path on the server"
 
 
 class LogExplorer:
@@ -58,16 +59,21 @@ class LogExplorer:
         self.upload = widgets.FileUpload(accept=_ACCEPT, multiple=False,
                                          description="Upload log")
         self.upload.add_class("chatkit-logs-upload")
-        self.path = widgets.Text(value=str(path or ""), placeholder="or a path on the server",
+        self.path = widgets.Text(value=str(path or ""), placeholder=_PATH_HINT,
                                  layout=widgets.Layout(width="380px"))
         self.load_button = widgets.Button(description="Load", icon="folder-open")
         self.progress = widgets.IntProgress(value=0, min=0, max=100, description="Loading")
         self.status = widgets.HTML()
         self.status.add_class("chatkit-logs-status")
 
+        # The slider's own readout is cut at its fixed width ("03-02 08:00:01-03-02"): the
+        # chosen range is spelled out in a label beside it instead.
         self.time = widgets.SelectionRangeSlider(options=["–"], index=(0, 0),
                                                  description="Time", continuous_update=False,
-                                                 layout=widgets.Layout(width="720px"))
+                                                 readout=False,
+                                                 layout=widgets.Layout(width="520px"))
+        self.time_label = widgets.HTML()
+        self.time_label.add_class("chatkit-logs-time")
         self.model = widgets.Dropdown(options=[ALL], description="Model")
         self.endpoint = widgets.Dropdown(options=[ALL], description="Endpoint")
         self.status_class = widgets.Dropdown(options=[ALL], description="Status")
@@ -83,7 +89,8 @@ class LogExplorer:
             control.observe(self._on_filter, names="value")
 
         self.filters = widgets.VBox([
-            self.time, widgets.HBox([self.model, self.endpoint, self.status_class])])
+            widgets.HBox([self.time, self.time_label]),
+            widgets.HBox([self.model, self.endpoint, self.status_class])])
         self.filters.layout.display = "none"
         self.root = widgets.VBox([
             widgets.HTML("<b>Log explorer</b>: a request log (chatkit JSONL, HAR from the "
@@ -129,9 +136,13 @@ class LogExplorer:
             self._cleanup()
         self._uploads = self._cleanup = None
 
+    def _is_upload(self, path: Path | None) -> bool:
+        return path is not None and self._uploads is not None and \
+            path.parent.parent == self._uploads
+
     def _discard(self, path: Path | None) -> None:
         """Delete an uploaded copy that is no longer shown nor held by the notes."""
-        if path is None or self._uploads is None or path.parent.parent != self._uploads:
+        if path is None or not self._is_upload(path):
             return  # not an upload: a user's own file is never touched
         if self.notes is not None and path in self.notes.logs.values():
             return
@@ -175,20 +186,24 @@ class LogExplorer:
         try:
             frame = future.result()
         except (ChatkitError, OSError) as exc:
-            self.status.value = ""
-            self._error(f"{name}: {exc}")
-            self._discard(path)
+            # The message names the file by its path (an upload's is a temporary copy): it
+            # names it once, the way the person knows it.
+            message = str(exc).replace(str(path), name)
+            self._failed(message if name in message else f"{name}: {message}", path)
             return
         except Exception as exc:  # a reader bug: one line in the panel, not a traceback
-            self.status.value = ""
-            self._error(f"{name}: could not be read ({type(exc).__name__}: {exc})")
-            self._discard(path)
+            self._failed(f"{name}: could not be read ({type(exc).__name__}: {exc})", path)
             return
         previous = self.loaded_path
         self.frame, self.source, self.loaded_path = frame, name, path
         skipped = int(frame.attrs.get("skipped", 0) or 0)
         note = f", {skipped} unreadable line(s) skipped" if skipped else ""
         self.status.value = f"Loaded <b>{html.escape(name)}</b>: {len(frame)} requests{note}."
+        if self._is_upload(path):  # the box must not go on naming the previous file
+            self.path.value = ""
+            self.path.placeholder = f"showing the upload {name}; or a path on the server"
+        else:
+            self.path.placeholder = _PATH_HINT
         self._set_options(frame)
         self.filters.layout.display = None
         self.update()
@@ -229,12 +244,23 @@ class LogExplorer:
         if not self._updating:
             self.update()
 
+    def _show_time_range(self) -> None:
+        first, last = self.time.index
+        stamps = [value for _, value in self.time.options] if self.time.options else []
+        if not stamps or stamps[first] is None:
+            self.time_label.value = ""
+            return
+        start, end = stamps[first], stamps[last]
+        self.time_label.value = (f"{start:%Y-%m-%d %H:%M:%S} to {end:%Y-%m-%d %H:%M:%S} UTC"
+                                 if end != start else f"{start:%Y-%m-%d %H:%M:%S} UTC")
+
     def update(self) -> None:
         """Apply the filters, then redraw the summary and the plots."""
         if self.frame is None:
             return
 
         self.errors.outputs = ()
+        self._show_time_range()
         selected = self.current_filter().apply(self.frame)
         self.filtered = selected
         if selected.empty:
@@ -265,6 +291,20 @@ class LogExplorer:
     def _error(self, message: str) -> None:
         self.errors.outputs = ()
         self.errors.append_stderr(f"Error: {message}\n")
+
+    def _failed(self, message: str, path: Path) -> None:
+        """A file that could not be loaded: its message replaces what the panel showed (the
+        previous log's summary, filters and plots would read as this file's)."""
+        previous = self.loaded_path
+        self.frame = self.filtered = self.summary = None
+        self.source, self.loaded_path = "", None
+        self.status.value = self.summary_html.value = self.findings_html.value = ""
+        self.time_label.value = ""
+        self.plots.children = ()
+        self.filters.layout.display = "none"
+        self._error(message)
+        self._discard(path)
+        self._discard(previous)
 
 
 def _findings_of(summary: dict[str, Any]) -> list[Finding]:

@@ -39,6 +39,8 @@ class TriageWizard:
         self.triage = Triage()
         self._runner = Runner()
 
+        self.trail = widgets.HTML()  # the questions answered so far, each with its answer
+        self.trail.add_class("chatkit-triage-trail")
         self.step = widgets.HTML()
         self.question = widgets.HTML()
         self.question.add_class("chatkit-triage-question")
@@ -62,7 +64,7 @@ class TriageWizard:
         self.root = widgets.VBox([
             widgets.HTML("<b>Triage</b>: answer one question at a time, or let chatkit "
                          "measure it"),
-            self.step, self.question, self.help, self.choices,
+            self.trail, self.step, self.question, self.help, self.choices,
             widgets.HBox([self.measure_button, self.measure_note]),
             widgets.HBox([self.back_button, self.restart_button]),
             self.errors, self.result,
@@ -130,9 +132,11 @@ class TriageWizard:
                 "The measurement could not decide here"
                 f"{' (' + html.escape(reasons) + ')' if reasons else ''}: please answer yourself."
             )
+            self._render(keep_note=True)
         else:
-            self.measure_note.value = f"Measured: <b>{html.escape(label)}</b>."
-        self._render(keep_note=True)
+            # The measured answer shows in the trail, under its own question; the note
+            # beside the Measure button belongs to the question now asked.
+            self._render()
 
     # --- showing ---------------------------------------------------------------------------
 
@@ -144,17 +148,20 @@ class TriageWizard:
         self.step.value = (f"<small>Step {answered + 1}</small>" if question is not None
                            else f"<small>Finished after {answered} answers</small>")
         self.back_button.disabled = not self.triage.answers
+        self.trail.value = self._trail_html()
         if not keep_note:
             self.measure_note.value = ""
+        if self.notes is not None:
+            # The answers so far, every time: going Back takes the withdrawn answer's
+            # finding out of the notes again.
+            self.notes.add(self.triage.findings, source="triage",
+                           target=self.target.to_dict(self.context.environ))
         if question is None:
             self.measure_button.layout.display = "none"
             self._replace_buttons({})
             self.help.value = ""
             self.question.value = "<b>Done.</b>"
             self.result.value = self._result_html()
-            if self.notes is not None:
-                self.notes.add(self.triage.findings, source="triage", target=self.target.to_dict(
-                    self.context.environ))
             return
         # Everything else first, the question text last: when the new question shows, its
         # answers and the Measure button are already in place.
@@ -170,6 +177,16 @@ class TriageWizard:
         self._replace_buttons(buttons)
         self.help.value = f"<small>{html.escape(question.help)}</small>" if question.help else ""
         self.question.value = f"<h4>{html.escape(question.text)}</h4>"
+
+    def _trail_html(self) -> str:
+        """Each answered question with its answer ("Measured: Yes" when a check gave it)."""
+        rows = []
+        for answer in self.triage.answers:
+            asked = self.triage.tree[answer.question].text
+            given = f"Measured: {answer.label}" if answer.measured else answer.label
+            rows.append(f"<li>{html.escape(asked)} <b>{html.escape(given)}</b></li>")
+        return (f'<ol style="margin:0 0 4px 0;color:#59636e">{"".join(rows)}</ol>'
+                if rows else "")
 
     def _replace_buttons(self, buttons: dict[str, Any]) -> None:
         """Show new answer buttons and close the old ones (else they pile up in the kernel

@@ -23,7 +23,6 @@ ROWS: tuple[Cause, ...] = (
     Cause("status_unknown", "service",
           "the status page {url} could not be read ({detail}): its status is unknown, which is "
           "not the same as down",
-          "open the status page in a browser; if the provider moved it, set "
-          "Target(status_page=...) to the new root",
+          "open the status page in a browser; the provider may have moved it",
           None, "status page unreadable"),
 )
