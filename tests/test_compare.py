@@ -137,3 +137,17 @@ def test_cli_compare(reports: tuple[Report, Report], tmp_path: Path,
 def test_doctor_stores_the_label(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--sim", "--only", "dns", "--label", "office Wi-Fi", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["label"] == "office Wi-Fi"
+
+
+def test_the_verdict_is_the_difference_earliest_in_the_causal_chain(
+        reports: tuple[Report, Report]) -> None:
+    office, hotspot = reports
+    api_fail = Finding(check="api.key", status="fail", title="no answer", cause="no connection",
+                       evidence={"host": "api.openai.com"})
+    api_ok = Finding(check="api.key", status="ok", title="accepted",
+                     evidence={"host": "api.openai.com"})
+    worse = Report(findings=(api_fail, *office.findings), label="office Wi-Fi")
+    better = Report(findings=(api_ok, *hotspot.findings), label="phone hotspot")
+    result = compare_reports(worse, better)
+    assert [f.check for f in result.findings][:2] == ["compare.dns", "compare.tcp"]
+    assert result.verdict is not None and result.verdict["check"] == "compare.dns"

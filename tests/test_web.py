@@ -228,3 +228,15 @@ def test_nothing_resolving_is_one_finding_not_one_per_host(cafile: str) -> None:
     [problem] = [f for f in findings if f.check != "web.hosts"]
     assert problem.status == "fail" and "none of the" in problem.title
     assert len(problem.evidence["hosts"]) == len(NAMES)
+
+
+def test_a_host_that_says_nothing_after_tls(cafile: str, normal: Page, ca: trustme.CA) -> None:
+    class Silent(Page):
+        def _answer(self, conn: socket.socket) -> None:
+            self._stop.wait()  # TLS done, then nothing: a proxy holding the request
+
+    with Silent(context_for(ca)) as silent:
+        found = run(cafile, everywhere(normal.port, ab_chatgpt_com=silent.port))
+    flags = found["ab.chatgpt.com"]
+    assert flags.check == "web.https" and flags.status == "info"  # optional host
+    assert kind(flags) == "web_no_answer"

@@ -94,12 +94,16 @@ def _read_answer(tls: ssl.SSLSocket) -> dict[str, Any]:
         if sep:
             headers[name.strip().lower()] = value.strip()
     if status != 101:
-        wanted = int(headers.get("content-length", _MAX_BODY) or 0)
-        while len(body) < min(wanted, _MAX_BODY):
-            chunk = tls.recv(16384)
-            if not chunk:
-                break
-            body += chunk
+        length = headers.get("content-length", "")
+        wanted = min(int(length) if length.isdigit() else _MAX_BODY, _MAX_BODY)
+        try:  # the status is in: a body that stalls or breaks off is judged as far as it came
+            while len(body) < wanted:
+                chunk = tls.recv(16384)
+                if not chunk:
+                    break
+                body += chunk
+        except OSError:
+            pass
     return {"status": status, "headers": headers, "body": body[:_MAX_BODY]}
 
 
@@ -227,7 +231,7 @@ async def _judge_exchange(web: WebHost, answer: dict[str, Any], destination: tup
                     "detail": detail}
         return {**out, "kind": "web_tls_failed", "detail": detail}
     if answer["stage"] == "http":
-        dropped = "web_websocket_dropped" if web.websocket else "web_tls_failed"
+        dropped = "web_websocket_dropped" if web.websocket else "web_no_answer"
         return {**out, "kind": dropped, "detail": detail}
     status = int(answer["status"])
     headers = answer.get("headers") or {}

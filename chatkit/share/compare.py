@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chatkit.findings import Finding, Report, utcnow_iso
+from chatkit.findings import CAUSAL_ORDER, Finding, Report, utcnow_iso
 from chatkit.knowledge.classifier import explain
 
 __all__ = ["compare_reports", "report_label"]
@@ -181,7 +181,7 @@ def compare_reports(a: Report, b: Report) -> Report:
     worth knowing), then one ``compare.agree`` finding summing up the checks that agree."""
     sides = _Sides(report_label(a, "A"), report_label(b, "B"))
     ia, ib = _index(a.findings), _index(b.findings)
-    differences: list[Finding] = []
+    differences: list[tuple[str, Finding]] = []  # (the group compared, the difference)
     agree: list[str] = []
     for key in list(dict.fromkeys([*ia, *ib])):
         fa, fb = ia.get(key), ib.get(key)
@@ -189,19 +189,25 @@ def compare_reports(a: Report, b: Report) -> Report:
         found = specific(key[1], fa, fb, sides) if specific and fa and fb else None
         found = found or _status_differs(key, fa, fb, sides)
         if found is not None:
-            differences.append(found)
+            differences.append((key[0].split(".", 1)[0], found))
         elif fa and fb and fa.status == fb.status and fa.status != "skip":
             agree.append(f"{key[0]} {key[1]}".strip() + f" ({fa.status})")
-    differences.sort(key=lambda f: _RANK[f.status])
+    # Worst first and, among equals, in causal order (a DNS difference explains an API one),
+    # so the comparison's verdict is the root cause as in any report.
+    differences.sort(key=lambda item: (_RANK[item[1].status], _causal(item[0])))
     shown = ", ".join(agree[:8]) + (f" and {len(agree) - 8} more" if len(agree) > 8 else "")
     summary = Finding(
         check="compare.agree", status="ok" if agree else "info",
         title=(f"{len(agree)} check(s) agree on '{sides.a}' and '{sides.b}'"
                + (f": {shown}" if agree else "")),
         evidence={"agree": agree, "a": _about(a, sides.a), "b": _about(b, sides.b)})
-    return Report(findings=(*differences, summary), target=dict(a.target),
+    return Report(findings=(*(f for _, f in differences), summary), target=dict(a.target),
                   started_at=utcnow_iso(), finished_at=utcnow_iso(),
                   label=f"{sides.a} vs {sides.b}")
+
+
+def _causal(group: str) -> int:
+    return CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
 
 
 def _about(report: Report, label: str) -> dict[str, Any]:

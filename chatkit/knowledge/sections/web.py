@@ -39,6 +39,12 @@ ROWS: tuple[Cause, ...] = (
           "try another network; a proxy, antivirus or VPN that touches HTTPS is the usual cause: "
           "turn its HTTPS scanning off for {host}",
           True, "{host}: TLS failed"),
+    Cause("web_no_answer", "network",
+          "{host} accepted the encrypted connection but sent no HTTP answer ({detail}): a proxy, "
+          "antivirus or VPN on the way holds or drops the request, so {breaks}",
+          "try another network, or with the VPN off; turn off HTTPS scanning for {host} in the "
+          "antivirus or security extension",
+          True, "{host}: no answer"),
     Cause("web_cloudflare_challenge", "network",
           "Cloudflare answers {host} with its 'Just a moment...' check (cf-mitigated: "
           "challenge, Ray ID {ray}) instead of the page: it wants a browser to prove itself from "
