@@ -27,6 +27,7 @@ TIERS: dict[str, int] = {
     "chatkit.sim": 4,  # aside: only the faces below start it
     "chatkit.checks": 5,
     "chatkit.logs": 5,
+    "chatkit.scan": 5,
     "chatkit.share": 6,
     "chatkit.widgets": 7,
     "chatkit.cli": 8,

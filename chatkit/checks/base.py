@@ -53,6 +53,8 @@ class CheckContext:
     system_resolvers: tuple[str, ...] | None = None
     control_hosts: tuple[str, ...] = ("www.google.com", "www.cloudflare.com", "github.com")
     samples: int = 3
+    # Where the sdk check looks for installed distributions (None: sys.path).
+    site_paths: tuple[str, ...] | None = None
     transport: Any = None  # an httpx.AsyncBaseTransport to send through instead of the network
     # Where to connect instead of where DNS points, as curl's --connect-to: "host" or
     # "host:port" -> "address:port"; the name still goes into SNI and Host. The web group

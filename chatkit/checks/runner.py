@@ -23,7 +23,7 @@ from chatkit.targets import Target
 __all__ = ["GROUP_ORDER", "available_groups", "doctor", "run_all"]
 
 # The groups in the order a report lists them; the modules that register chatkit's own checks.
-GROUP_ORDER = ("dns", "tcp", "tls", "proxy", "http", "control", "status", "api", "web")
+GROUP_ORDER = ("dns", "tcp", "tls", "proxy", "http", "control", "status", "api", "web", "sdk")
 _BUILTIN_MODULES = (
     "chatkit.checks.dns",
     "chatkit.checks.tcp",
@@ -34,6 +34,7 @@ _BUILTIN_MODULES = (
     "chatkit.checks.status",
     "chatkit.checks.api",
     "chatkit.checks.web",
+    "chatkit.checks.sdk",
 )
 
 def _load_builtin_checks() -> None:

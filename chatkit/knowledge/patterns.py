@@ -139,6 +139,7 @@ EXCEPTION_KINDS: dict[str, str] = {
     "InternalServerError": "server_error",
     "APIStatusError": "client_error",
     "JSONDecodeError": "malformed_json",  # what the openai client raises on cut-off JSON
+    "APIRemovedInV1": "sdk_api_removed_v1",  # openai >= 1 (openai/lib/_old_api.py)
     # chatkit's recorder: what a 2xx answer hid (no exception was raised on the wire)
     "IncompleteStream": "stream_cut",  # a stream that ended without [DONE]
     "HTMLInsteadOfJSON": "html_instead_of_json",  # refined by the page's words
@@ -155,6 +156,21 @@ COARSE: tuple[str, ...] = (
 
 #: What an exception's text reveals, checked in order (errno values: Linux, macOS, Windows).
 MESSAGE_HINTS: tuple[tuple[str, str], ...] = (
+    # client libraries that do not fit together, or code for another version (TypeError,
+    # ImportError, AttributeError, NameError carry no kind of their own)
+    (r"APIRemovedInV1|no longer supported in openai>=1\.0\.0|cannot import name "
+     r"'(?:ChatCompletion|Completion|Embedding|Edit|Moderation|FineTune)' from 'openai'",
+     "sdk_api_removed_v1"),
+    (r"unexpected keyword argument 'proxies'", "sdk_httpx_proxies"),
+    (r"No module named 'openai\.error'|module 'openai' has no attribute 'error'",
+     "sdk_moved_name"),
+    (r"cannot import name '(?:Async)?OpenAI' from 'openai'"
+     r"|module 'openai' has no attribute '(?:Async)?OpenAI'", "sdk_openai_too_old"),
+    (r"has no `?ChatCompletion`? attribute, this is likely due to an old version of the openai",
+     "sdk_langchain_old_openai"),
+    (r"cannot import name '\w+' from 'typing_extensions'", "sdk_typing_extensions_old"),
+    (r"from 'pydantic[.\w]*'|'PYDANTIC_V2' from 'openai|__pydantic_extra__",
+     "sdk_pydantic_mismatch"),
     (r"\b407\b|proxy authentication required", "proxy_auth_required"),
     (r"certificate has expired|certificate is not yet valid|CERTIFICATE_EXPIRED",
      "tls_expired"),

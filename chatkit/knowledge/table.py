@@ -16,6 +16,7 @@ from chatkit.knowledge.sections import (
     networks,
     proxy,
     request_log,
+    sdk,
     service,
     tls,
     triage,
@@ -24,7 +25,7 @@ from chatkit.knowledge.sections import (
 
 SECTIONS: tuple[tuple[Cause, ...], ...] = (
     dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, service.ROWS,
-    browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS,
+    browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS, sdk.ROWS,
 )
 
 
