@@ -39,7 +39,7 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
                    "(default: openai)")
     p.add_argument("--model", help="model to try (default: a small one)")
     p.add_argument("--only", help="comma-separated check groups: dns, tcp, tls, proxy, http, "
-                   "control, status, api, web")
+                   "control, status, api, web, sdk")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--label", help="a name for this run, e.g. 'office Wi-Fi', kept in the "
                    "report so `chatkit compare` can name the side with the problem")
@@ -365,6 +365,33 @@ def _progress_bar() -> Callable[[int, int | None], None]:
     return show
 
 
+# --- scan ---------------------------------------------------------------------------------
+
+def _add_scan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scan", help="find integration mistakes in your code (old openai API, "
+                       "keys, retries, timeouts, retired models)",
+                       description="Read Python (with ast) and JavaScript/TypeScript under PATH "
+                       "and report each mistake with file:line and the fix. Nothing is run or "
+                       "sent. Exit status: 0 nothing failed, 1 something failed, 2 bad usage.")
+    p.add_argument("path", metavar="PATH", help="a file or a folder of code")
+    p.add_argument("--json", action="store_true", help='print {"findings": [...]} as JSON')
+    p.set_defaults(handler=_scan)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    import json
+
+    from chatkit.scan import render_text, scan_code
+
+    report = scan_code(args.path)
+    if args.json:
+        print(json.dumps({"findings": [f.to_dict() for f in report.findings]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        sys.stdout.write(render_text(report))
+    return 0 if report.ok else 1
+
+
 # --- monitor ------------------------------------------------------------------------------
 
 def _add_monitor(sub: argparse._SubParsersAction) -> None:
@@ -437,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_monitor,
-                _add_compare):
+                _add_compare, _add_scan):
         add(sub)
     return parser
 

@@ -122,7 +122,7 @@ def _known_bad(found: Installed) -> list[Finding]:
         combo = " with ".join(f"{name} {found.version(name)}" for name, _ in row.when)
         findings.append(explain(
             "sdk_known_bad", check="sdk.known_bad", status=row.status,
-            title=f"{combo}: known to fail",
+            title=f"{combo}: " + ("known to fail" if row.status == "fail" else "a known pitfall"),
             evidence={"row": row.id, "combination": combo, "error": row.error, "fix": row.fix,
                       "source": row.source,
                       "versions": {name: found.version(name) for name, _ in row.when}}))

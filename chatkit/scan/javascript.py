@@ -68,7 +68,10 @@ def scan_javascript(source: str, today: date) -> list[Hit]:
     for index, (number, text) in enumerate(lines):
         for match in _V3_CALLS.finditer(text):
             what = f"new {match.group(1)}(...)" if match.group(1) else f".{match.group(2)}(...)"
-            hits.append(Hit("scan_old_node_api", number, "fail", {"what": what}))
+            effect = (" (TypeError: Configuration is not a constructor)"
+                      if match.group(1) == "Configuration" else "")
+            hits.append(Hit("scan_old_node_api", number, "fail", {"what": what,
+                                                                  "effect": effect}))
         for match in _NEW_CLIENT.finditer(text):
             call = _call_text(lines, index, match.end() - 1)
             if "timeout" not in call and not timeout_elsewhere:
@@ -77,7 +80,6 @@ def scan_javascript(source: str, today: date) -> list[Hit]:
         named_spans = []
         for match in _NAMED.finditer(text):
             name, value = match.group("name"), match.group("value")
-            named_spans.append(match.span("value"))
             lowered = name.lower()
             if lowered == "model" and not azure:
                 hits.extend(model_hits(value, number, today))
@@ -85,6 +87,9 @@ def scan_javascript(source: str, today: date) -> list[Hit]:
                 hits.extend(azure_hits(value, number))
             elif looks_like_key_name(name):
                 hits.extend(key_hits(value, number, named=True))
+            else:
+                continue
+            named_spans.append(match.span("value"))
         for match in _ANY_STRING.finditer(text):
             value = match.group("value")
             if any(start <= match.start("value") < end for start, end in named_spans):

@@ -8,7 +8,7 @@ at the line to change. Comments and strings that are not code are never read as 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -98,7 +98,8 @@ def _collect(tree: ast.AST, source: str) -> _Module:
     for node in nodes:  # imports first: a name means openai only once imported as openai
         if isinstance(node, ast.Import):
             for alias in node.names:  # import openai, import openai as oa, import openai.error
-                if alias.name == "openai" or (alias.name.startswith("openai.") and not alias.asname):
+                dotted = alias.name.startswith("openai.") and not alias.asname
+                if alias.name == "openai" or dotted:
                     mod.openai_names.add(alias.asname or "openai")
         elif isinstance(node, ast.ImportFrom) and node.module == "openai":
             mod.client_names.update(a.asname or a.name for a in node.names if a.name in CLIENTS)
@@ -192,7 +193,7 @@ class _Rules(ast.NodeVisitor):
             if value is None or kw.arg is None:
                 continue
             self._value(kw.arg, value, kw.value.lineno)
-        if _name(node.func) in ("getenv", "get") and len(node.args) == 2:
+        if _is_getenv(node.func) and len(node.args) == 2:
             env_name, default = _text(node.args[0]), _text(node.args[1])
             if env_name and default is not None:
                 self._value(env_name, default, node.args[1].lineno)
@@ -217,7 +218,7 @@ class _Rules(ast.NodeVisitor):
             + list(node.args.defaults) + list(node.args.kw_defaults)
         for arg, default in zip(args, defaults, strict=False):
             value = _text(default)
-            if default is not None and value is not None:
+            if default is not None and value:  # an empty default means "none given"
                 self._value(arg.arg, value, default.lineno)
         for decorator in node.decorator_list:
             self._retry_decorator(decorator, node)
@@ -256,6 +257,7 @@ class _Rules(ast.NodeVisitor):
         if not isinstance(decorator, ast.Call) or not _calls_api(func):
             return
         name = _name(decorator.func)
+        how: str | None
         if name == "retry":
             predicate = _kw(decorator, "retry")
             stop = _kw(decorator, "stop")
@@ -308,6 +310,13 @@ class _Rules(ast.NodeVisitor):
             "outer": outer, "inner": max(retrying), "total": total}))
 
 
+def _is_getenv(func: ast.expr) -> bool:
+    """``os.getenv`` / ``getenv`` / ``os.environ.get``: a default here is a fallback value."""
+    if _name(func) == "getenv":
+        return True
+    return isinstance(func, ast.Attribute) and func.attr == "get" and _name(func.value) == "environ"
+
+
 def _int(node: ast.AST | None) -> int | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
 
@@ -318,7 +327,7 @@ def _attempts(stop: ast.expr | None) -> int | None:
     return None
 
 
-def _exceptions(nodes: list[ast.expr | None]) -> Iterator[ast.expr]:
+def _exceptions(nodes: Sequence[ast.expr | None]) -> Iterator[ast.expr]:
     for node in nodes:
         if isinstance(node, ast.Tuple):
             yield from node.elts

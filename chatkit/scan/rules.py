@@ -97,20 +97,27 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def looks_like_key_name(name: str) -> bool:
-    """True for a variable, attribute or argument name that holds an API key or token."""
+    """True for a variable, attribute or argument name that holds an API key or token
+    (``api_key``, ``OPENAI_API_KEY``, ``apiKey``, ``access_token``; not ``key`` alone)."""
     lowered = name.lower()
     if any(word in lowered for word in ("env", "name", "var", "header", "path", "file")):
         return False
-    return is_secret_field(name) and any(w in lowered for w in ("key", "token", "secret"))
+    squashed = re.sub(r"[^a-z0-9]", "", lowered)
+    return is_secret_field(name) and ("apikey" in squashed or squashed.endswith(
+        ("token", "secret")))
 
 
 def key_hits(value: str, line: int, *, named: bool) -> Iterator[Hit]:
-    """A key written in the code: ``value`` sits under a key-like name (``named``) or has a
-    key's shape wherever it is. Shown only masked (first 3 and last 4 characters)."""
-    shaped = redact_text(value) != value
-    if not (named or shaped) or (_ENV_NAME.match(value) and not shaped):
+    """A key written in the code: ``value`` sits under a key-like name (``named``), or is a
+    string of a key's shape wherever it is. Shown only masked (first 3 and last 4
+    characters)."""
+    shaped = " " not in value.strip() and redact_text(value) != value
+    placeholder = bool(_PLACEHOLDER.search(value))
+    if not shaped and not (named and (placeholder or len(value) >= 20)):
+        return  # prose that mentions a key, or a short value that is not one
+    if _ENV_NAME.match(value) and not shaped:
         return  # a variable's name (os.environ["OPENAI_API_KEY"]), not a key
-    if _PLACEHOLDER.search(value) or (named and not shaped and len(value) < 20):
+    if placeholder:
         shown = "an empty string" if not value else (mask_key(value) or "***")
         yield Hit("scan_placeholder_key", line, "warn", {"key": shown})
     else:

@@ -100,8 +100,7 @@ ROWS: tuple[Cause, ...] = (
           "{fix}",
           False, "openai 0.x API in the code"),
     Cause("scan_old_node_api", "integration",
-          "{what} is the openai-node v3 interface; openai-node v4 removed it "
-          "(TypeError: Configuration is not a constructor)",
+          "{what} is the openai-node v3 interface, which openai-node v4 removed{effect}",
           "const openai = new OpenAI({{ apiKey: process.env.OPENAI_API_KEY }}); "
           "openai.chat.completions.create(...) returns the body itself (no .data); "
           f"see {MIGRATE_NODE_V4}",
