@@ -151,3 +151,19 @@ def test_the_verdict_is_the_difference_earliest_in_the_causal_chain(
     result = compare_reports(worse, better)
     assert [f.check for f in result.findings][:2] == ["compare.dns", "compare.tcp"]
     assert result.verdict is not None and result.verdict["check"] == "compare.dns"
+
+
+def test_a_web_host_in_trouble_on_one_side_only() -> None:
+    trouble = Finding(check="web.dns", status="warn", title="files.oaiusercontent.com is "
+                      "filtered by DNS", cause="uploads stop", remedy="allow-list it",
+                      evidence={"host": "files.oaiusercontent.com", "kind": "web_dns_filtered"})
+    hosts = [{"host": "chatgpt.com"}, {"host": "files.oaiusercontent.com"}]
+    office = Report(findings=(trouble, Finding(
+        check="web.hosts", status="info", title="1 of 2", evidence={"hosts": [
+            hosts[0], {**hosts[1], "kind": "web_dns_filtered"}]})), label="office")
+    home = Report(findings=(Finding(check="web.hosts", status="ok", title="2 of 2",
+                                    evidence={"hosts": hosts}),), label="home")
+    [difference] = [f for f in compare_reports(office, home).findings
+                    if f.check != "compare.agree"]
+    assert difference.title.startswith("web.dns for files.oaiusercontent.com: warn on 'office'")
+    assert difference.title.endswith("but ok on 'home'") and difference.remedy == "allow-list it"

@@ -152,11 +152,18 @@ def _tcp(host: str, fa: Finding, fb: Finding, sides: _Sides) -> Finding | None:
 _SPECIFIC = {"dns.resolve": _dns, "tls.handshake": _tls, "tcp.connect": _tcp}
 
 
-def _status_differs(key: Key, fa: Finding | None, fb: Finding | None,
-                    sides: _Sides) -> Finding | None:
-    """A check that fails or warns on one side only: that side's cause and remedy."""
-    sa = fa.status if fa else "absent"
-    sb = fb.status if fb else "absent"
+def _web_fine(report: Report) -> set[str]:
+    """The hosts the web group reached without trouble (it reports only the troubled ones)."""
+    return {str(h.get("host")) for f in report.findings if f.check == "web.hosts"
+            for h in f.evidence.get("hosts") or [] if isinstance(h, dict) and "kind" not in h}
+
+
+def _status_differs(key: Key, fa: Finding | None, fb: Finding | None, sides: _Sides, *,
+                    missing: tuple[str, str] = ("absent", "absent")) -> Finding | None:
+    """A check that fails or warns on one side only: that side's cause and remedy.
+    ``missing``: what a side without the finding said (``ok`` when it was fine)."""
+    sa = fa.status if fa else missing[0]
+    sb = fb.status if fb else missing[1]
     if sa == sb or (sa not in _BAD and sb not in _BAD):
         return None
     a_bad = _RANK.get(sa, 5) < _RANK.get(sb, 5)
@@ -181,13 +188,17 @@ def compare_reports(a: Report, b: Report) -> Report:
     worth knowing), then one ``compare.agree`` finding summing up the checks that agree."""
     sides = _Sides(report_label(a, "A"), report_label(b, "B"))
     ia, ib = _index(a.findings), _index(b.findings)
+    fine = (_web_fine(a), _web_fine(b))
     differences: list[tuple[str, Finding]] = []  # (the group compared, the difference)
     agree: list[str] = []
     for key in list(dict.fromkeys([*ia, *ib])):
         fa, fb = ia.get(key), ib.get(key)
         specific = _SPECIFIC.get(key[0])
         found = specific(key[1], fa, fb, sides) if specific and fa and fb else None
-        found = found or _status_differs(key, fa, fb, sides)
+        missing = tuple("ok" if key[0].startswith("web.") and key[1] in hosts else "absent"
+                        for hosts in fine)
+        found = found or _status_differs(key, fa, fb, sides,
+                                         missing=(missing[0], missing[1]))
         if found is not None:
             differences.append((key[0].split(".", 1)[0], found))
         elif fa and fb and fa.status == fb.status and fa.status != "skip":
