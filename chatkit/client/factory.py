@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatkit.client.policy import RetryPolicy
+from chatkit.client.recorder import as_log
 from chatkit.client.requestlog import RequestLog
 from chatkit.client.transport import (
     AsyncRecordingTransport,
     Flavour,
     RecordingTransport,
-    as_log,
     http_module,
 )
 from chatkit.targets import Target

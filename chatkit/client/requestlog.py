@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import re
 import threading
@@ -42,47 +43,69 @@ _STREAM = re.compile(rb'"stream"\s*:\s*true\b')
 _USAGE = re.compile(rb'"(prompt_tokens|completion_tokens)"\s*:\s*(\d+)')
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
 _redact_url = functools.lru_cache(maxsize=1024)(redact_url)
+_LOG = logging.getLogger("chatkit.client")
 
 
 class RequestLog:
-    """An append-only JSONL file shared safely by threads and processes.
+    """An append-only JSONL file shared safely by threads, processes and clients.
 
     Each row is written before the request that produced it returns to the caller (a writer
     thread was measured to cost more in GIL hand-offs than it saves), so a log read in the
-    next line of a notebook is complete, and a crash loses nothing already answered.
+    next line of a notebook is complete, and a crash loses nothing already answered. Writing
+    and closing hold one lock. Clients sharing the log :meth:`retain` it and :meth:`release`
+    it when they close: the file closes when the last one does (a later write reopens it).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._fd: int | None = None
         self._lock = threading.Lock()
+        self._users = 0
 
     def _open(self) -> int:
-        with self._lock:
-            if self._fd is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                # A line cut short by a crash would swallow ours: end it first. A file that
-                # is still growing is being written by a live process, whose line will end.
-                # (A reader can glimpse another process's write half done, so look twice.)
-                size = os.fstat(fd).st_size
-                if size and not _ends_with_newline(self.path):
-                    time.sleep(0.05)
-                    if os.fstat(fd).st_size == size and not _ends_with_newline(self.path):
-                        os.write(fd, b"\n")
-                self._fd = fd
-            return self._fd
+        """The descriptor, opened on first use (the lock is held)."""
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            # A line cut short by a crash would swallow ours: end it first. A file that
+            # is still growing is being written by a live process, whose line will end.
+            # (A reader can glimpse another process's write half done, so look twice.)
+            size = os.fstat(fd).st_size
+            if size and not _ends_with_newline(self.path):
+                time.sleep(0.05)
+                if os.fstat(fd).st_size == size and not _ends_with_newline(self.path):
+                    os.write(fd, b"\n")
+            self._fd = fd
+        return self._fd
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Append one row as one line, in one system call."""
-        fd = self._fd if self._fd is not None else self._open()
-        os.write(fd, (_ENCODE(row) + "\n").encode("utf-8"))
+        line = (_ENCODE(row) + "\n").encode("utf-8")
+        with self._lock:
+            os.write(self._open(), line)
+
+    def retain(self) -> RequestLog:
+        """One more client shares this log; it calls :meth:`release` when it closes."""
+        with self._lock:
+            self._users += 1
+        return self
+
+    def release(self) -> None:
+        """A sharing client is done: close the file if it was the last one."""
+        with self._lock:
+            self._users = max(self._users - 1, 0)
+            if self._users == 0:
+                self._close()
 
     def close(self) -> None:
+        """Close the file now, whoever shares it (a later write reopens it)."""
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -131,7 +154,8 @@ class Attempt:
     meter: StreamMeter | None = None
     phases: dict[str, float] = field(default_factory=dict)  # "connect"/"tls" ms, or trace marks
     timed: bool = False  # new connections are timed: no "connect" phase means a reused one
-    written: bool = False
+    aborted: str | None = None  # the body was not read to its end: "closed", "collected", "exit"
+    trouble: str | None = None  # what failed in chatkit's own bookkeeping (never the caller's)
 
     # --- filled while the request runs -------------------------------------------------------
 
@@ -184,13 +208,25 @@ class Attempt:
     def got_bytes(self, data: bytes, now: float) -> None:
         self.response_bytes += len(data)
         if self.meter is not None:
-            self.meter.feed(data, now)
+            try:
+                self.meter.feed(data, now)
+            except Exception as exc:  # the observer must not break the observed
+                self.note_trouble("stream meter", exc)
+                self.meter = None
         elif self.body is not None and len(self.body) + len(data) <= MAX_PARSED_BODY:
             self.body += data
 
     def failed(self, exc: BaseException) -> None:
         self.exception = type(exc).__name__
         self.error.setdefault("message", str(exc) or type(exc).__name__)
+
+    def note_trouble(self, where: str, exc: BaseException) -> None:
+        """Chatkit's own bookkeeping failed: keep the first failure for the row, and warn
+        through :mod:`logging` (a warning raised as an exception would reach the caller)."""
+        if self.trouble is None:
+            self.trouble = f"{where}: {type(exc).__name__}: {exc}"[:300]
+        _LOG.warning("chatkit recorder: %s failed (%s: %s); the request is not affected",
+                     where, type(exc).__name__, exc)
 
     # --- the row --------------------------------------------------------------------------
 
@@ -212,7 +248,7 @@ class Attempt:
             if completed and self.exception is None:
                 self._check_answer(bytes(self.body))
         message = self.error.get("message")
-        return {
+        row = {
             "ts": utc_iso(self.wall_start), "method": self.method, "url": _redact_url(self.url),
             "host": self.host, "endpoint": self.endpoint, "provider": self.provider,
             "model": self.model, "stream": self.stream, "attempt": self.attempt,
@@ -232,6 +268,25 @@ class Attempt:
             "prompt_tokens": prompt, "completion_tokens": completion,
             "request_id": self.request_id,
         }
+        return self._extras(row)
+
+    def fallback_row(self, now: float, exc: BaseException) -> dict[str, Any]:
+        """The plain fields only, when building the full row failed."""
+        self.note_trouble("row", exc)
+        row = dict.fromkeys(FIELDS)
+        row.update(ts=utc_iso(self.wall_start), method=self.method, host=self.host,
+                   endpoint=self.endpoint, provider=self.provider, attempt=self.attempt,
+                   status=self.status, exception=self.exception,
+                   latency_ms=_ms(self.start, self.end or now), request_id=self.request_id)
+        return self._extras(row)
+
+    def _extras(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Beyond the contract, only when there is something to say."""
+        if self.aborted:
+            row["aborted"] = self.aborted
+        if self.trouble:
+            row["recorder_error"] = redact_text(self.trouble)
+        return row
 
     def _phase(self, name: str, prefix: str) -> float | None:
         if name in self.phases:  # timed by chatkit.client.conntiming

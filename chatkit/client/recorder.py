@@ -1,0 +1,236 @@
+"""The recorder's core, shared by the sync and async transports: one retry loop, and every
+attempt written exactly once.
+
+:meth:`Recorder.steps` is the retry loop, written once as a generator that does no I/O: it
+yields what it needs done (``SEND`` the request, ``READ`` an error body to decide on it,
+``SLEEP`` before the next try) and the transport carries the step out, sync or async, sending
+back the result or throwing in the exception.
+
+An attempt is *pending* from its start until its row is written, and whoever writes it first
+claims it: the end of its body, the caller closing the response, the response being collected
+unread, or the interpreter exiting with the attempt still open. The others find nothing to
+write. Nothing chatkit does for the record reaches the caller as an exception: a failure of
+its own bookkeeping is a :mod:`logging` warning and a ``recorder_error`` field in the row.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Generator
+from typing import Any
+
+from chatkit.client import conntiming
+from chatkit.client.policy import NO_RETRY, RetryPolicy
+from chatkit.client.requestlog import Attempt, RequestLog
+
+__all__ = ["READ", "SEND", "SLEEP", "Recorder", "as_log"]
+
+SEND, READ, SLEEP = "send", "read", "sleep"
+Step = tuple[str, Any]
+
+_LOG = logging.getLogger("chatkit.client")
+#: Attempts started and not yet written, by id: the one registry all recorders share.
+_PENDING: dict[int, tuple[Recorder, Attempt]] = {}
+
+
+def _write_pending_at_exit() -> None:
+    """Attempts still open when the interpreter exits (a stream never read, a request in
+    flight on a daemon thread) get their line, marked ``aborted: exit``."""
+    for key in list(_PENDING):
+        entry = _PENDING.pop(key, None)
+        if entry is not None:
+            recorder, attempt = entry
+            attempt.aborted = attempt.aborted or "exit"
+            recorder.write(attempt, completed=False)
+
+
+atexit.register(_write_pending_at_exit)
+
+
+def as_log(log_path: Any) -> Any:
+    """A request log: ``None``, a :class:`RequestLog` to share, or a path to open."""
+    if log_path is None or hasattr(log_path, "write"):
+        return log_path  # nothing, or a RequestLog shared with other clients
+    return RequestLog(log_path)
+
+
+def _pick(raw: Any, *names: bytes) -> list[str | None]:
+    """Header values by lower-case name, in one pass over the raw header list."""
+    found: list[str | None] = [None] * len(names)
+    for key, value in raw:
+        lower = key.lower()
+        if lower in names:
+            found[names.index(lower)] = value.decode("latin-1")
+    return found
+
+
+class Recorder:
+    """Begins, finishes and writes attempts, decides on retries, and runs the retry loop.
+
+    ``errors`` are the exception classes of a failed exchange (the flavour's
+    ``TransportError`` and ``OSError``), resolved when the transport is built.
+    """
+
+    def __init__(self, log: Any, policy: RetryPolicy | None, provider: str | None,
+                 clock: Callable[[], float], wall: Callable[[], float], *,
+                 errors: tuple[type[BaseException], ...], timed: bool = False) -> None:
+        self.log = as_log(log)
+        retain = getattr(self.log, "retain", None)
+        if retain is not None:
+            retain()
+        self.policy = policy if policy is not None else NO_RETRY
+        self.provider = provider
+        self.clock = clock
+        self.wall = wall
+        self.errors = errors
+        self.timed = timed  # chatkit.client.conntiming times new connections: no trace needed
+        self._seen: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """This client is done with its log (a shared log closes with its last client)."""
+        release = getattr(self.log, "release", None) or getattr(self.log, "close", None)
+        if release is not None:
+            release()
+
+    # --- attempts -------------------------------------------------------------------------
+
+    def attempt_number(self, request: Any, retries: int) -> int:
+        """0 for a first try. The openai client's retries of one call share an
+        Idempotency-Key; without one, its x-stainless-retry-count says which retry it is."""
+        key, count = _pick(request.headers.raw, b"idempotency-key", b"x-stainless-retry-count")
+        if key:
+            with self._lock:
+                number = self._seen.get(key, 0)
+                self._seen[key] = number + 1
+                self._seen.move_to_end(key)
+                while len(self._seen) > 4096:
+                    self._seen.popitem(last=False)
+            return number
+        return (int(count) if count and count.isdigit() else 0) + retries
+
+    def begin(self, request: Any, retries: int, trace: Any, *, sync: bool) -> Attempt:
+        try:
+            url = request.url
+            attempt = Attempt(
+                method=request.method, url=str(url), host=url.host, endpoint=url.path,
+                provider=self.provider, attempt=self.attempt_number(request, retries),
+                wall_start=self.wall(), start=self.clock(),
+            )
+            attempt.read_request(request.content)
+            if self.timed:
+                attempt.timed = True
+            else:  # an unknown inner transport: httpx's trace extension, if it honours it
+                tracer = attempt.tracer if sync else attempt.async_tracer
+                request.extensions = {**request.extensions,
+                                      "trace": tracer(self.clock, chained=trace)}
+        except Exception as exc:  # the request goes on, recorded with what is known
+            attempt = Attempt(method=str(getattr(request, "method", "")), url="", host="",
+                              endpoint="", provider=self.provider, attempt=retries,
+                              wall_start=self.wall(), start=self.clock())
+            attempt.note_trouble("begin", exc)
+        _PENDING[id(attempt)] = (self, attempt)
+        return attempt
+
+    def answered(self, attempt: Attempt, response: Any) -> str | None:
+        """Note the status line; return ``x-should-retry``."""
+        try:
+            request_id, ctype, should = _pick(response.headers.raw, b"x-request-id",
+                                              b"content-type", b"x-should-retry")
+            attempt.got_response(response.status_code, request_id, ctype or "", self.clock())
+            return should
+        except Exception as exc:
+            attempt.note_trouble("status line", exc)
+            return None
+
+    def finish(self, attempt: Attempt, *, completed: bool = True,
+               aborted: str | None = None) -> None:
+        """Write the attempt's line unless someone already did."""
+        if _PENDING.pop(id(attempt), None) is None:
+            return
+        if aborted and not completed:
+            attempt.aborted = aborted
+        self.write(attempt, completed=completed)
+
+    def write(self, attempt: Attempt, *, completed: bool) -> None:
+        if self.log is None:
+            return
+        now = self.clock()
+        try:
+            row = attempt.row(now, completed=completed)
+        except Exception as exc:
+            row = attempt.fallback_row(now, exc)
+        try:
+            self.log.write(row)
+        except Exception as exc:
+            _LOG.warning("chatkit recorder: could not append to the request log (%s: %s); "
+                         "the request is not affected", type(exc).__name__, exc)
+
+    # --- the retry loop -------------------------------------------------------------------
+
+    def decide(self, retries: int, *, response: Any = None,
+               exception: BaseException | None = None, body: bytes | None = None
+               ) -> float | None:
+        """Seconds to wait before the next try, or None to stop here."""
+        if retries >= self.policy.max_retries:
+            return None
+        try:
+            if exception is not None:
+                if not self.policy.should_retry(exception=exception):
+                    return None
+                return self.policy.backoff(retries)
+            if not self.policy.should_retry(status=response.status_code,
+                                            headers=response.headers, body=body):
+                return None
+            return self.policy.backoff(retries, response.headers)
+        except Exception as exc:  # a policy that cannot decide does not retry
+            _LOG.warning("chatkit recorder: the retry decision failed (%s: %s); not retrying",
+                         type(exc).__name__, exc)
+            return None
+
+    def steps(self, request: Any, *, wrap: Callable[[Any, Attempt], Any],
+              replay: Callable[[Any, bytes], None], sync: bool) -> Generator[Step, Any, Any]:
+        """The retry loop. Yields ``(SEND, None)`` for the response, ``(READ, stream)`` for a
+        body's bytes, ``(SLEEP, seconds)``; returns the response for the caller. A failure of
+        a step is thrown in, and raised from here unchanged when it is not retried. ``wrap``
+        puts a recording stream on a response, ``replay`` gives it back a body read here."""
+        trace = request.extensions.get("trace")
+        retries = 0
+        while True:
+            attempt = self.begin(request, retries, trace, sync=sync)
+            token = conntiming.CURRENT.set(attempt)
+            try:
+                try:
+                    response = yield SEND, None
+                except BaseException as exc:
+                    attempt.failed(exc)
+                    self.finish(attempt)
+                    wait = self.decide(retries, exception=exc) \
+                        if isinstance(exc, self.errors) else None
+                    if wait is None:
+                        raise
+                else:
+                    should = self.answered(attempt, response)
+                    if retries >= self.policy.max_retries or not self.policy.might_retry(
+                            response.status_code, should):
+                        return wrap(response, attempt)
+                    stream = wrap(response, attempt).stream
+                    try:  # the recording stream writes the line when the body ends or fails
+                        raw = yield READ, stream
+                    except self.errors as exc:
+                        wait = self.decide(retries, exception=exc)
+                        if wait is None:
+                            raise
+                    else:
+                        wait = self.decide(retries, response=response, body=raw)
+                        if wait is None:
+                            replay(response, raw)
+                            return response
+            finally:
+                conntiming.CURRENT.reset(token)
+            yield SLEEP, wait
+            retries += 1
+

@@ -1,0 +1,360 @@
+"""The recorder never hurts the request it records: nothing imported while requests run, its
+own failures contained, shared logs safe, every attempt written exactly once (a stream dropped
+unread, the interpreter exiting), and many threads in several processes through the official
+openai client with faults injected."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from chatkit.client import RecordingTransport, RequestLog, RetryPolicy, resilient_client
+from chatkit.client.requestlog import FIELDS, Attempt
+from chatkit.sim import DEFAULT_KEY, SimServer
+from chatkit.sim.handler import SimHandler
+
+MESSAGES = [{"role": "user", "content": "hello there"}]
+AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SimServer]:
+    with SimServer() as sim:
+        yield sim
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+
+# --- nothing is imported while a request runs ------------------------------------------------
+
+NO_IMPORT = r"""
+import json, sys, threading
+from chatkit.client import resilient_client, RetryPolicy
+
+base, log = sys.argv[1], sys.argv[2]
+client = resilient_client(base, log_path=log, policy=RetryPolicy(), sleep=lambda s: None)
+imported = []
+
+class Watch:  # sees every module really imported from now on, and who imported it
+    def find_spec(self, name, path=None, target=None):
+        frame = sys._getframe(1)
+        while frame and "importlib" in frame.f_code.co_filename:
+            frame = frame.f_back
+        where = frame.f_code.co_filename if frame else "?"
+        if "chatkit" in where:
+            imported.append((name, where))
+        return None
+
+sys.meta_path.insert(0, Watch())
+auth = {"Authorization": "Bearer %s" % sys.argv[3]}
+body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+for fault in ["", "reset", "429_rate_limit", "503_overloaded", "stream_cut", "stream_error",
+              "captive_portal", "malformed_json", "500", "429_insufficient_quota"]:
+    headers = {**auth, "x-chatkit-fault": fault} if fault else auth
+    for stream in (False, True):
+        try:
+            with client.stream("POST", base + "/chat/completions", headers=headers,
+                               json={**body, "stream": stream}) as response:
+                response.read()
+        except Exception as exc:
+            pass
+client.close()
+print(json.dumps(imported))
+"""
+
+
+def test_nothing_is_imported_in_the_request_path(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    done = subprocess.run([sys.executable, "-c", NO_IMPORT, server.base_url, str(log),
+                           DEFAULT_KEY], capture_output=True, text=True, timeout=120, env=_env())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+    assert len(_rows(log)) >= 20
+
+
+# --- the recorder's own failures are contained -------------------------------------------------
+
+
+def _sse(*events: bytes) -> bytes:
+    return b"".join(b"data: " + event + b"\n\n" for event in events)
+
+
+@pytest.mark.parametrize("event", [
+    b"[" * 100_000,  # nesting deeper than the JSON parser's recursion limit
+    b'{"choices": {"a": 1}}',  # gateways' own shapes
+    b'{"choices": [{"delta": "x"}]}',
+    b'{"choices": [1, 2], "model": {"name": "x"}}',
+])
+def test_a_stream_the_meter_cannot_read_reaches_the_caller_whole(tmp_path: Path,
+                                                                 event: bytes) -> None:
+    body = _sse(b'{"choices": [{"delta": {"content": "Hi"}}]}', event, b"[DONE]")
+    transport = RecordingTransport(httpx.MockTransport(lambda r: httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=_Chunks(body))),
+        log=str(tmp_path / "l.jsonl"))
+    with httpx.Client(transport=transport) as client:
+        with client.stream("POST", "https://api.example.test/v1/chat/completions") as response:
+            assert b"".join(response.iter_raw()) == body
+    (row,) = _rows(tmp_path / "l.jsonl")
+    assert row["status"] == 200 and row["response_bytes"] == len(body)
+
+
+class _Chunks(httpx.SyncByteStream):
+    def __init__(self, body: bytes, size: int = 7) -> None:
+        self.body, self.size = body, size
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.body), self.size):
+            yield self.body[start:start + self.size]
+
+
+def test_a_failing_meter_and_row_builder_are_a_warning_and_a_field(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: Any, data: bytes, now: float) -> None:
+        raise ValueError("meter bug")
+
+    monkeypatch.setattr("chatkit.knowledge.sse.StreamMeter.feed", broken)
+    body = _sse(b'{"choices": [{"delta": {"content": "Hi"}}]}', b"[DONE]")
+    transport = RecordingTransport(httpx.MockTransport(lambda r: httpx.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=_Chunks(body))
+        if r.url.path == "/v1/x" else httpx.Response(200, json={})),
+        log=str(tmp_path / "l.jsonl"))
+    with caplog.at_level(logging.WARNING, logger="chatkit.client"):
+        with httpx.Client(transport=transport) as client:
+            with client.stream("POST", "https://api.example.test/v1/x") as response:
+                assert response.read() == body
+            monkeypatch.setattr(Attempt, "row", lambda self, now, completed=True: 1 / 0)
+            assert client.get("https://api.example.test/v1/y").status_code == 200
+    metered, built = _rows(tmp_path / "l.jsonl")
+    assert metered["recorder_error"] == "stream meter: ValueError: meter bug"
+    assert metered["status"] == 200 and metered["ttft_ms"] is None
+    assert built["recorder_error"] == "row: ZeroDivisionError: division by zero"
+    assert list(built)[:len(FIELDS)] == list(FIELDS) and built["endpoint"] == "/v1/y"
+    assert [r.getMessage().split(" failed")[0] for r in caplog.records] == [
+        "chatkit recorder: stream meter", "chatkit recorder: row"]
+
+
+def test_a_log_that_cannot_be_written_does_not_fail_the_request(tmp_path: Path) -> None:
+    (tmp_path / "dir.jsonl").mkdir()  # a directory where the file should be
+    transport = RecordingTransport(httpx.MockTransport(lambda r: httpx.Response(200)),
+                                   log=str(tmp_path / "dir.jsonl"))
+    with httpx.Client(transport=transport) as client:
+        assert client.get("https://api.example.test/v1/models").status_code == 200
+
+
+# --- shared logs -------------------------------------------------------------------------------
+
+
+def test_a_shared_log_closes_with_its_last_client(server: SimServer, tmp_path: Path) -> None:
+    log = RequestLog(tmp_path / "log.jsonl")
+    first = resilient_client(server.base_url, log_path=log)
+    second = resilient_client(server.base_url, log_path=log)
+    first.get(f"{server.base_url}/models", headers=AUTH)
+    fd = log._fd
+    first.close()
+    assert log._fd == fd is not None  # the second client still writes through it
+    second.get(f"{server.base_url}/models", headers=AUTH)
+    second.close()
+    assert log._fd is None and len(_rows(log.path)) == 2
+
+
+def test_writes_racing_a_close_lose_nothing(tmp_path: Path) -> None:
+    log = RequestLog(tmp_path / "log.jsonl")
+    stop = threading.Event()
+
+    def closer() -> None:
+        while not stop.is_set():
+            log.close()
+
+    def write(n: int) -> None:
+        for i in range(300):
+            log.write({"attempt": n * 1000 + i})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    racer = threading.Thread(target=closer)
+    racer.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    racer.join()
+    log.close()
+    assert sorted(r["attempt"] for r in _rows(log.path)) == sorted(
+        n * 1000 + i for n in range(4) for i in range(300))
+
+
+# --- every attempt exactly once ----------------------------------------------------------------
+
+
+def test_a_stream_dropped_unread_is_logged_when_collected(server: SimServer,
+                                                          tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    with resilient_client(server.base_url, log_path=str(log)) as client:
+        request = client.build_request("POST", f"{server.base_url}/chat/completions", headers=AUTH,
+                                       json={"model": "gpt-4o", "messages": MESSAGES,
+                                             "stream": True})
+        response = client.send(request, stream=True)
+        assert response.status_code == 200 and not log.exists()
+        del response, request
+        gc.collect()
+        (row,) = _rows(log)
+        assert (row["status"], row["aborted"], row["exception"]) == (200, "collected", None)
+        with client.stream("POST", f"{server.base_url}/chat/completions", headers=AUTH,
+                           json={"model": "gpt-4o", "messages": MESSAGES,
+                                 "stream": True}) as response:
+            next(response.iter_raw())
+    closed = _rows(log)[1]
+    assert closed["aborted"] == "closed" and closed["response_bytes"] > 0
+
+
+def test_async_streams_dropped_or_closed_are_logged_once(server: SimServer,
+                                                        tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+
+    async def run() -> None:
+        from chatkit.client import async_resilient_client
+
+        async with async_resilient_client(server.base_url, log_path=str(log)) as client:
+            body = {"model": "gpt-4o", "messages": MESSAGES, "stream": True}
+            async with client.stream("POST", f"{server.base_url}/chat/completions",
+                                     headers=AUTH, json=body) as response:
+                async for _ in response.aiter_raw():
+                    break
+            async with client.stream("POST", f"{server.base_url}/chat/completions",
+                                     headers=AUTH, json=body) as response:
+                await response.aread()
+
+    asyncio.run(run())
+    early, whole = _rows(log)
+    assert early["aborted"] == "closed" and "aborted" not in whole
+    assert whole["ttft_ms"] is not None and whole["exception"] is None
+
+
+EXIT = r"""
+import sys
+from chatkit.client import resilient_client
+client = resilient_client(sys.argv[1], log_path=sys.argv[2])
+kept = client.send(client.build_request("POST", sys.argv[1] + "/chat/completions",
+                   headers={"Authorization": "Bearer " + sys.argv[3]},
+                   json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}],
+                         "stream": True}), stream=True)
+sys.exit(0)  # neither read nor closed
+"""
+
+
+def test_an_open_stream_is_logged_at_interpreter_exit(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    done = subprocess.run([sys.executable, "-c", EXIT, server.base_url, str(log), DEFAULT_KEY],
+                          capture_output=True, text=True, timeout=60, env=_env())
+    assert done.returncode == 0, done.stderr
+    (row,) = _rows(log)
+    assert (row["status"], row["aborted"], row["stream"]) == (200, "exit", True)
+
+
+def test_retries_and_reads_write_one_line_each(tmp_path: Path) -> None:
+    answers = iter([httpx.Response(503, json={"error": {"message": "busy"}}),
+                    httpx.Response(429, headers={"retry-after-ms": "5"}, json={}),
+                    httpx.Response(200, json={"usage": {"completion_tokens": 2}})])
+    transport = RecordingTransport(httpx.MockTransport(lambda r: next(answers)),
+                                   log=str(tmp_path / "l.jsonl"), policy=RetryPolicy(),
+                                   sleep=lambda s: None)
+    with httpx.Client(transport=transport) as client:
+        response = client.get("https://api.example.test/v1/models")
+        response.read()
+        response.close()
+        del response
+        gc.collect()
+    assert [(r["attempt"], r["status"]) for r in _rows(tmp_path / "l.jsonl")] == [
+        (0, 503), (1, 429), (2, 200)]
+
+
+# --- many threads, several processes, the official openai client, faults injected --------------
+
+WORKER = r"""
+import json, random, sys, threading
+import openai
+from chatkit.client import resilient_client, RetryPolicy
+
+base, log, key, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+FAULTS = {"": None, "reset": openai.APIConnectionError, "429_rate_limit": openai.RateLimitError,
+          "503_overloaded": openai.InternalServerError}
+http = resilient_client(base, log_path=log, policy=RetryPolicy(), sleep=lambda s: None)
+client = openai.OpenAI(base_url=base, api_key=key, max_retries=0, http_client=http)
+outcomes, lock = [], threading.Lock()
+
+def work(n):
+    draw = random.Random(seed * 100 + n)
+    for _ in range(12):
+        fault = draw.choice(list(FAULTS))
+        try:
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+                extra_headers={"x-chatkit-fault": fault} if fault else None)
+            got = None
+        except Exception as exc:
+            got = exc
+        expected = FAULTS[fault]
+        ok = got is None if expected is None else isinstance(got, expected)
+        with lock:
+            outcomes.append([fault, ok, repr(got)])
+
+threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+client.close()
+print(json.dumps({"outcomes": outcomes, "httpx_imported": "httpx" in sys.modules}))
+"""
+
+
+def test_threads_and_processes_through_openai_with_faults(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log.jsonl"
+    seen: list[int] = []
+    dispatch = SimHandler._dispatch
+
+    def counted(self: SimHandler) -> None:
+        seen.append(1)  # list.append is atomic: the server's request count
+        dispatch(self)
+
+    monkeypatch.setattr(SimHandler, "_dispatch", counted)
+    with SimServer() as sim:
+        workers = [subprocess.Popen([sys.executable, "-c", WORKER, sim.base_url, str(log),
+                                     DEFAULT_KEY, str(n)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=_env())
+                   for n in range(2)]
+        results = [w.communicate(timeout=240) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [err for _, err in results]
+    reports = [json.loads(out) for out, _ in results]
+    # openai >= 3 looks httpx up in sys.modules without the import lock: nothing imports it
+    assert [r["httpx_imported"] for r in reports] == [False, False]
+    outcomes = [o for r in reports for o in r["outcomes"]]
+    assert len(outcomes) == 2 * 8 * 12
+    assert [o for o in outcomes if not o[1]] == []  # each failed only by its injected fault
+    assert {o[0] for o in outcomes} == {"", "reset", "429_rate_limit", "503_overloaded"}
+    rows = _rows(log)
+    assert len(rows) == len(seen)  # lines == attempts the server saw
+    faulted = sum(1 for o in outcomes if o[0])
+    assert len(rows) == (len(outcomes) - faulted) + 3 * faulted
+    assert {r["exception"] for r in rows if r["status"] is None} <= {
+        "ReadError", "RemoteProtocolError", "ConnectError"}
