@@ -54,3 +54,4 @@ def test_a_filters_page_is_not_the_service() -> None:
 ])
 def test_the_service_itself(status: int, headers: dict[str, str], body: bytes) -> None:
     assert edge_kind(status, headers, body)[0] is None
+

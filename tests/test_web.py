@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
@@ -240,3 +241,20 @@ def test_a_host_that_says_nothing_after_tls(cafile: str, normal: Page, ca: trust
     flags = found["ab.chatgpt.com"]
     assert flags.check == "web.https" and flags.status == "info"  # optional host
     assert kind(flags) == "web_no_answer"
+
+
+def _covered(host: str, text: str) -> bool:
+    """Whether a public list names ``host``, or a domain it belongs to, in any of the usual
+    syntaxes (plain domain, ``DOMAIN-SUFFIX,``, ``full:``, ``name=``)."""
+    names = set(re.findall(r"(?:^|[\s,:=])\.?([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\b", text, re.M))
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in names for i in range(len(parts) - 1))
+
+
+def test_every_web_host_is_on_a_public_list() -> None:
+    lists = "\n".join(p.read_text(encoding="utf-8") for p in REAL.iterdir()
+                      if p.suffix in (".txt", ".list", ".rsc"))
+    missing = [w.name for w in WEB_HOSTS if not _covered(w.name, lists)]
+    assert missing == []
+    assert _covered("files.oaiusercontent.com", "DOMAIN-SUFFIX,oaiusercontent.com")
+    assert not _covered("example.org", lists)

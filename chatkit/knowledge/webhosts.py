@@ -1,10 +1,12 @@
 """The hosts the ChatGPT web app needs besides chatgpt.com itself, and what breaks without each.
 
-Gathered from public allow-lists and blocklists (v2fly domain-list-community ``data/openai``,
-router and proxy rule sets, Pi-hole/AdGuard style lists) and from issue threads where blocking
-one host broke one part of the page; ``tests/data/real/SOURCES.md`` names them. ``need`` says
-how bad losing the host is: ``required`` (the page or sign-in fails), ``feature`` (one feature
-fails), ``optional`` (nothing a user sees).
+The hosts come from public lists (v2fly domain-list-community ``data/openai``, router and proxy
+rule sets: ``tests/data/real/web``, where a test holds this table against them); what breaks,
+from issue threads where blocking one host broke one part of the page: cdn.oaistatic.com a
+blank page (lencx/ChatGPT#1126), files.oaiusercontent.com uploads (StressOzz/Zapret-Manager#928),
+auth.openai.com sign-in (antonme/ipnames#1), ab.chatgpt.com nothing (EasyPrivacy blocks it,
+easylist/easylist#19177). ``need`` says how bad losing the host is: ``required`` (the page or
+sign-in fails), ``feature`` (one feature fails), ``optional`` (nothing a user sees).
 """
 
 from __future__ import annotations
