@@ -41,15 +41,33 @@ _MAX_POSITIONS = 10
 
 @dataclass
 class Skipped:
-    """Unreadable lines or entries of one load: how many, and where the first few were."""
+    """What one load could not read, or read only the slow way.
+
+    ``count`` unreadable lines or entries (the first few ``positions``), ``by_line`` lines
+    that Arrow could not take and were parsed one by one, ``assumed_utc`` timestamps without
+    a zone (read as UTC), ``bad_ts`` values in the time column that are no timestamp, and
+    ``warnings`` for the reader (no status column found ...).
+    """
 
     count: int = 0
     positions: list[str] = field(default_factory=list)
+    by_line: int = 0
+    assumed_utc: int = 0
+    bad_ts: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, where: str, n: int = 1) -> None:
         self.count += n
         if len(self.positions) < _MAX_POSITIONS:
             self.positions.append(where)
+
+    def timestamps(self, assumed_utc: int, unreadable: int) -> None:
+        self.assumed_utc += assumed_utc
+        self.bad_ts += unreadable
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
 
 
 class Source:
@@ -196,7 +214,9 @@ def load(
     if len(frames) > 1:
         frame = conform(frame, wanted)  # concat widens categoricals with differing categories
     frame.attrs = {"skipped": skipped.count, "skipped_at": list(skipped.positions),
-                   "sources": [s.name for s in sources], "formats": formats}
+                   "sources": [s.name for s in sources], "formats": formats,
+                   "parsed_by_line": skipped.by_line, "ts_assumed_utc": skipped.assumed_utc,
+                   "ts_unreadable": skipped.bad_ts, "warnings": list(skipped.warnings)}
     return frame
 
 

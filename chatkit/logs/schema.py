@@ -13,11 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import UsageError
+from chatkit.logs.timestamps import series_to_utc
 from chatkit.redaction.scrub import redact_text, redact_url
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from chatkit.logs.readers import Skipped
 
 __all__ = [
     "CATEGORICAL",
@@ -79,13 +82,19 @@ def pandas_dtype(column: str) -> Any:
     return pd.StringDtype()
 
 
-def arrow_schema(columns: Iterable[str] = COLUMNS) -> pa.Schema:
-    """The Arrow schema the fast JSONL reader parses with (codes always text)."""
+def arrow_schema(columns: Iterable[str] = COLUMNS, *, ts: pa.DataType | None = None
+                 ) -> pa.Schema:
+    """The Arrow schema the fast JSONL reader parses with (codes always text).
+
+    ``ts`` is read as text by default (:mod:`chatkit.logs.timestamps` parses every shape real
+    logs write, which Arrow's own ``timestamp[ms]`` conversion does not); pass ``pa.float64()``
+    for a log of epoch numbers.
+    """
     import pyarrow as pa
 
     def arrow_type(column: str) -> pa.DataType:
         if column == "ts":
-            return pa.timestamp("ms", tz="UTC")
+            return ts or pa.string()
         if column == "stream":
             return pa.bool_()
         if column in INTEGERS:
@@ -117,12 +126,13 @@ def empty_frame(columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
 
 
 def conform(frame: pd.DataFrame, columns: Sequence[str] = COLUMNS, *,
-            keep_extra: bool = True) -> pd.DataFrame:
+            keep_extra: bool = True, stats: Skipped | None = None) -> pd.DataFrame:
     """Return ``frame`` with every contract column present and in the contract dtype.
 
     Values that cannot be converted become null (a reader of foreign files must not crash on
     a "n/a" in a numeric column); URLs and error messages converted here are redacted. Extra
-    columns are kept after the contract's, unless ``keep_extra`` is false.
+    columns are kept after the contract's, unless ``keep_extra`` is false. Timestamps without
+    a zone are read as UTC; ``stats`` counts them, and the ones that are no timestamp at all.
     """
     import numpy as np
     import pandas as pd
@@ -134,6 +144,11 @@ def conform(frame: pd.DataFrame, columns: Sequence[str] = COLUMNS, *,
         if column not in frame.columns:
             missing = pd.NaT if column == "ts" else (np.nan if column in FLOATS else pd.NA)
             out[column] = pd.Series(missing, index=index, dtype=dtype)
+            continue
+        if column == "ts" and str(frame[column].dtype) != str(dtype):
+            out[column], assumed, unreadable = series_to_utc(frame[column])
+            if stats is not None:
+                stats.timestamps(assumed, unreadable)
             continue
         out[column] = _convert(frame[column], column, dtype)
     if keep_extra:
@@ -148,15 +163,6 @@ def _convert(series: pd.Series, column: str, dtype: Any) -> pd.Series:
 
     if str(series.dtype) == str(dtype):
         return series
-    if column == "ts":
-        if pd.api.types.is_datetime64_any_dtype(series):
-            converted = series.dt.tz_localize("UTC") if series.dt.tz is None else series
-            return converted.dt.tz_convert("UTC").astype(dtype)
-        if pd.api.types.is_numeric_dtype(series):  # epoch seconds
-            return pd.to_datetime(series, unit="s", utc=True, errors="coerce").astype(dtype)
-        parsed = pd.to_datetime(series.astype("object"), utc=True, errors="coerce",
-                                format="ISO8601")
-        return parsed.astype(dtype)
     if column == "stream":
         return series.map(_to_bool, na_action="ignore").astype(dtype)
     if column in INTEGERS:
