@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chatkit.findings import iso_utc
+from chatkit.logs.calls import Calls, group_calls
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +45,14 @@ class Columns:
         attempt = frame["attempt"] if "attempt" in frame else None
         self.attempt = (attempt.to_numpy(dtype="float64", na_value=np.nan) if attempt is not None
                         else np.full(self.n, np.nan))
+
+    @property
+    def calls(self) -> Calls:
+        """The rows grouped into calls (retries with the call they retry), computed once."""
+        cached = self.__dict__.get("_calls")
+        if cached is None:
+            cached = self.__dict__["_calls"] = group_calls(self)
+        return cached
 
     def _floats(self, name: str) -> np.ndarray:
         if name not in self.frame:

@@ -11,6 +11,8 @@ baseline, and a median over mostly-empty buckets does not pretend it is zero). A
   stays about 1 in 1000, however long the log), and
 * large in effect: at least 3 events and a share at least twice the baseline plus 5 points.
 
+Error incidents count calls, not attempts: the retries of one call are one trial.
+
 Latency is judged on each request's latency divided by its model's median (so a bucket that
 happens to hold more of a slow model is not an incident): a bucket is hot when the median of
 that ratio is 3x or more, over at least 10 requests. Adjacent hot buckets (one quiet bucket
@@ -55,7 +57,7 @@ class Incident:
 
     start: str
     end: str
-    requests: int
+    requests: int  # calls (for an error incident: retries of a call are one request)
     error_rate: float
     top_status: str
     kind: str  # "errors" or "latency"
@@ -187,12 +189,21 @@ def _windows(cols: Columns, index: np.ndarray, hot: np.ndarray, pool: np.ndarray
 
 
 def find_incidents(cols: Columns) -> list[Incident]:
-    """Incident windows: error rate or latency far above the log's baseline, in time order."""
+    """Incident windows: error rate or latency far above the log's baseline, in time order.
 
+    Errors are counted per call, not per attempt (:mod:`chatkit.logs.calls`): a call is placed
+    at its first attempt and counts as failed when its last attempt failed, so the retries of
+    one failed call are one failure, and a call that a retry rescued is no failure at all.
+    """
     index, count, _, _ = _buckets(cols)
     if count == 0:
         return []
-    windows = [(w, "errors") for w in event_windows(cols, cols.failed)]
+    calls = cols.calls
+    first = np.zeros(cols.n, dtype=bool)
+    first[calls.first] = True
+    failed_call = np.zeros(cols.n, dtype=bool)
+    failed_call[calls.first] = calls.failed
+    windows = [(w, "errors") for w in event_windows(cols, failed_call, among=first)]
     slow = _windows(cols, index, _latency_hot(cols, index, count), index >= 0,
                     np.ones(cols.n, dtype=bool))
     for w in slow:  # a slow period inside an error incident is the same incident
@@ -200,14 +211,23 @@ def find_incidents(cols: Columns) -> list[Incident]:
             windows.append((w, "latency"))
     incidents = []
     for window, kind in sorted(windows, key=lambda p: p[0].start_ms):
-        rows = window.rows
-        failed = cols.failed[rows]
-        statuses = cols.code[rows][failed] if failed.any() else cols.code[rows]
+        if kind == "errors":  # window rows are first attempts: widen to every attempt
+            ids = calls.of_row[window.rows]
+            n_calls, bad = int(ids.size), calls.failed[ids]
+            ends = calls.last[ids]
+            statuses = cols.code[ends][bad] if bad.any() else cols.code[ends]
+            rows = calls.rows_of(ids)
+            rate = round(float(bad.mean()), 4) if n_calls else 0.0
+        else:
+            rows = window.rows
+            n_calls = int(rows.size)
+            statuses = cols.code[rows][cols.failed[rows]] if cols.failed[rows].any() \
+                else cols.code[rows]
+            rate = round(float(cols.failed[rows].mean()), 4) if rows.size else 0.0
         labels, counts = np.unique(statuses, return_counts=True)
         top = labels[np.argmax(counts)] if labels.size else -1
         incidents.append(Incident(
             start=iso_ms(window.start_ms) or "", end=iso_ms(window.end_ms) or "",
-            requests=int(rows.size),
-            error_rate=round(float(failed.mean()), 4) if rows.size else 0.0,
+            requests=n_calls, error_rate=rate,
             top_status=status_label(np.nan if top < 0 else top), kind=kind, rows=rows))
     return incidents

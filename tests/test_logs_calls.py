@@ -1,0 +1,83 @@
+"""Retries belong to their call: incidents count calls, not attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from chatkit.logs import summarize
+from chatkit.logs.columns import Columns
+from chatkit.logs.schema import conform
+
+START = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+
+def _row(at: datetime, status: int | None, attempt: int = 0, **extra: Any) -> dict[str, Any]:
+    return {"ts": at.isoformat(), "status": status, "attempt": attempt, "latency_ms": 800.0,
+            "host": "api.openai.com", "endpoint": "/v1/chat/completions", "model": "gpt-4.1",
+            "error_code": None if status in (200, None) else "server_is_overloaded", **extra}
+
+
+def _quiet(hours: int, failing: set[int]) -> list[dict[str, Any]]:
+    """One call a minute; the calls in minutes ``failing`` fail, each retried twice."""
+    rows = []
+    for m in range(hours * 60):
+        at = START + timedelta(minutes=m)
+        if m not in failing:
+            rows.append(_row(at, 200))
+            continue
+        for attempt, delay in enumerate((0.0, 0.6, 1.9)):  # backoff between the attempts
+            rows.append(_row(at + timedelta(seconds=delay), 503, attempt))
+    return rows
+
+
+@pytest.mark.parametrize("hours", [24, 72, 7 * 24])
+def test_a_retried_failure_in_a_quiet_log_raises_no_incident(hours: int) -> None:
+    summary = summarize(conform(pd.DataFrame(_quiet(hours, {hours * 30}))))
+    assert summary["requests"] == hours * 60 + 2
+    assert summary["incidents"] == []
+    assert not [f for f in summary["findings"] if f["check"] == "log.incident"]
+
+
+def test_the_retries_are_one_call() -> None:
+    cols = Columns(conform(pd.DataFrame(_quiet(24, {720}))))
+    calls = cols.calls
+    assert calls.n == 24 * 60
+    assert int(calls.failed.sum()) == 1 and int(calls.attempts.max()) == 3
+
+
+def test_a_call_rescued_by_a_retry_did_not_fail() -> None:
+    rows = [_row(START, 503, 0), _row(START + timedelta(seconds=1), 200, 1),
+            _row(START + timedelta(minutes=1), 200, 0)]
+    calls = Columns(conform(pd.DataFrame(rows))).calls
+    assert calls.n == 2 and calls.failed.tolist() == [False, False]
+
+
+def test_an_outage_of_calls_is_still_an_incident() -> None:
+    rows = _quiet(24, set(range(360, 400)))  # 40 calls in a row fail, each after 3 attempts
+    summary = summarize(conform(pd.DataFrame(rows)))
+    [incident] = summary["incidents"]
+    assert incident["requests"] == 40 and incident["error_rate"] == 1.0
+    assert incident["start"] == "2026-03-02T06:00:00.000Z"
+    assert incident["top_status"] == "503"
+
+
+def test_request_ids_and_idempotency_keys_tie_attempts_without_attempt_numbers() -> None:
+    rows = [_row(START, 503, request_id="client-1"),
+            _row(START + timedelta(seconds=1), 503, request_id="client-1"),
+            _row(START + timedelta(seconds=2), 200, request_id="client-2"),
+            _row(START + timedelta(seconds=3), 429, idempotency_key="k-9"),
+            _row(START + timedelta(seconds=4), 200, idempotency_key="k-9")]
+    frame = conform(pd.DataFrame(rows))
+    calls = Columns(frame).calls
+    assert calls.n == 3
+    assert calls.failed.tolist() == [True, False, False]
+    assert calls.attempts.tolist() == [2, 1, 2]
+
+
+def test_server_request_ids_never_repeat_so_they_tie_nothing() -> None:
+    rows = [_row(START + timedelta(minutes=m), 503, request_id=f"req_{m}") for m in range(3)]
+    assert Columns(conform(pd.DataFrame(rows))).calls.n == 3
