@@ -61,7 +61,8 @@ def test_error_rate_shades_each_incident(frame) -> None:  # type: ignore[no-unty
     assert len(axes.get_lines()) == 1
     spans = [p for p in axes.patches if not isinstance(p, Rectangle) or p.get_alpha() == 0.3]
     spans += [c for c in axes.collections if isinstance(c, PolyCollection)]
-    assert len(spans) == len(incidents) == 2
+    # the sample's outage; its 429 wave was mostly rescued by retries, so it is no incident
+    assert len(spans) == len(incidents) == 1
 
 
 def test_ttft_by_model_one_box_per_streamed_model(frame) -> None:  # type: ignore[no-untyped-def]
