@@ -112,6 +112,7 @@ SEEN: dict[str, dict[str, tuple[str, ...]]] = {
         "pd.DataFrame([": ("table",),
         "FAULTS = [": ("table", "429_insufficient_quota"),
         "classify(status=429": ("table", "quota"),
+        "mistakes = scan_code(CODE)": ("verdict", "table", "sdk.packages"),
     },
     "04_log_analysis": {
         "explorer = LogExplorer()": ("widget",),

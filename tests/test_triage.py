@@ -179,3 +179,22 @@ def test_the_web_hosts_measurement_answers_whether_the_whole_page_works() -> Non
     assert t.cause is not None and t.cause.evidence["kind"] == "triage_web_host_blocked"
     assert blocked in t.findings
     assert "chatkit compare" in TREE["b_other_network"].help
+
+
+def test_an_error_before_any_answer_leads_to_the_sdk_check_then_to_scan(tmp_path) -> None:
+    from chatkit.checks.sdk import inspect_sdk
+
+    before = "An error before any answer (APIRemovedInV1, TypeError 'proxies', ImportError)"
+    t = walk(API, "Yes", "Yes", "No", "Yes", before)
+    assert t.question is TREE["a_sdk"] and TREE["a_sdk"].measure == "sdk"
+    info = tmp_path / "openai-1.55.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: openai\nVersion: 1.55.2\n", encoding="utf-8")
+    (tmp_path / "httpx-0.28.1.dist-info").mkdir()
+    (tmp_path / "httpx-0.28.1.dist-info" / "METADATA").write_text(
+        "Name: httpx\nVersion: 0.28.1\n", encoding="utf-8")
+    assert t.measure(inspect_sdk(paths=[str(tmp_path)], modules={})) == "No"
+    assert t.cause is not None and t.cause.evidence["kind"] == "triage_sdk_conflict"
+    fine = walk(API, "Yes", "Yes", "No", "Yes", before, "Yes", "Yes")
+    assert fine.cause is not None and fine.cause.evidence["kind"] == "triage_code_mistake"
+    assert "chatkit scan" in (fine.cause.cause or "") + (fine.cause.remedy or "")

@@ -197,9 +197,23 @@ TREE: dict[str, Question] = {q.id: q for q in (
               error_type="insufficient_quota", error_code="insufficient_quota"),
         _code("500 / 502 / 503 server error", status=503, error_type="server_error"),
         _code("504, or the call times out", exception="ReadTimeout"),
+        Choice("An error before any answer (APIRemovedInV1, TypeError 'proxies', "
+               "ImportError)", "a_sdk", status="info",
+               title="the client library fails before it sends a request"),
         Choice("The calls work now", None, kind="triage_unresolved", status="info"),
     ), help="The status code is in the exception (openai.APIStatusError.status_code) or in "
         "your request log; chatkit's LogExplorer counts them."),
+    Question("a_sdk", "Do the installed client libraries fit together (openai, httpx, "
+             "pydantic, ...)?", (
+        _yes("a_scan", title="the installed client libraries fit together"),
+        _no(kind="triage_sdk_conflict"),
+    ), help="chatkit doctor --only sdk lists them and names a combination known to fail",
+        measure="sdk", on_pass="Yes", on_fail="No"),
+    Question("a_scan", "Does chatkit scan find old API calls or other mistakes in your code?", (
+        _yes(kind="triage_code_mistake"),
+        _no(kind="triage_unresolved"),
+    ), help="chatkit scan PATH reads your code (nothing is run or sent) and lists each mistake "
+        "with file:line and the fix"),
 )}
 
 
