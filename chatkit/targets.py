@@ -1,9 +1,10 @@
 """Where to diagnose: a base URL, the provider profile behind it, and where its key lives.
 
-Provider profiles live in a plain registry filled by :func:`register_provider`; chatkit's own
-``openai``, ``azure`` and ``compatible`` profiles are registered the same way, so a new gateway
-is one entry. A :class:`Target` never shows its key: not in ``repr``, not in ``to_dict``, not
-in a log; only :func:`mask_key`'s first-3-and-last-4 form. Credentials written into a URL
+Provider profiles (:mod:`chatkit.providers`) live in a plain registry filled by
+:func:`register_provider`; their names stay importable from here. A :class:`Target` not told
+its provider takes the one its base URL points at (``openai`` when the URL says nothing). A
+:class:`Target` never shows its key: not in ``repr``, not in ``to_dict``, not in a log; only
+:func:`mask_key`'s first-3-and-last-4 form. Credentials written into a URL
 (``https://user:pass@host``, ``?api-key=...``) are shown redacted too.
 """
 
@@ -15,87 +16,25 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatkit.errors import MissingKey, UnknownProvider, UsageError
+from chatkit.errors import MissingKey, UsageError
+from chatkit.providers import (
+    PROVIDERS,
+    ProviderProfile,
+    detect_provider,
+    get_provider,
+    register_provider,
+)
 from chatkit.redaction.scrub import redact_url
 
 __all__ = [
     "PROVIDERS",
     "ProviderProfile",
     "Target",
+    "detect_provider",
     "get_provider",
     "mask_key",
     "register_provider",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderProfile:
-    """What chatkit knows about one kind of endpoint."""
-
-    name: str
-    default_base_url: str | None
-    key_env: str = "OPENAI_API_KEY"
-    auth_header: str = "Authorization"  # "Authorization" -> "Bearer <key>"; else the raw key
-    status_page: str | None = None  # a Statuspage-compatible root (…/api/v2/summary.json below it)
-    key_prefixes: tuple[str, ...] = ()  # what this provider's keys look like, to spot a wrong key
-    extra_hosts: tuple[str, ...] = ()  # other hosts worth a DNS/reachability look
-    api_version: str | None = None  # sent as ?api-version= (Azure)
-    description: str = ""
-    groups: tuple[str, ...] | None = None  # the check groups that apply to it (None: all)
-
-    def auth_headers(self, key: str) -> dict[str, str]:
-        """The request headers that carry ``key`` for this provider."""
-        if self.auth_header.lower() == "authorization":
-            return {"Authorization": f"Bearer {key}"}
-        return {self.auth_header: key}
-
-
-PROVIDERS: dict[str, ProviderProfile] = {}
-
-
-def register_provider(profile: ProviderProfile) -> ProviderProfile:
-    """Add (or replace) a provider profile; returns it so it can be used as a one-liner."""
-    PROVIDERS[profile.name] = profile
-    return profile
-
-
-def get_provider(name: str) -> ProviderProfile:
-    try:
-        return PROVIDERS[name]
-    except KeyError:
-        known = ", ".join(sorted(PROVIDERS))
-        raise UnknownProvider(f"unknown provider {name!r}; choose one of: {known}") from None
-
-
-register_provider(ProviderProfile(
-    name="openai",
-    default_base_url="https://api.openai.com/v1",
-    status_page="https://status.openai.com",
-    key_prefixes=("sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"),
-    extra_hosts=("chatgpt.com",),
-    description="OpenAI's own API",
-))
-register_provider(ProviderProfile(
-    name="chatgpt-web",
-    default_base_url="https://chatgpt.com",
-    status_page="https://status.openai.com",
-    # No group that sends a key: the website needs none to be reached.
-    groups=("dns", "tcp", "tls", "proxy", "control", "status", "web"),
-    description="the ChatGPT website: chatgpt.com and the hosts the page needs (no key)",
-))
-register_provider(ProviderProfile(
-    name="azure",
-    default_base_url=None,  # https://<resource>.openai.azure.com/openai, per resource
-    key_env="AZURE_OPENAI_API_KEY",
-    auth_header="api-key",
-    api_version="2024-10-21",
-    description="Azure OpenAI: api-key header, api-version query, deployment paths",
-))
-register_provider(ProviderProfile(
-    name="compatible",
-    default_base_url=None,
-    description="any OpenAI-compatible gateway (OpenRouter, LiteLLM, CometAPI, a local server)",
-))
 
 
 def mask_key(key: str | None) -> str | None:
@@ -121,7 +60,7 @@ class Target:
     """The endpoint to diagnose and how to authenticate to it."""
 
     base_url: str | None = None
-    provider: str = "openai"
+    provider: str = ""  # "": the one the base URL points at, else "openai"
     key_env: str | None = None  # None: the provider's variable (OPENAI_API_KEY for openai)
     model: str | None = None
     status_page: str | None = None  # None: the provider's status page, if it has one
@@ -132,6 +71,8 @@ class Target:
     api_key: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.provider:
+            object.__setattr__(self, "provider", detect_provider(self.base_url) or "openai")
         profile = get_provider(self.provider)
         base_url = self.base_url or profile.default_base_url
         if base_url is None:
@@ -142,8 +83,8 @@ class Target:
         object.__setattr__(self, "base_url", _check_url(base_url, "base URL"))
         if self.key_env is None:
             object.__setattr__(self, "key_env", profile.key_env)
-        if self.status_page is None and profile.status_page:
-            object.__setattr__(self, "status_page", profile.status_page)
+        if self.status_page is None and profile.readable_status_page:
+            object.__setattr__(self, "status_page", profile.readable_status_page)
         if self.status_page:
             object.__setattr__(self, "status_page", _check_url(self.status_page, "status page"))
         if self.proxy:

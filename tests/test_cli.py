@@ -37,7 +37,9 @@ def one_error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     (["doctor", "--base-url", "notaurl"],
      "Error: base URL 'notaurl' is not an http(s) URL; give one like https://api.openai.com/v1"),
     (["doctor", "--base-url", "http://127.0.0.1:9/v1", "--provider", "nope"],
-     "Error: unknown provider 'nope'; choose one of: azure, chatgpt-web, compatible, openai"),
+     "Error: unknown provider 'nope'; choose one of: anthropic, azure, chatgpt-web, cometapi, "
+     "compatible, deepseek, fireworks, gemini, groq, litellm, lmstudio, mistral, ollama, openai, "
+     "openrouter, perplexity, together, vllm, xai"),
     (["doctor", "--sim", "--sim-status", "bogus"],
      "Error: unknown status state 'bogus'; use one of: operational, degraded, major_outage, "
      "maintenance"),

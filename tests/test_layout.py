@@ -20,6 +20,7 @@ TIERS: dict[str, int] = {
     "chatkit.errors": 0,
     "chatkit.findings": 0,
     "chatkit.redaction": 1,
+    "chatkit.providers": 2,  # the profiles a Target is made from
     "chatkit.targets": 2,  # a Target redacts the credentials in its URLs
     "chatkit.environment": 2,  # so does the environment snapshot
     "chatkit.knowledge": 3,

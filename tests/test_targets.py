@@ -48,8 +48,10 @@ def test_unknown_provider_lists_the_known_ones() -> None:
     with pytest.raises(UnknownProvider) as info:
         Target(provider="nope")
     assert isinstance(info.value, KeyError)
-    assert str(info.value) == ("unknown provider 'nope'; choose one of: azure, chatgpt-web, "
-                               "compatible, openai")
+    assert str(info.value) == (
+        "unknown provider 'nope'; choose one of: anthropic, azure, chatgpt-web, cometapi, "
+        "compatible, deepseek, fireworks, gemini, groq, litellm, lmstudio, mistral, ollama, "
+        "openai, openrouter, perplexity, together, vllm, xai")
 
 
 def test_a_new_gateway_is_one_registration() -> None:

@@ -21,6 +21,7 @@ from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.knowledge.recognize import recognize
 from chatkit.knowledge.table import KNOWLEDGE
+from chatkit.providers import PROVIDERS, ProviderProfile
 
 __all__ = ["classify", "explain"]
 
@@ -45,6 +46,7 @@ def explain(kind: str, *, check: str, status: str = "fail", title: str | None = 
                          "the known kinds")
     values = _Fill({k: v for k, v in (evidence or {}).items() if v is not None})
     values.update({k: v for k, v in fmt.items() if v is not None})
+    values.update({k: v for k, v in _provider_values(values).items() if k not in values})
     return Finding(
         check=check, status=status,  # type: ignore[arg-type]
         title=title or row.title.format_map(values),
@@ -52,6 +54,34 @@ def explain(kind: str, *, check: str, status: str = "fail", title: str | None = 
         remedy=row.remedy.format_map(values), retryable=row.retryable,
         evidence={"kind": kind, **(evidence or {})},
     )
+
+
+def _provider_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What a remedy names, from the profile of the provider the failure came from: its pages
+    and wording, OpenAI's when nothing says which provider it was."""
+    profile = _profile(values.get("provider"))
+    label = profile.label
+    upstream, gateway = values.get("upstream"), values.get("gateway") or label
+    owner = PROVIDERS.get(str(values.get("key_owner")))
+    filtered = values.get("filtered")
+    return {
+        "provider_title": label, "key_env": profile.key_env,
+        "keys_page": profile.keys_page or f"{label}'s API key settings",
+        "billing_page": profile.billing_page or f"{label}'s billing settings",
+        "limits_page": profile.limits_page or f"{label}'s rate-limit settings",
+        "status_page": profile.status_page or f"{label}'s status page",
+        "models_hint": profile.models_hint, "gateway": gateway,
+        "upstream": upstream or "the upstream provider",
+        "upstream_message": values.get("message"),
+        "via": f" (at {upstream}, behind {gateway})" if upstream else "",
+        "filtered_text": f" ({', '.join(map(str, filtered))})" if filtered else "",
+        "key_hint": f"; the key it echoed looks like {owner.label}'s, sent to {label}"
+        if owner is not None and owner is not profile else "",
+    }
+
+
+def _profile(name: object) -> ProviderProfile:
+    return PROVIDERS.get(str(name)) or PROVIDERS["openai"] if name else PROVIDERS["openai"]
 
 
 def classify(failure: object = None, *, status: int | None = None,
@@ -68,6 +98,8 @@ def classify(failure: object = None, *, status: int | None = None,
     kind, found = recognize(failure, status=status, headers=headers, body=body,
                             evidence=evidence)
     values = {**dict.fromkeys(_EVIDENCE_KEYS), **found, **(evidence or {})}
+    if values.get("provider") in (None, "compatible") and found.get("provider"):
+        values["provider"] = found["provider"]  # where the answer came from says more
     if kind == "ok":
         return Finding(check=check, status="ok",
                        title=f"HTTP {values['status']}: the API answered",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatkit.errors import UsageError
+from chatkit.knowledge.dialects import read_error, refine, said_wait_s
 from chatkit.knowledge.patterns import (
     CDN_HEADERS,
     COARSE,
@@ -34,6 +35,7 @@ from chatkit.knowledge.patterns import (
 )
 from chatkit.knowledge.ratelimits import parse_rate_limits
 from chatkit.knowledge.sse import StreamMeter
+from chatkit.providers import PROVIDERS, detect_provider, key_owner
 from chatkit.redaction.scrub import redact_text
 
 __all__ = [
@@ -78,12 +80,12 @@ def recognize(failure: object = None, *, status: int | None = None,
     if isinstance(failure, BaseException):
         response = getattr(failure, "response", None)
         if response is not None and _is_response(response):
-            return _from_response(response.status_code, response.headers, _text_of(response),
-                                  extra)
+            return _sent_to(response, _from_response(response.status_code, response.headers,
+                                                     _text_of(response), extra))
         return _from_exception(failure, extra)
     if _is_response(failure):
-        return _from_response(failure.status_code, failure.headers,  # type: ignore[attr-defined]
-                              _text_of(failure), extra)
+        return _sent_to(failure, _from_response(
+            failure.status_code, failure.headers, _text_of(failure), extra))  # type: ignore[attr-defined]
     if isinstance(failure, Mapping):
         return _from_log_row(failure, extra)
     if isinstance(failure, str):
@@ -207,11 +209,20 @@ def _from_exception(exc: BaseException, extra: Mapping[str, Any]) -> Recognized:
     return _finish(kind, found, extra)
 
 
-def _safe_request(exc: BaseException) -> Any:
+def _safe_request(obj: object) -> Any:
     try:
-        return getattr(exc, "request", None)
-    except RuntimeError:  # httpx raises when an exception has no request attached
+        return getattr(obj, "request", None)
+    except RuntimeError:  # httpx raises when an exception or response has no request attached
         return None
+
+
+def _sent_to(response: object, result: Recognized) -> Recognized:
+    """``result`` with the provider the response's request went to, when its URL says so."""
+    url = getattr(_safe_request(response), "url", None)
+    provider = detect_provider(str(url)) if url is not None else None
+    if provider:
+        result[1].setdefault("provider", provider)
+    return result
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -254,19 +265,43 @@ def _from_response(status: int, headers: Mapping[str, str], body: str | bytes | 
     elif data is None and 200 <= status < 300:
         return "ok", found
     if kind is None:
-        error = data.get("error", data) if isinstance(data, Mapping) else {}
-        if isinstance(error, str):
-            error = {"message": error}
-        if isinstance(error, Mapping):
-            found.update(_error_fields(error))
-            if not found.get("message"):
-                found["message"] = f"HTTP {status}"
+        error, said = read_error(data)  # any provider's shape, in OpenAI's field names
+        found.update(_error_fields(error))
+        found.update(_said(said, lower))
+        found["message"] = found.get("message") or f"HTTP {status}"
+        status = _error_status(status, data)
         if 200 <= status < 300 and not (isinstance(data, Mapping) and "error" in data):
             return "ok", found
+        retry = parse_retry_after(lower)
+        found["wait_s"] = retry if retry is not None else (
+            found.get("retry_delay_s") or said_wait_s(error.get("message"))
+            or said_wait_s(said.get("upstream_message")))
         kind = next((r.kind for r in HTTP_RULES if r.matches(status, _rule_fields(found))),
                     "stream_error" if 200 <= status < 300 else "client_error")
+        kind = refine(kind, status, found)
+        if kind == "invalid_api_key":  # the masked key the API echoed, before redaction
+            shown = re.search(r"provided: (\S+)", str(error.get("message") or ""))
+            found["key_owner"] = key_owner(shown.group(1).split("*")[0]) if shown else None
     _annotate(kind, lower, found, extra)
     return _finish(kind, found, extra)
+
+
+def _said(said: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    """What a provider's error body told beyond OpenAI's fields, made safe to show."""
+    out = {k: _short(str(v)) if k == "upstream_message" else v for k, v in said.items()}
+    out["request_id"] = (headers.get("x-request-id") or said.get("request_id")
+                         or headers.get("request-id"))
+    return out
+
+
+def _error_status(status: int, data: Any) -> int:
+    """The status the body claims when a server wraps an error in a 200 (``"object":
+    "error"`` with its own ``code``, as vLLM behind some hosts does)."""
+    if 200 <= status < 300 and isinstance(data, Mapping) and data.get("object") == "error":
+        code = data.get("code")
+        if isinstance(code, int) and 400 <= code < 600:
+            return code
+    return status
 
 
 def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
@@ -303,25 +338,28 @@ def _non_json_kind(status: int, headers: Mapping[str, str], text: str, ctype: st
 
 def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
               extra: Mapping[str, Any]) -> None:
-    """Add the values a row's text needs: how long to wait, which models are close."""
+    """Add the values a row's text needs: how long to wait, which model, whose key."""
     wait = parse_retry_after(headers)
     if wait is not None:
         found["retry_after_s"] = round(wait, 3)
-    if kind in ("rate_limit", "slow_down", "request_too_large", "insufficient_quota"):
+    if kind in _LIMITS:
         found["rate_limits"] = parse_rate_limits(headers) or None
-    if kind == "rate_limit":
+    if kind in ("rate_limit", "daily_quota_exhausted", "upstream_rate_limited"):
         reset = headers.get("x-ratelimit-reset-requests") or headers.get("x-ratelimit-reset-tokens")
-        said = re.search(r"try again in (\d+(?:\.\d+)?(?:ms|s|m))", str(found.get("message")))
+        said = found.get("wait_s")
         found["wait"] = (f"{wait:g} s (retry-after)" if wait is not None else
+                         f"{found['retry_delay_s']:g} s (RetryInfo)"
+                         if found.get("retry_delay_s") else
                          f"{reset} (x-ratelimit-reset)" if reset else
-                         f"{said.group(1)} (as the error message says)" if said else
-                         "a few seconds")
-    if kind == "model_not_found":
-        message = str(found.get("message") or "")
-        named = re.search(r"model `([^`]+)`", message)
-        model = extra.get("model") or (named.group(1) if named else None)
+                         f"{_human(said)} (as the error message says)" if said else
+                         "a few seconds" if kind != "daily_quota_exhausted" else "the next day")
+    message = f"{found.get('message') or ''} {found.get('upstream_message') or ''}"
+    if kind in ("model_not_found", "model_not_pulled", "no_endpoints"):
+        named = _MODEL.search(message)
+        model = extra.get("model") or (named.group(1) or named.group(2) if named else None)
         found["model"] = model
         available = extra.get("available_models")
+        found["suggestion"] = ""
         if model and available:
             import difflib
 
@@ -329,8 +367,22 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
                                               cutoff=0.5)
             found["suggestions"] = close
             found["suggestion"] = f", e.g. {', '.join(close)}" if close else ""
-        else:
-            found["suggestion"] = ""
+
+
+def _human(seconds: float) -> str:
+    """644ms, 1.985s, 9.63m, 24h: a wait as a person reads it."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    if seconds < 120:
+        return f"{seconds:g}s"
+    return f"{seconds / 60:.3g}m" if seconds < 7200 else f"{seconds / 3600:.3g}h"
+
+
+#: Kinds whose text says how long to wait.
+_LIMITS = ("rate_limit", "slow_down", "request_too_large", "insufficient_quota",
+           "daily_quota_exhausted", "upstream_rate_limited")
+#: The model an error names: `x`, "x", 'x', or OpenRouter's "No endpoints found for x.".
+_MODEL = re.compile(r"[Mm]odel [`'\"]([^`'\"]+)[`'\"]|No endpoints found for (\S+?)\.?(?:\s|$)")
 
 
 def _missing(value: Any) -> bool:
@@ -359,7 +411,7 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
             found = {"status": int(status), **_error_fields(error)}
             return _finish("stream_error", found, extra)
         kind, found = _from_response(int(status), headers, body, extra)
-        return kind, {**found, **_host_of(row)}
+        return kind, {**found, **_host_of(row), **_provider_of(row)}
     exception = row.get("exception") or row.get("error_type") or ""
     kind = _kind_of_logged(row) or "unknown_error"
     found = {"exception": exception or None,
@@ -372,6 +424,13 @@ def _kind_of_logged(row: Mapping[str, Any]) -> str | None:
     named = _kind_of_name(str(row.get("exception") or row.get("error_type") or ""))
     hinted = _kind_of_message(str(row.get("error_message") or ""))
     return hinted if hinted and (named is None or named in COARSE) else named
+
+
+def _provider_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The provider a log row names (or its URL points at), when chatkit knows it."""
+    named = row.get("provider")
+    provider = named if named in PROVIDERS else detect_provider(row.get("url") or row.get("host"))
+    return {"provider": provider} if provider else {}
 
 
 def _host_of(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The knowledge table: every cause chatkit knows, assembled from the section files.
 
 Each file of :mod:`chatkit.knowledge.sections` holds the rows of one part of the world, in the
-order a reader meets them: names, reaching the host, proxies, TLS, the API's answers, the
-provider's status, the browser, request-log patterns, the triage wizard's answers.
+order a reader meets them: names, reaching the host, proxies, TLS, the API's answers, what
+other providers and gateways answer, the provider's status, the browser, request-log
+patterns, the triage wizard's answers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from chatkit.knowledge.sections import (
     dns,
     http_api,
     networks,
+    providers,
     proxy,
     request_log,
     sdk,
@@ -24,8 +26,9 @@ from chatkit.knowledge.sections import (
 )
 
 SECTIONS: tuple[tuple[Cause, ...], ...] = (
-    dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, service.ROWS,
-    browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS, sdk.ROWS,
+    dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, providers.ROWS,
+    service.ROWS, browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS,
+    sdk.ROWS,
 )
 
 

@@ -1,10 +1,14 @@
 """The API's own answers: request errors, keys and permissions, models, rate limits and quota,
 server errors, and pages that are not the API.
+
+Remedies name the pages of the provider the request went to (``{keys_page}``,
+``{billing_page}``, ``{limits_page}``, ``{status_page}``, ``{models_hint}``), filled from its
+profile by :func:`~chatkit.knowledge.classifier.explain`; OpenAI's when nothing says which.
 """
 
 from __future__ import annotations
 
-from chatkit.knowledge.cause import OPENAI_BILLING, OPENAI_KEYS, OPENAI_LIMITS, OPENAI_STATUS, Cause
+from chatkit.knowledge.cause import Cause
 
 ROWS: tuple[Cause, ...] = (
     Cause("invalid_request", "integration",
@@ -32,26 +36,25 @@ ROWS: tuple[Cause, ...] = (
           False, "wrong Content-Type"),
     Cause("missing_api_key", "account",
           "the request carried no API key",
-          "send Authorization: Bearer <key> (Azure: the api-key header); set OPENAI_API_KEY in "
+          "send Authorization: Bearer <key> (Azure: the api-key header); set {key_env} in "
           "the environment the program runs in (a notebook kernel started before you set it "
           "does not see it)",
           False, "no API key sent"),
     Cause("invalid_api_key", "account",
-          "the API key is not valid for this API (mistyped, revoked, or a key of another "
-          "provider)",
-          f"create or copy a key at {OPENAI_KEYS}; check that the key matches the base URL's "
-          "provider "
-          "(an sk-or- key is OpenRouter's, sk-ant- is Anthropic's)",
+          "{provider_title} did not accept the API key (mistyped, revoked, or a key of another "
+          "provider){key_hint}",
+          "create or copy a key at {keys_page}; check that the key matches the base URL's "
+          "provider (an sk-or- key is OpenRouter's, sk-ant- is Anthropic's)",
           False, "invalid API key"),
     Cause("key_deactivated", "account",
           "the key, its project or the account has been deactivated",
-          f"create a new key at {OPENAI_KEYS}; if the account is deactivated contact "
+          "create a new key at {keys_page}; if the account is deactivated contact "
           "help.openai.com",
           False, "key or account deactivated"),
     Cause("wrong_organization", "account",
           "the key does not belong to the organization or project the request names",
           "remove or fix the OpenAI-Organization / OpenAI-Project headers (OPENAI_ORG_ID, "
-          "OPENAI_PROJECT_ID); check the key's project at " + OPENAI_KEYS,
+          "OPENAI_PROJECT_ID); check the key's project at {keys_page}",
           False, "wrong organization or project"),
     Cause("ip_not_authorized", "account",
           "the project only accepts requests from allow-listed IP addresses",
@@ -60,7 +63,7 @@ ROWS: tuple[Cause, ...] = (
           False, "IP address not allowed"),
     Cause("authentication_failed", "account",
           "the API did not accept the credentials: {message}",
-          f"check the key ({OPENAI_KEYS}) and the auth header the provider expects",
+          "check the key ({keys_page}) and the auth header the provider expects",
           False, "authentication failed"),
     Cause("unsupported_region", "network",
           "the API refuses requests from this country, region or territory",
@@ -74,8 +77,7 @@ ROWS: tuple[Cause, ...] = (
           False, "permission denied"),
     Cause("model_not_found", "integration",
           "the model {model} does not exist or this key has no access to it",
-          "use a model this key can see (GET /v1/models){suggestion}; check the spelling and the "
-          "project's model access",
+          "{models_hint}{suggestion}; check the spelling and the key's model access",
           False, "model not found"),
     Cause("deployment_not_found", "integration",
           "the Azure deployment in the URL does not exist",
@@ -115,12 +117,14 @@ ROWS: tuple[Cause, ...] = (
           "the API answered HTTP {status}: {message}",
           "read the error message; check the request against the API reference",
           False, "request rejected"),
-    Cause("rate_limit", "account",
-          "the rate limit (requests or tokens per minute) was reached: {message}",
+    # A rate limit is the service throttling for a moment (category service, retry after the
+    # wait); a quota or billing that stops every request until someone acts is the account's.
+    Cause("rate_limit", "service",
+          "{provider_title}'s rate limit (requests or tokens per minute) was reached: {message}",
           "wait {wait} and retry with exponential backoff; send fewer requests or tokens per "
-          f"minute; higher usage tiers raise the limits ({OPENAI_LIMITS})",
+          "minute; higher usage tiers raise the limits ({limits_page})",
           True, "rate limit reached"),
-    Cause("slow_down", "account",
+    Cause("slow_down", "service",
           "traffic ramped up too fast, even within the rate limits",
           "retry at a lower rate and grow traffic gradually (at most ~50% per 15 minutes)",
           True, "ramping up too fast"),
@@ -128,36 +132,36 @@ ROWS: tuple[Cause, ...] = (
           "a single request needs more tokens than the per-minute limit allows; it can never "
           "succeed, however long you wait",
           "reduce the input or max_tokens so the request fits in the tokens-per-minute limit, or "
-          f"raise the limit by moving to a higher usage tier ({OPENAI_LIMITS})",
+          "raise the limit by moving to a higher usage tier ({limits_page})",
           False, "request larger than the TPM limit"),
     Cause("insufficient_quota", "account",
           "the account has no quota left (billing: no credit, unpaid invoice, or a spending "
           "limit reached); retrying does not help",
-          f"add credit or raise the budget at {OPENAI_BILLING}; new credit can take a few "
+          "add credit or raise the budget at {billing_page}; new credit can take a few "
           "minutes to "
           "apply; a new key does not help",
           False, "quota exhausted (billing)"),
     Cause("credit_balance_exhausted", "account",
           "the prepaid credit balance is used up; retrying does not help",
-          f"buy credit at {OPENAI_BILLING} (or enable auto-recharge)",
+          "buy credit at {billing_page} (or enable auto-recharge)",
           False, "no credit left"),
     Cause("server_error", "service",
           "the API had an internal error (HTTP {status})",
-          f"retry with backoff (the openai client retries twice); if many requests fail, check "
-          f"{OPENAI_STATUS}; send the x-request-id " "({request_id}) to support if it persists",
+          "retry with backoff (the openai client retries twice); if many requests fail, check "
+          "{status_page}; send the request id ({request_id}) to support if it persists",
           True, "server error"),
     Cause("bad_gateway", "service",
           "a gateway in front of the API got no valid answer from it (HTTP 502)",
-          f"retry with backoff; check {OPENAI_STATUS} if it repeats",
+          "retry with backoff; check {status_page} if it repeats",
           True, "bad gateway"),
     Cause("service_unavailable", "service",
           "the service is unavailable (HTTP 503)",
-          f"retry after a pause (seconds to minutes); check {OPENAI_STATUS}",
+          "retry after a pause (seconds to minutes); check {status_page}",
           True, "service unavailable"),
     Cause("server_overloaded", "service",
           "the model's servers are overloaded and cannot take the request now",
           "retry with longer backoff (several seconds, growing); try a less busy model or "
-          f"off-peak hours; check {OPENAI_STATUS}",
+          "off-peak hours; check {status_page}",
           True, "servers overloaded"),
     Cause("gateway_timeout", "service",
           "a gateway in front of the API timed out waiting for it (HTTP 504)",
@@ -167,7 +171,7 @@ ROWS: tuple[Cause, ...] = (
     Cause("cdn_error_page", "service",
           "the API's CDN answered HTTP {status} with an HTML error page instead of JSON: the "
           "API behind it did not answer",
-          f"retry with backoff; check {OPENAI_STATUS}; the page has no x-request-id because "
+          "retry with backoff; check {status_page}; the page has no x-request-id because "
           "the API "
           "never saw the request",
           True, "CDN error page (HTTP {status})"),

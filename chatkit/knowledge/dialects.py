@@ -1,0 +1,197 @@
+"""Provider dialects: reading error bodies that are not shaped like OpenAI's.
+
+OpenAI answers ``{"error": {"message", "type", "param", "code"}}``; the providers people reach
+with an OpenAI client mostly do, but not all, and not always:
+
+* Gemini's OpenAI-compatible endpoint wraps the error in a list, says ``status``
+  (``RESOURCE_EXHAUSTED``) instead of ``type``, and puts the reason in ``details[]``
+  (``ErrorInfo.reason``, ``QuotaFailure.violations[].quotaId``, ``RetryInfo.retryDelay``);
+  clients that re-wrap it leave Google's JSON as a string in ``error.message``;
+* Anthropic answers ``{"type": "error", "error": {...}, "request_id"}``;
+* vLLM and Mistral put the fields at the top with ``"object": "error"``; xAI may answer a
+  bare JSON string, or ``{"code", "error": "<URL-encoded message>"}``; Ollama ``{"error": str}``;
+* gateways pass an upstream's error along: OpenRouter in ``error.metadata.raw`` with
+  ``provider_name``, a LiteLLM proxy inside its message (``litellm.RateLimitError:
+  AzureException - ...``);
+* Azure names the content filter's verdict in ``innererror.content_filter_result``.
+
+:func:`read_error` turns any of these into OpenAI's field names plus what else the body said;
+:func:`refine` lets that extra knowledge correct the kind the HTTP rules chose.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+__all__ = ["read_error", "refine", "said_wait_s"]
+
+_GOOGLE = "type.googleapis.com/google.rpc."
+_LITELLM = re.compile(
+    r"^litellm\.\w+:(?: litellm\.\w+:)* (?:\w+Error: )?(\w+?)Exception(?: \w+Error)? - (.*)$",
+    re.DOTALL)
+_WAIT = re.compile(
+    r"(?:try again|retry) (?:in|after) (?:(\d+)h)?(?:(\d+)m(?!s))?(\d+(?:\.\d+)?)?\s*"
+    r"(ms|milliseconds?|s|sec|seconds?)?\b", re.IGNORECASE)
+#: Kinds too generic to keep when a gateway says the error was an upstream provider's.
+_UPSTREAM = {"rate_limit": "upstream_rate_limited", "server_error": "upstream_error",
+             "service_unavailable": "upstream_error", "bad_gateway": "upstream_error",
+             "server_overloaded": "upstream_error", "invalid_request": "upstream_rejected",
+             "client_error": "upstream_rejected"}
+
+
+def read_error(data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(error, found)`` of a decoded body: the error in OpenAI's names (``type``, ``code``,
+    ``message``, ``param``) and what else it said (``upstream``, ``quota_ids``, ...)."""
+    found: dict[str, Any] = {}
+    if isinstance(data, list) and data and isinstance(data[0], Mapping):
+        data = data[0]  # Gemini: [{"error": {...}}]
+        found["body_shape"] = "list"
+    if isinstance(data, str):
+        return {"message": data}, {"body_shape": "string"}
+    if not isinstance(data, Mapping):
+        return {}, found
+    if data.get("type") == "error" and isinstance(data.get("error"), Mapping):
+        found["body_shape"] = "anthropic"
+        if data.get("request_id"):
+            found["request_id"] = data["request_id"]
+    raw = data.get("error", data)
+    if data.get("object") == "error" or raw is None:
+        raw = data  # vLLM, Mistral: the fields at the top
+    if isinstance(raw, str):
+        raw = {"message": raw, "code": data.get("code")}
+    if not isinstance(raw, Mapping):
+        return {}, found
+    error = {k: raw.get(k) for k in ("type", "code", "message", "param")}
+    message = error.get("message")
+    if isinstance(message, str):
+        if "%20" in message:
+            message = error["message"] = unquote(message)  # xAI's URL-encoded message
+        nested = _json_in(message)
+        if nested is not None:  # Google's JSON re-wrapped as a string by a client
+            inner, more = read_error(nested)
+            error.update({k: v for k, v in inner.items() if v is not None})
+            found.update(more)
+            found.setdefault("body_shape", "nested")
+    _google(raw, error, found)
+    _openrouter(raw, found)
+    _litellm(error, found)
+    _content_filter(raw, found)
+    return error, found
+
+
+def refine(kind: str, status: int, found: dict[str, Any]) -> str:
+    """The kind the HTTP rules chose, corrected by what the dialect revealed."""
+    quotas = " ".join(found.get("quota_ids") or ())
+    if "PerDay" in quotas and kind in ("rate_limit", "insufficient_quota"):
+        return "daily_quota_exhausted"
+    if "PerMinute" in quotas and kind == "insufficient_quota":
+        return "rate_limit"  # Google says "exceeded your current quota" for a per-minute limit
+    if kind == "rate_limit" and (found.get("wait_s") or 0) >= 3600:
+        return "daily_quota_exhausted"  # "retry after 86400 seconds": a quota, not a blip
+    if found.get("filtered") and kind in ("invalid_request", "client_error"):
+        return "content_filtered"
+    if found.get("upstream") and kind in _UPSTREAM:
+        return _UPSTREAM[kind]
+    return kind
+
+
+def said_wait_s(message: object) -> float | None:
+    """Seconds an error message asks to wait ("try again in 1m2.5s", "retry after 86400
+    seconds", "Please retry in 19.4s"), else None."""
+    match = _WAIT.search(str(message or ""))
+    if not match or not any(match.group(i) for i in (1, 2, 3)):
+        return None
+    hours, minutes, number, unit = match.groups()
+    seconds = float(number or 0) / (1000 if unit and unit.lower().startswith("m") else 1)
+    return round(int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds, 3)
+
+
+# --- the dialects -------------------------------------------------------------------------
+
+
+def _json_in(text: str) -> Any:
+    start = text.lstrip()[:1]
+    if start not in ("{", "["):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, (dict, list)) else None
+
+
+def _google(raw: Mapping[str, Any], error: dict[str, Any], found: dict[str, Any]) -> None:
+    status, details = raw.get("status"), raw.get("details")
+    if isinstance(status, str) and status.isupper() and not error.get("type"):
+        error["type"] = status  # RESOURCE_EXHAUSTED, INVALID_ARGUMENT, UNAVAILABLE
+    for detail in details if isinstance(details, list) else ():
+        if not isinstance(detail, Mapping):
+            continue
+        what = str(detail.get("@type", "")).removeprefix(_GOOGLE)
+        if what == "ErrorInfo" and detail.get("reason"):
+            found["google_reason"] = error["code"] = detail["reason"]  # API_KEY_INVALID
+        elif what == "QuotaFailure":
+            found["quota_ids"] = [v.get("quotaId") for v in detail.get("violations") or ()
+                                  if isinstance(v, Mapping) and v.get("quotaId")]
+        elif what == "RetryInfo":
+            delay = str(detail.get("retryDelay") or "").rstrip("s")
+            try:
+                found["retry_delay_s"] = float(delay)
+            except ValueError:
+                pass
+    for item in raw.get("errors") or ():  # Vertex's older list of reasons
+        if isinstance(item, Mapping) and item.get("reason") and not error.get("code"):
+            error["code"] = item["reason"]  # rateLimitExceeded
+
+
+def _openrouter(raw: Mapping[str, Any], found: dict[str, Any]) -> None:
+    meta = raw.get("metadata")
+    if not isinstance(meta, Mapping):
+        return
+    if meta.get("provider_name"):
+        found["upstream"] = meta["provider_name"]
+        found["gateway"] = "OpenRouter"
+    upstream = meta.get("raw")
+    if isinstance(upstream, str):
+        inner = _json_in(upstream)
+        if inner is not None:
+            upstream = read_error(inner)[0].get("message") or upstream
+    elif isinstance(upstream, Mapping):
+        upstream = read_error(upstream)[0].get("message") or json.dumps(upstream)
+    if upstream:
+        found["upstream_message"] = str(upstream)
+
+
+def _litellm(error: dict[str, Any], found: dict[str, Any]) -> None:
+    match = _LITELLM.match(str(error.get("message") or ""))
+    if not match:
+        return
+    found["gateway"] = "LiteLLM"
+    found["upstream"] = match.group(1)  # Azure, Perplexity, Deepseek, OpenAI, ...
+    inner = re.split(r"\s*Received Model Group=", match.group(2))[0].strip()
+    body = re.search(r"Error code: \d+ - (\{.*\})\s*$", inner, re.DOTALL)
+    if body:  # the upstream's own body, as Python printed it
+        try:
+            inner = read_error(ast.literal_eval(body.group(1)))[0].get("message") or inner
+        except (ValueError, SyntaxError):
+            pass
+    found["upstream_message"] = inner
+
+
+def _content_filter(raw: Mapping[str, Any], found: dict[str, Any]) -> None:
+    inner = raw.get("innererror")
+    if not isinstance(inner, Mapping):
+        extra = raw.get("provider_specific_fields")  # LiteLLM passes Azure's along here
+        inner = extra.get("innererror") if isinstance(extra, Mapping) else None
+    result = inner.get("content_filter_result") if isinstance(inner, Mapping) else None
+    if isinstance(result, Mapping):
+        found["filtered"] = [
+            f"{name} ({verdict.get('severity') or 'detected'})" for name, verdict in result.items()
+            if isinstance(verdict, Mapping) and verdict.get("filtered")]
+    elif raw.get("code") == "content_filter":
+        found["filtered"] = ["(the categories were not named)"]
