@@ -164,3 +164,12 @@ def test_a_target_takes_the_profile_its_url_points_at() -> None:
 ])
 def test_a_key_shape_names_its_provider(key: str, owner: str | None) -> None:
     assert key_owner(key) == owner
+
+
+def test_a_logged_failure_names_the_provider_its_url_points_at() -> None:
+    row = {"status": 402, "error_type": "unknown_error", "error_code": "invalid_request_error",
+           "error_message": "Insufficient Balance", "provider": None,
+           "url": "https://api.deepseek.com/chat/completions", "host": "api.deepseek.com"}
+    finding = classify(row)
+    assert finding.evidence["kind"] == "credits_exhausted"
+    assert "https://platform.deepseek.com/top_up" in finding.remedy

@@ -28,7 +28,19 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["read_error", "refine", "said_wait_s"]
+from chatkit.providers import PROVIDERS, detect_provider, key_owner
+
+__all__ = [
+    "asked_wait_s",
+    "echoed_key_owner",
+    "error_status",
+    "human_wait",
+    "model_named",
+    "read_error",
+    "refine",
+    "row_provider",
+    "said_wait_s",
+]
 
 _GOOGLE = "type.googleapis.com/google.rpc."
 _LITELLM = re.compile(
@@ -37,6 +49,7 @@ _LITELLM = re.compile(
 _WAIT = re.compile(
     r"(?:try again|retry) (?:in|after) (?:(\d+)h)?(?:(\d+)m(?!s))?(\d+(?:\.\d+)?)?\s*"
     r"(ms|milliseconds?|s|sec|seconds?)?\b", re.IGNORECASE)
+_MODEL = re.compile(r"[Mm]odel [`'\"]([^`'\"]+)[`'\"]|No endpoints found for (\S+?)\.?(?:\s|$)")
 #: Kinds too generic to keep when a gateway says the error was an upstream provider's.
 _UPSTREAM = {"rate_limit": "upstream_rate_limited", "server_error": "upstream_error",
              "service_unavailable": "upstream_error", "bad_gateway": "upstream_error",
@@ -109,6 +122,53 @@ def said_wait_s(message: object) -> float | None:
     hours, minutes, number, unit = match.groups()
     seconds = float(number or 0) / (1000 if unit and unit.lower().startswith("m") else 1)
     return round(int(hours or 0) * 3600 + int(minutes or 0) * 60 + seconds, 3)
+
+
+def error_status(status: int, data: Any) -> int:
+    """The status a body claims when a server wraps an error in a 200 (``"object": "error"``
+    with its own ``code``, as vLLM behind some hosts does), else ``status``."""
+    if 200 <= status < 300 and isinstance(data, Mapping) and data.get("object") == "error":
+        code = data.get("code")
+        if isinstance(code, int) and 400 <= code < 600:
+            return code
+    return status
+
+
+def asked_wait_s(retry_after: float | None, error: Mapping[str, Any],
+                 said: Mapping[str, Any]) -> float | None:
+    """Seconds the answer asks to wait: its Retry-After, Google's RetryInfo, or its words."""
+    if retry_after is not None:
+        return retry_after
+    return (said.get("retry_delay_s") or said_wait_s(error.get("message"))
+            or said_wait_s(said.get("upstream_message")))
+
+
+def echoed_key_owner(message: object) -> str | None:
+    """The provider whose key an "Incorrect API key provided: sk-or-v1****" message echoes."""
+    shown = re.search(r"provided: (\S+)", str(message or ""))
+    return key_owner(shown.group(1).split("*")[0]) if shown else None
+
+
+def row_provider(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The provider a request-log row names (or its URL points at), when chatkit knows it."""
+    named = row.get("provider")
+    provider = named if named in PROVIDERS else detect_provider(row.get("url") or row.get("host"))
+    return {"provider": provider} if provider else {}
+
+
+def model_named(text: str) -> str | None:
+    """The model an error message names: `x`, "x", 'x', or "No endpoints found for x."."""
+    named = _MODEL.search(text)
+    return (named.group(1) or named.group(2)) if named else None
+
+
+def human_wait(seconds: float) -> str:
+    """644ms, 1.985s, 9.63m, 24h: a wait as a person reads it."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    if seconds < 120:
+        return f"{seconds:g}s"
+    return f"{seconds / 60:.3g}m" if seconds < 7200 else f"{seconds / 3600:.3g}h"
 
 
 # --- the dialects -------------------------------------------------------------------------

@@ -20,7 +20,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatkit.errors import UsageError
-from chatkit.knowledge.dialects import read_error, refine, said_wait_s
+from chatkit.knowledge.dialects import (
+    asked_wait_s,
+    echoed_key_owner,
+    error_status,
+    human_wait,
+    model_named,
+    read_error,
+    refine,
+    row_provider,
+)
 from chatkit.knowledge.patterns import (
     CDN_HEADERS,
     COARSE,
@@ -35,7 +44,7 @@ from chatkit.knowledge.patterns import (
 )
 from chatkit.knowledge.ratelimits import parse_rate_limits
 from chatkit.knowledge.sse import StreamMeter
-from chatkit.providers import PROVIDERS, detect_provider, key_owner
+from chatkit.providers import detect_provider
 from chatkit.redaction.scrub import redact_text
 
 __all__ = [
@@ -267,41 +276,22 @@ def _from_response(status: int, headers: Mapping[str, str], body: str | bytes | 
     if kind is None:
         error, said = read_error(data)  # any provider's shape, in OpenAI's field names
         found.update(_error_fields(error))
-        found.update(_said(said, lower))
+        found.update({k: v for k, v in said.items() if k != "upstream_message"})
+        found["upstream_message"] = _short(str(said.get("upstream_message") or "")) or None
+        found["request_id"] = (lower.get("x-request-id") or said.get("request_id")
+                               or lower.get("request-id"))  # Anthropic's name for it
         found["message"] = found.get("message") or f"HTTP {status}"
-        status = _error_status(status, data)
+        status = error_status(status, data)
         if 200 <= status < 300 and not (isinstance(data, Mapping) and "error" in data):
             return "ok", found
-        retry = parse_retry_after(lower)
-        found["wait_s"] = retry if retry is not None else (
-            found.get("retry_delay_s") or said_wait_s(error.get("message"))
-            or said_wait_s(said.get("upstream_message")))
+        found["wait_s"] = asked_wait_s(parse_retry_after(lower), error, said)
         kind = next((r.kind for r in HTTP_RULES if r.matches(status, _rule_fields(found))),
                     "stream_error" if 200 <= status < 300 else "client_error")
         kind = refine(kind, status, found)
-        if kind == "invalid_api_key":  # the masked key the API echoed, before redaction
-            shown = re.search(r"provided: (\S+)", str(error.get("message") or ""))
-            found["key_owner"] = key_owner(shown.group(1).split("*")[0]) if shown else None
+        if kind == "invalid_api_key":  # whose key it was, read before the message is redacted
+            found["key_owner"] = echoed_key_owner(error.get("message"))
     _annotate(kind, lower, found, extra)
     return _finish(kind, found, extra)
-
-
-def _said(said: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
-    """What a provider's error body told beyond OpenAI's fields, made safe to show."""
-    out = {k: _short(str(v)) if k == "upstream_message" else v for k, v in said.items()}
-    out["request_id"] = (headers.get("x-request-id") or said.get("request_id")
-                         or headers.get("request-id"))
-    return out
-
-
-def _error_status(status: int, data: Any) -> int:
-    """The status the body claims when a server wraps an error in a 200 (``"object":
-    "error"`` with its own ``code``, as vLLM behind some hosts does)."""
-    if 200 <= status < 300 and isinstance(data, Mapping) and data.get("object") == "error":
-        code = data.get("code")
-        if isinstance(code, int) and 400 <= code < 600:
-            return code
-    return status
 
 
 def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
@@ -351,12 +341,11 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
                          f"{found['retry_delay_s']:g} s (RetryInfo)"
                          if found.get("retry_delay_s") else
                          f"{reset} (x-ratelimit-reset)" if reset else
-                         f"{_human(said)} (as the error message says)" if said else
+                         f"{human_wait(said)} (as the error message says)" if said else
                          "a few seconds" if kind != "daily_quota_exhausted" else "the next day")
     message = f"{found.get('message') or ''} {found.get('upstream_message') or ''}"
     if kind in ("model_not_found", "model_not_pulled", "no_endpoints"):
-        named = _MODEL.search(message)
-        model = extra.get("model") or (named.group(1) or named.group(2) if named else None)
+        model = extra.get("model") or model_named(message)
         found["model"] = model
         available = extra.get("available_models")
         found["suggestion"] = ""
@@ -369,20 +358,9 @@ def _annotate(kind: str, headers: Mapping[str, str], found: dict[str, Any],
             found["suggestion"] = f", e.g. {', '.join(close)}" if close else ""
 
 
-def _human(seconds: float) -> str:
-    """644ms, 1.985s, 9.63m, 24h: a wait as a person reads it."""
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    if seconds < 120:
-        return f"{seconds:g}s"
-    return f"{seconds / 60:.3g}m" if seconds < 7200 else f"{seconds / 3600:.3g}h"
-
-
 #: Kinds whose text says how long to wait.
 _LIMITS = ("rate_limit", "slow_down", "request_too_large", "insufficient_quota",
            "daily_quota_exhausted", "upstream_rate_limited")
-#: The model an error names: `x`, "x", 'x', or OpenRouter's "No endpoints found for x.".
-_MODEL = re.compile(r"[Mm]odel [`'\"]([^`'\"]+)[`'\"]|No endpoints found for (\S+?)\.?(?:\s|$)")
 
 
 def _missing(value: Any) -> bool:
@@ -411,7 +389,7 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
             found = {"status": int(status), **_error_fields(error)}
             return _finish("stream_error", found, extra)
         kind, found = _from_response(int(status), headers, body, extra)
-        return kind, {**found, **_host_of(row), **_provider_of(row)}
+        return kind, {**found, **_host_of(row), **row_provider(row)}
     exception = row.get("exception") or row.get("error_type") or ""
     kind = _kind_of_logged(row) or "unknown_error"
     found = {"exception": exception or None,
@@ -424,13 +402,6 @@ def _kind_of_logged(row: Mapping[str, Any]) -> str | None:
     named = _kind_of_name(str(row.get("exception") or row.get("error_type") or ""))
     hinted = _kind_of_message(str(row.get("error_message") or ""))
     return hinted if hinted and (named is None or named in COARSE) else named
-
-
-def _provider_of(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The provider a log row names (or its URL points at), when chatkit knows it."""
-    named = row.get("provider")
-    provider = named if named in PROVIDERS else detect_provider(row.get("url") or row.get("host"))
-    return {"provider": provider} if provider else {}
 
 
 def _host_of(row: Mapping[str, Any]) -> dict[str, Any]:
