@@ -14,7 +14,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import Any
+from typing import Any, NoReturn
 
 from chatkit import __version__
 from chatkit.errors import ChatkitError
@@ -70,9 +70,27 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_doctor)
 
 
+def _check_doctor_options(args: argparse.Namespace) -> None:
+    """Bad option values, refused in the words of the command line before anything runs."""
+    if not args.timeout > 0:  # also refuses nan
+        raise _usage(f"--timeout takes seconds > 0, not {args.timeout:g}")
+    if args.samples < 1:
+        raise _usage(f"--samples takes a count >= 1, not {args.samples}")
+    if not 0 < args.dns_port < 65536:
+        raise _usage(f"--dns-port takes a port from 1 to 65535, not {args.dns_port}")
+    if args.only is not None and not args.only.strip(" ,"):
+        from chatkit.checks import available_groups
+
+        raise _usage("--only needs at least one check group; choose from: "
+                     + ", ".join(available_groups()))
+    if args.ca_bundle and not os.path.isfile(args.ca_bundle):
+        raise _usage(f"--ca-bundle {args.ca_bundle} does not exist; give the PEM file of the "
+                     "CA certificates to trust")
+
+
 def _doctor_context(args: argparse.Namespace) -> dict:
     options: dict = {"timeout": args.timeout, "dns_port": args.dns_port,
-                     "samples": max(1, args.samples), "local_only": args.local_only}
+                     "samples": args.samples, "local_only": args.local_only}
     if args.resolver:
         options["resolvers"] = tuple(args.resolver)
     if args.system_resolver:
@@ -98,6 +116,7 @@ def _doctor(args: argparse.Namespace) -> int:
     from chatkit.checks import CheckContext, doctor
     from chatkit.targets import Target
 
+    _check_doctor_options(args)
     environ = dict(os.environ)
     options = _doctor_context(args)
     sim_wanted = args.sim or args.sim_fault or args.sim_status
@@ -142,7 +161,32 @@ def _show(report: Report, args: argparse.Namespace) -> int:
             args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
         width = min(140, shutil.get_terminal_size((100, 24)).columns)
         sys.stdout.write(report.to_text(color=color, width=width))
+        sys.stdout.write(_resolver_comparison(report))
     return 0 if report.ok else 1
+
+
+def _resolver_comparison(report: Report) -> str:
+    """What each resolver answered, when the system's was compared with others (--resolver):
+    the table's DNS line gives only the judgement."""
+    lines = []
+    for finding in report.findings:
+        answers = finding.evidence.get("resolvers") if finding.check == "dns.resolve" else None
+        if not isinstance(answers, list) or not any(
+                isinstance(a, dict) and a.get("role") == "public" for a in answers):
+            continue
+        lines.append(f"\nResolvers asked about {finding.evidence.get('host', '?')}:")
+        for a in answers:
+            if not isinstance(a, dict):
+                continue
+            where = a.get("resolver") if a.get("port") in (53, None) else \
+                f"{a.get('resolver')}:{a.get('port')}"
+            said = ", ".join([*a.get("a", ()), *a.get("aaaa", ())]) or "no address"
+            if a.get("rcode") is None:
+                said = f"no answer ({a.get('error') or 'timeout'})"
+            elif a.get("rcode") != "NOERROR":
+                said = str(a.get("rcode"))
+            lines.append(f"  {a.get('role', '?'):<6}  {where:<22}  {said}")
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 # --- compare ------------------------------------------------------------------------------
@@ -280,7 +324,9 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
                        description="Read one or more logs (chatkit JSONL, HAR, CSV, OpenTelemetry "
                        "JSON, LiteLLM/Langfuse/Helicone/Portkey exports, openai debug logs; "
                        ".gz too), then print latency, status counts, incidents and findings.")
-    p.add_argument("logs", nargs="+", metavar="LOG", help="log file(s)")
+    p.add_argument("logs", nargs="*", metavar="LOG", help="log file(s)")
+    p.add_argument("--sample", action="store_true",
+                   help="also read the sample log shipped with chatkit (simulated traffic)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--plots", metavar="DIR", help="also write the plots as PNG files into DIR")
     p.add_argument("--format", default="auto", help="force a format (default: detect)")
@@ -306,8 +352,16 @@ def _analyze(args: argparse.Namespace) -> int:
         if not sep or not theirs:
             raise _usage(f"--map needs THEIRS=OURS, got {item!r}")
         mapping[theirs] = ours
+    logs = list(args.logs)
+    if args.sample:
+        from importlib.resources import files
+
+        logs.append(str(files("chatkit") / "data" / "sample_requests.jsonl"))
+    if not logs:
+        raise _usage("give a log file to read, or --sample for the sample log shipped with "
+                     "chatkit")
     progress = _progress_bar() if sys.stderr.isatty() and not args.json else None
-    frame = load(args.logs, format=args.format, mapping=mapping or None, progress=progress,
+    frame = load(logs, format=args.format, mapping=mapping or None, progress=progress,
                  columns=None if args.plots else SUMMARY_COLUMNS)
     if progress is not None:
         sys.stderr.write("\r\033[K")
@@ -456,8 +510,18 @@ def _usage(message: str) -> ChatkitError:
     return UsageError(message)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its complaints as one ``Error:`` line; an unknown option also shows
+    the usage of the command it was given to."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            self.print_usage(sys.stderr)
+        self.exit(2, f"Error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="chatkit",
         description="Find out why ChatGPT or an OpenAI-compatible API doesn't work.",
     )
@@ -469,9 +533,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand(parser: argparse.ArgumentParser,
+                args: argparse.Namespace) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(getattr(args, "command", None) or "")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the subcommand, whose usage is the one that helps
+            command = _subcommand(parser, args)
+            (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # --help, --version, or a complaint already printed
+        return exc.code if isinstance(exc.code, int) else 2
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -9,11 +9,13 @@ render themselves as Markdown, HTML and plain text through the functions at the 
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, TypedDict, cast
+from urllib.parse import urlsplit
 
 from chatkit import __version__
 
@@ -75,6 +77,22 @@ class ReportDict(_Labelled):
     findings: list[FindingDict]
     summary: dict[str, int]
     verdict: VerdictDict | None
+
+
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def _needs_no_internet(url: str) -> bool:
+    """True for a URL on this machine or the local network: a loopback, private or link-local
+    address, ``localhost``, a single-label name, or a local-only domain (``.local``, ...)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def iso_utc(moment: datetime) -> str:
@@ -196,15 +214,21 @@ class Report:
 
         A DNS failure explains the API call that failed after it, so among failures the one
         whose group comes first in :data:`CAUSAL_ORDER` wins. Warnings are considered only
-        when nothing failed; all-well gives None.
+        when nothing failed; all-well gives None. A target on this machine or the local
+        network needs no internet: for it, "nothing is reachable" (control) comes last, and
+        the direct measurement (a refused port, an unreachable LAN host, a proxy that refused)
+        names the cause.
         """
         problems = [f for f in self.findings if f.status in ("fail", "warn")]
         if not problems:
             return None
+        local = _needs_no_internet(str(self.target.get("base_url") or ""))
 
         def rank(f: Finding) -> tuple[int, int]:
             group = f.group
             order = CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
+            if local and group == "control":
+                order = len(CAUSAL_ORDER) + 1
             return (_SEVERITY[f.status], order)
 
         return min(problems, key=rank)  # min is stable: ties keep the earlier finding

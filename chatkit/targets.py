@@ -46,12 +46,10 @@ def mask_key(key: str | None) -> str | None:
     return f"{key[:3]}...{key[-4:]}"
 
 
-def _check_url(url: str, what: str) -> str:
+def _check_url(url: str, what: str, example: str = "https://api.openai.com/v1") -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"{what} {url!r} is not an http(s) URL; give one like https://api.openai.com/v1"
-        )
+        raise UsageError(f"{what} {url!r} is not an http(s) URL; give one like {example}")
     return url.rstrip("/")
 
 
@@ -86,9 +84,10 @@ class Target:
         if self.status_page is None and profile.readable_status_page:
             object.__setattr__(self, "status_page", profile.readable_status_page)
         if self.status_page:
-            object.__setattr__(self, "status_page", _check_url(self.status_page, "status page"))
+            object.__setattr__(self, "status_page", _check_url(
+                self.status_page, "status page", "https://status.openai.com"))
         if self.proxy:
-            _check_url(self.proxy, "proxy")
+            _check_url(self.proxy, "proxy", "http://proxy.example.com:3128")
 
     def __repr__(self) -> str:
         extra = f", model={self.model!r}" if self.model else ""

@@ -3,6 +3,7 @@ line and exit 2, and ``chatkit sim`` serves until Ctrl-C. Nothing here leaves 12
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from servers import DNSResponder, closed_port
 
 from chatkit.cli import main
 from chatkit.sim import DEFAULT_KEY
@@ -124,3 +126,138 @@ def test_sim_prints_its_url_first_serves_and_stops_on_ctrl_c() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+# --- option values: one line in the words of the command line ------------------------------
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["doctor", "--timeout", "-1"], "Error: --timeout takes seconds > 0, not -1"),
+    (["doctor", "--timeout", "0"], "Error: --timeout takes seconds > 0, not 0"),
+    (["doctor", "--samples", "0"], "Error: --samples takes a count >= 1, not 0"),
+    (["doctor", "--dns-port", "70000"],
+     "Error: --dns-port takes a port from 1 to 65535, not 70000"),
+    (["doctor", "--only", ""], "Error: --only needs at least one check group; choose from: "
+                               "dns, tcp, tls, proxy, http, control, status, api, web"),
+    (["doctor", "--only", " , "], "Error: --only needs at least one check group; choose from: "
+                                  "dns, tcp, tls, proxy, http, control, status, api, web"),
+    (["doctor", "--sim", "--only", "dns,nope"], "Error: unknown check group nope; choose from: "
+     "dns, tcp, tls, proxy, http, control, status, api, web"),
+    (["doctor", "--proxy", "garbage"], "Error: proxy 'garbage' is not an http(s) URL; give one "
+                                       "like http://proxy.example.com:3128"),
+    (["doctor", "--ca-bundle", "missing.pem"], "Error: --ca-bundle missing.pem does not exist; "
+                                               "give the PEM file of the CA certificates to trust"),
+    (["doctor", "--timeout", "soon"],
+     "Error: argument --timeout: invalid float value: 'soon'; see chatkit doctor --help"),
+    (["analyze"], "Error: give a log file to read, or --sample for the sample log shipped with "
+                  "chatkit"),
+])
+def test_bad_option_values_are_one_error_line(capsys: pytest.CaptureFixture[str],
+                                              argv: list[str], expected: str) -> None:
+    line = one_error_line(capsys, argv)
+    assert line == expected
+    assert "Target(" not in line and "=" not in line.replace(">=", "")  # no Python spellings
+
+
+def test_an_unknown_option_shows_the_usage_of_its_command(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: chatkit doctor [-h]")
+    assert err.splitlines()[-1] == "Error: unrecognized arguments: --bogus; see chatkit doctor " \
+                                   "--help"
+    assert err.count("Error:") == 1
+
+
+def test_a_log_chatkit_cannot_read_names_the_format_option(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("just some words\nnot a log\n")
+    assert one_error_line(capsys, ["analyze", str(words)]) == (
+        f"Error: {words} is not a log chatkit can read (expected JSONL request log, HAR, CSV, "
+        "OpenTelemetry JSON, a LiteLLM export or an openai debug log); force a format with "
+        "--format (format= in Python)")
+
+
+def test_the_sample_log_is_reachable_from_any_directory(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert Path.cwd() == tmp_path  # not the repository
+    assert main(["analyze", "--sample", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["requests"] == 3000
+
+
+# --- verdicts point at the nearest cause --------------------------------------------------------
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+def test_no_internet_never_outranks_a_refused_local_port(
+        capsys: pytest.CaptureFixture[str], no_proxy_env: None) -> None:
+    # Nothing listens on the target's port, and no control site answers either (they are
+    # closed loopback ports here: this machine "has no internet").
+    port, control = closed_port(), closed_port()
+    code = main(["doctor", "--base-url", f"http://127.0.0.1:{port}/v1", "--provider",
+                 "compatible", "--control", f"127.0.0.1:{control}", "--json", "--timeout", "2",
+                 "--only", "tcp,control,api"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    control_finding = next(f for f in data["findings"] if f["check"] == "control.reach")
+    assert control_finding["status"] == "fail"  # measured and shown, but not the verdict
+    assert data["verdict"]["check"] == "tcp.connect"
+    assert f"port {port}" in data["verdict"]["cause"]
+
+
+def test_the_text_report_shows_what_each_resolver_answered(
+        capsys: pytest.CaptureFixture[str], no_proxy_env: None) -> None:
+    records = {"api.example.com": ["127.0.0.1"]}
+    with DNSResponder("ok", records=records) as system, DNSResponder("nxdomain") as public:
+        code = main(["doctor", "--base-url", "https://api.example.com/v1", "--only", "dns",
+                     "--system-resolver", system.address, "--resolver", public.address,
+                     "--timeout", "2", "--color", "never"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    tail = out[out.index("Resolvers asked about api.example.com:"):].splitlines()
+    assert tail[1].split() == ["system", system.address, "127.0.0.1"]
+    assert tail[2].split() == ["public", public.address, "NXDOMAIN"]
+
+
+# --- reports given in any form ------------------------------------------------------------------
+
+def test_bundle_and_save_report_take_a_report_its_dict_or_its_file(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from chatkit.share.bundle import build_bundle
+    from chatkit.share.report import save_report
+
+    assert main(["doctor", "--sim", "--json"]) == 0
+    text = capsys.readouterr().out
+    (tmp_path / "report.json").write_text(text)
+    data = json.loads(text)
+    assert "Verdict" in save_report(tmp_path / "a.md", data).read_text()
+    assert "Verdict" in save_report(tmp_path / "b.md", tmp_path / "report.json").read_text()
+    assert build_bundle(tmp_path / "c.zip", report=data).files
+    assert main(["bundle", "--report", "report.json", "-o", "d.zip"]) == 0
+
+
+@pytest.mark.parametrize("content", ['{"foo": 1}', '{"log": {"version": "1.2", "entries": []}}',
+                                     '[1, 2]', "not json"])
+def test_anything_but_a_report_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          content: str) -> None:
+    from chatkit.errors import InputError
+    from chatkit.share.report import save_report
+
+    other = tmp_path / "other.json"
+    other.write_text(content)
+    assert one_error_line(capsys, ["bundle", "--report", str(other), "-o", "x.zip"]) == (
+        f"Error: {other} is not a chatkit report; write one with "
+        "`chatkit doctor --json > report.json`")
+    with pytest.raises(InputError, match="is not a chatkit report"):
+        save_report(tmp_path / "x.md", other)
+    if content.startswith("{"):
+        with pytest.raises(InputError, match=r"^the dict given is not a chatkit report"):
+            save_report(tmp_path / "x.md", json.loads(content))
+    assert not (tmp_path / "x.zip").exists()

@@ -83,6 +83,36 @@ def test_verdict_is_the_root_cause_not_the_first_failure() -> None:
                                  "cause": "NXDOMAIN", "remedy": "use 1.1.1.1", "retryable": None}
 
 
+@pytest.mark.parametrize(("base_url", "nearest"), [
+    ("http://localhost:4000/v1", "tcp.connect"),
+    ("http://127.0.0.1:4000/v1", "tcp.connect"),
+    ("http://[::1]:4000/v1", "tcp.connect"),
+    ("http://192.168.1.20:8000/v1", "tcp.connect"),
+    ("http://10.0.0.5/v1", "tcp.connect"),
+    ("http://llm-box:8080/v1", "tcp.connect"),
+    ("http://ollama.local:11434/v1", "tcp.connect"),
+    # a target on the internet: nothing reachable at all explains its refused port too
+    ("https://api.openai.com/v1", "control.reach"),
+    ("https://8.8.8.8/v1", "control.reach"),
+])
+def test_no_internet_never_outranks_a_local_measurement_for_a_local_target(
+        base_url: str, nearest: str) -> None:
+    report = Report(target={"base_url": base_url}, findings=(
+        finding("control.reach", "fail", cause="this machine has no working path to the internet"),
+        finding("tcp.connect", "fail", cause="nothing listens on port 4000"),
+        finding("api.models", "fail", cause="connection refused"),
+    ))
+    assert report.verdict is not None and report.verdict["check"] == nearest
+
+
+def test_a_proxy_that_refused_names_the_cause_for_a_local_target() -> None:
+    report = Report(target={"base_url": "http://localhost:4000/v1"}, findings=(
+        finding("control.reach", "fail", cause="no internet"),
+        finding("proxy.connect", "fail", cause="the proxy refused the connection"),
+    ))
+    assert report.verdict is not None and report.verdict["check"] == "proxy.connect"
+
+
 def test_a_failure_outranks_an_earlier_warning_and_all_well_has_no_verdict() -> None:
     mixed = Report(findings=(finding("dns.resolve", "warn", cause="slow"),
                              finding("api.key", "fail", cause="invalid key")))

@@ -54,9 +54,11 @@ def _select(only: Iterable[str] | str | None) -> list[str]:
         return [g for g in GROUP_ORDER if g in GROUPS] + [g for g in GROUPS if g not in GROUP_ORDER]
     wanted = [g.strip() for g in (only.split(",") if isinstance(only, str) else only) if g.strip()]
     unknown = [g for g in wanted if g not in GROUPS]
+    known = ", ".join(g for g in GROUP_ORDER if g in GROUPS)
     if unknown:
-        known = ", ".join(g for g in GROUP_ORDER if g in GROUPS)
         raise UsageError(f"unknown check group {', '.join(unknown)}; choose from: {known}")
+    if not wanted:  # an empty selection would run nothing and call that a pass
+        raise UsageError(f"no check group selected; choose from: {known}")
     return wanted
 
 

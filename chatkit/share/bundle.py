@@ -27,14 +27,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatkit.environment import resolver_config, snapshot
-from chatkit.errors import ChatkitError, InputError, UsageError
+from chatkit.errors import ChatkitError, UsageError
 from chatkit.findings import Report, utcnow_iso
 from chatkit.logs import load, summarize
 from chatkit.logs.plots import error_rate_over_time, latency_over_time
 from chatkit.redaction.files import atomic_writer, consistent_key, find_secrets
 from chatkit.redaction.scrub import Redactor
 from chatkit.share.excerpts import Excerpt, FailureRow, read_excerpt
-from chatkit.share.report import FigureLike, Section, ShareReport, figure_png
+from chatkit.share.report import (
+    FigureLike,
+    ReportLike,
+    Section,
+    ShareReport,
+    as_report,
+    figure_png,
+)
 
 __all__ = ["BundleResult", "build_bundle", "load_report", "repro_curl", "repro_python"]
 
@@ -61,17 +68,7 @@ class BundleResult:
 
 def load_report(path: str | os.PathLike[str]) -> Report:
     """A Report from its JSON file (``chatkit doctor --json > report.json``)."""
-    source = Path(path)
-    try:
-        data = json.loads(source.read_text(encoding="utf-8-sig"))
-        if not isinstance(data, dict) or not isinstance(data.get("findings", []), list):
-            raise TypeError
-        return Report.from_dict(data)
-    except FileNotFoundError:
-        raise InputError(f"{source} does not exist; check the path") from None
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError):
-        raise InputError(f"{source} is not a chatkit report; write one with "
-                         "`chatkit doctor --json > report.json`") from None
+    return as_report(path)
 
 
 # --- reproduction ----------------------------------------------------------------------------
@@ -148,7 +145,7 @@ def build_bundle(
     out: str | os.PathLike[str],
     *,
     logs: Iterable[str | os.PathLike[str]] = (),
-    report: Report | None = None,
+    report: ReportLike | None = None,
     context: int = 3,
     max_failures: int = 20,
     notes: Sequence[str] = (),
@@ -167,6 +164,7 @@ def build_bundle(
     """
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
+    diagnosis = None if report is None else as_report(report)
     paths = [Path(p) for p in logs]  # read twice: excerpts, then summaries
     red = Redactor(hash_key=hash_key or consistent_key(), drop_content=drop_content)
     files: dict[str, str | bytes] = {}
@@ -174,7 +172,7 @@ def build_bundle(
     for excerpt, name in zip(excerpts, _unique_names(excerpts), strict=True):
         files[f"logs/{name}"] = _excerpt_text(excerpt)
     first = next((row for e in excerpts for row in e.failures), None)
-    repro = repro_curl(first) if first is not None else _report_repro(report, red)
+    repro = repro_curl(first) if first is not None else _report_repro(diagnosis, red)
     if first is not None:
         files["repro/repro.sh"] = f"#!/bin/sh\n# {first.status or 'no response'}: {first.url}\n" \
                                   f"{repro}\n"
@@ -184,7 +182,7 @@ def build_bundle(
     summaries, log_figures = _summaries(paths, plots)
     pngs = {caption: figure_png(figure)  # rendered once, for the PNG file and the HTML
             for caption, figure in {**log_figures, **dict(figures or {})}.items()}
-    share = ShareReport(report=report, summaries=summaries, figures=pngs,
+    share = ShareReport(report=diagnosis, summaries=summaries, figures=pngs,
                         notes=tuple(notes), sections=_sections(excerpts, repro),
                         title="chatkit support bundle").redacted(red)
     share = replace(share, removed=dict(red.counts))  # the page counts the logs' removals too

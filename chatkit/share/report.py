@@ -37,7 +37,7 @@ from chatkit.findings import (
 from chatkit.redaction.files import atomic_writer, redact_report
 from chatkit.redaction.scrub import Redactor
 
-__all__ = ["Section", "ShareReport", "figure_png", "save_report"]
+__all__ = ["Section", "ShareReport", "as_report", "figure_png", "save_report"]
 
 #: A figure: a matplotlib Figure (anything with ``savefig``), PNG bytes, or a path to a PNG.
 FigureLike = Any
@@ -357,18 +357,58 @@ def _table_html(rows: Iterable[tuple[str, str]]) -> str:
 
 
 # --- files -----------------------------------------------------------------------------------
+ReportLike = Report | Mapping[str, Any] | str | os.PathLike[str]
+_NOT_A_REPORT = "is not a chatkit report; write one with `chatkit doctor --json > report.json`"
+
+
+def as_report(value: ReportLike) -> Report:
+    """A :class:`Report` from a Report, its dict (``Report.to_dict()``, what ``chatkit doctor
+    --json`` prints) or its JSON file; anything else is refused with one clear message."""
+    if isinstance(value, Report):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        source = Path(value)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise InputError(f"{source} does not exist; check the path") from None
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise InputError(f"{source} {_NOT_A_REPORT}") from None
+        return _report_from(data, str(source))
+    if isinstance(value, Mapping):
+        return _report_from(value, "the dict given")
+    raise UsageError(f"a report must be a Report, its dict or its JSON file, not "
+                     f"{type(value).__name__}")
+
+
+def _report_from(data: Any, name: str) -> Report:
+    # A report's dict has its findings (a list) and its target (a dict): a HAR, a log summary
+    # or any other JSON would otherwise pass as a report with nothing wrong in it.
+    if not (isinstance(data, Mapping) and isinstance(data.get("findings"), list)
+            and isinstance(data.get("target"), Mapping)):
+        raise InputError(f"{name} {_NOT_A_REPORT}")
+    try:
+        return Report.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise InputError(f"{name} {_NOT_A_REPORT}") from None
+
+
 def save_report(
     path: str | os.PathLike[str],
-    report: Report | ShareReport | None = None,
+    report: ReportLike | ShareReport | None = None,
     *,
     redactor: Redactor | None = None,
     **parts: Any,
 ) -> Path:
     """Write a redacted report as ``.md``, ``.html`` or ``.json`` (by suffix), atomically.
 
+    ``report`` is a :class:`Report`, its dict or its JSON file (or a :class:`ShareReport`);
     ``parts`` are :class:`ShareReport` fields (``summaries``, ``figures``, ``notes``, ...).
     """
-    share = report if isinstance(report, ShareReport) else ShareReport(report=report, **parts)
+    if isinstance(report, ShareReport):
+        share = report
+    else:
+        share = ShareReport(report=None if report is None else as_report(report), **parts)
     share = share.redacted(redactor)
     target = Path(path)
     suffix = target.suffix.lower()
