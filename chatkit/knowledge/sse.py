@@ -72,7 +72,7 @@ class StreamMeter:
             return
         try:
             event = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
             return
         if not isinstance(event, dict):
             return
