@@ -300,6 +300,9 @@ def _add_bundle(sub: argparse._SubParsersAction) -> None:
                    help="leave out the error-rate and latency figures of each log")
     p.add_argument("--drop-content", action="store_true",
                    help="replace prompts and answers in HAR bodies by their length")
+    p.add_argument("--provider-incidents", action="store_true",
+                   help="match each log's incident windows with the provider's status page")
+    p.add_argument("--status-page", metavar="URL", help="the status page to read instead")
     p.add_argument("-o", "--output", required=True, metavar="BUNDLE.zip")
     p.set_defaults(handler=_bundle)
 
@@ -312,7 +315,8 @@ def _bundle(args: argparse.Namespace) -> int:
     report = load_report(args.report) if args.report else None
     result = build_bundle(args.output, logs=args.log, report=report, context=args.context,
                           notes=args.note, plots=not args.no_plots,
-                          drop_content=args.drop_content)
+                          drop_content=args.drop_content,
+                          status_page=_status_page(args.status_page, args.provider_incidents))
     print(result.describe())
     return 0
 
@@ -389,13 +393,21 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status_page(url: str | None, wanted: bool) -> str | None:
+    """A checked status page URL, "provider" (the log's own provider's page) or None."""
+    from chatkit.targets import Target
+
+    if url:
+        return Target(status_page=url).status_page
+    return "provider" if wanted else None
+
+
 def _provider_incidents(frame: Any, status_page: str | None) -> dict[str, Any]:
     from chatkit.checks.status_history import fetch_history
     from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
-    from chatkit.targets import Target
 
-    page = Target(status_page=status_page).status_page if status_page else \
-        status_page_for(frame)
+    page = _status_page(status_page, True)
+    page = status_page_for(frame) if page == "provider" else page
     if page is None:
         raise _usage("no status page is known for this log's provider; name one with "
                      "--status-page URL")

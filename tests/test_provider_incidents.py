@@ -207,3 +207,46 @@ def test_a_service_verdict_carries_the_open_incident() -> None:
     assert "the provider reports an open incident, 'Elevated latency on Chat Completions'" \
         in verdict["cause"]
     assert "/incidents/01K0SIMDEGRADED0000000000A" in verdict["cause"]
+
+
+def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
+    from chatkit.widgets.logs import LogExplorer
+
+    log = tmp_path / "requests.jsonl"
+    generate_log(log, seed=1)
+    span = IncidentSpan(start=OUTAGE, end=OUTAGE + timedelta(minutes=30),
+                        declared=OUTAGE + timedelta(minutes=6))
+    panel = LogExplorer(log)
+    panel.load_path(log)
+    assert panel.wait()
+    with SimServer(history=[span]) as sim:
+        fetch_history(sim.root_url, refresh=True)
+        panel.check_provider_incidents(sim.root_url)
+        assert panel.wait()
+    shown = panel.incidents_html.value
+    assert "Increased error rates across the API" in shown and "+6 min" in shown
+    assert "no provider incident: look local" in shown
+    assert panel.summary is not None
+    assert [w["verdict"] for w in panel.summary["provider_incidents"]["windows"]] == [
+        "local", "provider"]
+    panel.close()
+
+
+def test_the_bundle_says_whose_incident_it_was(tmp_path: Path) -> None:
+    import zipfile
+
+    log = tmp_path / "requests.jsonl"
+    generate_log(log, seed=1)
+    span = IncidentSpan(start=OUTAGE, end=OUTAGE + timedelta(minutes=30),
+                        declared=OUTAGE + timedelta(minutes=6))
+    with SimServer(history=[span]) as sim:
+        done = subprocess.run([sys.executable, "-m", "chatkit", "bundle", "--log", str(log),
+                               "--status-page", sim.root_url, "--no-plots",
+                               "-o", str(tmp_path / "b.zip")],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "b.zip") as bundle:
+        page = next(bundle.read(n).decode() for n in bundle.namelist() if n.endswith(".md")
+                    and "Log: " in bundle.read(n).decode())
+    assert "provider: Increased error rates across the API (lead 6.0 min)" in page
+    assert "local: no provider incident: look local" in page

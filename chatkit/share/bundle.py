@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatkit.checks.status_history import fetch_history
 from chatkit.environment import resolver_config, snapshot
 from chatkit.errors import ChatkitError, UsageError
 from chatkit.findings import Report, utcnow_iso
 from chatkit.logs import load, summarize
 from chatkit.logs.plots import error_rate_over_time, latency_over_time
+from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
 from chatkit.redaction.files import atomic_writer, consistent_key, find_secrets
 from chatkit.redaction.scrub import Redactor
 from chatkit.share.excerpts import Excerpt, FailureRow, read_excerpt
@@ -154,6 +156,7 @@ def build_bundle(
     hash_key: bytes | None = None,
     plots: bool = True,
     drop_content: bool = False,
+    status_page: str | None = None,
 ) -> BundleResult:
     """Write the support bundle zip to ``out`` and say what is in it.
 
@@ -161,6 +164,8 @@ def build_bundle(
 
     ``plots`` adds each log's error rate and latency over time as figures (when chatkit's log
     reader and matplotlib can make them); ``figures`` adds your own (caption -> figure).
+    ``status_page`` matches each log's incident windows with the incidents declared there
+    ("provider" for the log's own provider's page).
     """
     if context < 0 or max_failures < 1:
         raise UsageError("context must be >= 0 and max_failures >= 1")
@@ -179,7 +184,7 @@ def build_bundle(
         files["repro/repro.py"] = repro_python(first)
     files["environment.json"] = json.dumps(_environment(environ, red), indent=2,
                                            ensure_ascii=False) + "\n"
-    summaries, log_figures = _summaries(paths, plots)
+    summaries, log_figures = _summaries(paths, plots, status_page)
     pngs = {caption: figure_png(figure)  # rendered once, for the PNG file and the HTML
             for caption, figure in {**log_figures, **dict(figures or {})}.items()}
     share = ShareReport(report=diagnosis, summaries=summaries, figures=pngs,
@@ -240,7 +245,7 @@ def _environment(environ: Mapping[str, str] | None, red: Redactor) -> dict[str, 
     return dict(red.obj(env))
 
 
-def _summaries(logs: Iterable[Path], plots: bool
+def _summaries(logs: Iterable[Path], plots: bool, status_page: str | None = None
                ) -> tuple[dict[str, dict[str, Any]], dict[str, FigureLike]]:
     """Whole-log summaries (and two figures each) from chatkit.logs, when it reads the file."""
     found: dict[str, dict[str, Any]] = {}
@@ -253,6 +258,9 @@ def _summaries(logs: Iterable[Path], plots: bool
             raise  # ... but a log that cannot be read at all is said, not bundled empty
         except Exception:
             continue
+        page = status_page_for(frame) if status_page == "provider" else status_page
+        if page:
+            summary["provider_incidents"] = match_provider_incidents(frame, fetch_history(page))
         found[path.name] = summary
         if plots:
             try:

@@ -313,6 +313,16 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     for incident in summary.get("incidents") or ():
         if isinstance(incident, Mapping):
             rows.append(("incident", ", ".join(f"{k} {_num(v, k)}" for k, v in incident.items())))
+    found = summary.get("provider_incidents")
+    if isinstance(found, Mapping):
+        rows.append(("provider status page", f"{found.get('page')} ({found.get('kind')}, read "
+                                             f"{found.get('fetched_at')})"))
+        for window in found.get("windows") or ():
+            names = "; ".join(f"{m.get('name')} (lead {m.get('lead_minutes')} min) "
+                              f"{m.get('link') or ''}".rstrip()
+                              for m in window.get("provider_incidents") or ())
+            rows.append((f"window {window.get('start')}",
+                         f"{window.get('verdict')}: {names or window.get('explanation')}"))
     return rows
 
 

@@ -21,9 +21,11 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatkit.checks.status_history import fetch_history
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, render_findings_html
 from chatkit.logs import load, plots, summarize
+from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
 from chatkit.widgets._runner import Runner
 from chatkit.widgets.logfilter import ALL, LogFilter, filter_options
 
@@ -81,10 +83,17 @@ class LogExplorer:
         self.summary_html.add_class("chatkit-logs-summary")
         self.plots = widgets.Box(layout=widgets.Layout(flex_flow="row wrap"))
         self.findings_html = widgets.HTML()
+        self.incidents_button = widgets.Button(
+            description="Provider incidents?", icon="cloud",
+            tooltip="match the incident windows with the provider's status page history")
+        self.incidents_html = widgets.HTML()
+        self.incidents_html.add_class("chatkit-logs-provider-incidents")
+        self.provider_incidents: dict[str, Any] | None = None
         self.errors = widgets.Output()
 
         self.upload.observe(self._on_upload, names="value")
         self.load_button.on_click(lambda _: self.load_path(self.path.value))
+        self.incidents_button.on_click(lambda _: self.check_provider_incidents())
         for control in (self.time, self.model, self.endpoint, self.status_class):
             control.observe(self._on_filter, names="value")
 
@@ -98,6 +107,7 @@ class LogExplorer:
             widgets.HBox([self.upload, self.path, self.load_button]),
             widgets.HBox([self.progress, self.status]),
             self.errors, self.filters, self.summary_html, self.plots, self.findings_html,
+            self.incidents_button, self.incidents_html,
         ])
         self.root.add_class("chatkit-logs")
         self.progress.layout.visibility = "hidden"
@@ -288,6 +298,38 @@ class LogExplorer:
             self.notes.add(_findings_of(self.summary), source=f"log {self.source}")
             self.notes.add_log(self.source, self.summary, path=self.loaded_path)
 
+    def check_provider_incidents(self, status_page: str | None = None
+                                 ) -> concurrent.futures.Future[Any] | None:
+        """Is it me or them: the log's incident windows against the incidents the provider
+        declared (its status page, or ``status_page``), on the worker thread."""
+        frame = self.frame
+        if frame is None:
+            self._error("Load a log first.")
+            return None
+        page = status_page or status_page_for(frame)
+        if page is None:
+            self._error("No status page is known for this log's provider.")
+            return None
+        if self._runner.busy:
+            return None
+        self.incidents_html.value = f"Reading {html.escape(page)} …"
+
+        async def work() -> dict[str, Any]:
+            return match_provider_incidents(frame, fetch_history(page))
+
+        def finished(future: concurrent.futures.Future[dict[str, Any]]) -> None:
+            try:
+                self.provider_incidents = future.result()
+            except Exception as exc:  # shown in the panel, not as a traceback
+                self.incidents_html.value = ""
+                self._error(f"could not compare with {page} ({type(exc).__name__}: {exc})")
+                return
+            self.incidents_html.value = _incidents_html(self.provider_incidents)
+            if self.summary is not None:
+                self.summary["provider_incidents"] = self.provider_incidents
+
+        return self._runner.submit(work, finished)
+
     def _error(self, message: str) -> None:
         self.errors.outputs = ()
         self.errors.append_stderr(f"Error: {message}\n")
@@ -310,6 +352,23 @@ class LogExplorer:
 def _findings_of(summary: dict[str, Any]) -> list[Finding]:
     return [f if isinstance(f, Finding) else Finding.from_dict(f)
             for f in summary.get("findings") or ()]
+
+
+def _incidents_html(found: dict[str, Any]) -> str:
+    """One row per incident window: the provider's incident and the lead, or why local."""
+    rows = []
+    for window in found["windows"]:
+        matches = window.get("provider_incidents") or ()
+        said = "; ".join(
+            f'<a href="{html.escape(m["link"] or "#")}" target="_blank">{html.escape(m["name"])}'
+            f"</a> (declared {m['lead_minutes']:+.0f} min after the first failure)"
+            if m.get("lead_minutes") is not None else html.escape(m["name"]) for m in matches)
+        rows.append(f"<tr><td>{html.escape(window['start'])}</td><td>{window['verdict']}</td>"
+                    f"<td>{said or html.escape(window['explanation'])}</td></tr>")
+    note = f" <i>{html.escape(found['error'])}</i>" if found.get("error") else ""
+    return (f"<b>Provider incidents</b> from {html.escape(found['page'])} ({found['kind']}, "
+            f"read {found['fetched_at']}){note}<table class='chatkit-report'><tr><th>window"
+            f"</th><th>whose</th><th>what</th></tr>{''.join(rows)}</table>")
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
