@@ -40,7 +40,11 @@ MAX_PARSED_BODY = 4 * 1024 * 1024
 # anchored patterns instead of parsing whole bodies (error bodies, rare, are parsed in full).
 _MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 _STREAM = re.compile(rb'"stream"\s*:\s*true\b')
-_USAGE = re.compile(rb'"(prompt_tokens|completion_tokens)"\s*:\s*(\d+)')
+_USAGE = re.compile(
+    rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+# A Responses API body: its first "status" is the response's own (items come later).
+_STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]{1,20})"')
+_REASON = re.compile(rb'"incomplete_details"\s*:\s*\{\s*"reason"\s*:\s*"([^"\\]{1,100})"')
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
 _redact_url = functools.lru_cache(maxsize=1024)(redact_url)
 _LOG = logging.getLogger("chatkit.client")
@@ -238,10 +242,14 @@ class Attempt:
             self.meter.close(now)
             if self.meter.error:
                 self.error = {k: self.meter.error.get(k) for k in ("type", "code", "message")}
+                if self.meter.status == "failed":
+                    self.error["type"] = self.error["type"] or "response.failed"
+            elif self.meter.status == "incomplete":
+                self._incomplete(self.meter.incomplete_reason)
             elif completed and not self.meter.done and self.exception is None:
-                self.exception = "IncompleteStream"  # ended without [DONE]: a cut stream
-            usage = self.meter.usage or {}
-            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+                self.exception = "IncompleteStream"  # no [DONE] or terminal event: a cut stream
+            prompt = self.meter.input_tokens
+            completion = self.meter.output_tokens if self.meter.usage else None
             self.model = self.model or self.meter.model
         elif self.body:
             prompt, completion = self._parse_body(bytes(self.body))
@@ -300,6 +308,11 @@ class Attempt:
         connected = "connect" in self.phases or "connection.connect_tcp.started" in self.phases
         return 0.0 if timed and not connected and self.status is not None else None
 
+    def _incomplete(self, reason: str | None) -> None:
+        """A Responses answer that stopped early: the outcome and its reason."""
+        self.error = {"type": "incomplete", "code": reason,
+                      "message": f"the response is incomplete ({reason or 'no reason given'})"}
+
     def _check_answer(self, raw: bytes) -> None:
         """Name what the client will choke on: an HTML page or cut-off JSON under a 2xx
         (pseudo exception names that :func:`chatkit.knowledge.classifier.classify` knows)."""
@@ -312,10 +325,29 @@ class Attempt:
         elif "json" in self.content_type and not raw.rstrip().endswith((b"}", b"]")):
             self.exception = "MalformedJSON"
 
+    def _response_status(self, raw: bytes) -> None:
+        """A plain Responses answer that is incomplete or failed says so in the row."""
+        status = _STATUS.search(raw[:4096])
+        if status is None or status.group(1) not in (b"incomplete", b"failed"):
+            return
+        if status.group(1) == b"incomplete":
+            reason = _REASON.search(raw)
+            self._incomplete(reason.group(1).decode() if reason else None)
+            return
+        try:
+            error = json.loads(raw).get("error") or {}
+        except (ValueError, AttributeError):
+            error = {}
+        self.error = {"type": "response.failed", "code": error.get("code"),
+                      "message": error.get("message") or "the response failed"}
+
     def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
         if self.status is not None and self.status < 400:
             usage = dict(_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw))  # usage: at the end
-            prompt, completion = usage.get(b"prompt_tokens"), usage.get(b"completion_tokens")
+            prompt = usage.get(b"prompt_tokens", usage.get(b"input_tokens"))
+            completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
+            if self.endpoint.endswith("/responses"):
+                self._response_status(raw)
             if self.model is None:
                 model = _MODEL.search(raw)
                 self.model = model.group(1).decode("utf-8", "replace") if model else None

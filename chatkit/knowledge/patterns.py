@@ -278,6 +278,13 @@ HTTP_RULES: tuple[HttpRule, ...] = (
     HttpRule("content_filtered", 400, code="content_filter"),
     HttpRule("model_not_found", 400, type="invalid_model"),
     HttpRule("model_not_found", 400, message=r"Invalid model '"),
+    HttpRule("previous_response_not_found", (400, 404), code="previous_response_not_found"),
+    HttpRule("previous_response_not_found", (400, 404),
+             message=r"Previous response with id .* not found"),
+    HttpRule("reasoning_item_orphaned", 400, message=r"of type 'reasoning' was provided without "
+             r"its required following item|without its required 'reasoning' item"),
+    HttpRule("invalid_input_item", 400, code="invalid_value",
+             message=r"Supported values are: .*'message'"),
     HttpRule("invalid_request", 400),
     HttpRule("missing_api_key", 401, message=r"No (cookie )?auth credentials found"),
     HttpRule("missing_api_key", 401, message=r"didn't provide an API key|must provide an API key"
@@ -345,3 +352,17 @@ FILTER_WORDS = re.compile(
     r"|zscaler|netskope|forcepoint|websense|fortiguard|bluecoat|blue coat|palo ?alto|sophos",
     re.IGNORECASE)
 CDN_HEADERS = ("cf-ray", "x-amz-cf-id", "x-akamai-request-id", "x-served-by")
+
+#: ``error.code`` inside a 200 stream (an ``error`` event, ``response.failed``) -> the kind the
+#: same code has as an HTTP error; other codes are ``stream_error`` / ``response_failed``.
+STREAM_ERROR_CODES: dict[str, str] = {
+    "rate_limit_exceeded": "rate_limit",
+    "insufficient_quota": "insufficient_quota",
+    "context_length_exceeded": "context_length_exceeded",
+    "previous_response_not_found": "previous_response_not_found",
+}
+#: ``incomplete_details.reason`` -> kind.
+INCOMPLETE_KINDS: dict[str, str] = {
+    "max_output_tokens": "response_incomplete",
+    "content_filter": "response_content_filter",
+}

@@ -37,9 +37,11 @@ from chatkit.knowledge.patterns import (
     FILTER_WORDS,
     HINTS,
     HTTP_RULES,
+    INCOMPLETE_KINDS,
     MESSAGE_HINTS,
     NET_ERRORS,
     PORTAL_WORDS,
+    STREAM_ERROR_CODES,
     HttpRule,
 )
 from chatkit.knowledge.ratelimits import parse_rate_limits
@@ -273,6 +275,10 @@ def _from_response(status: int, headers: Mapping[str, str], body: str | bytes | 
         found["detail"] = _short(" ".join(text.split()), 200)
     elif data is None and 200 <= status < 300:
         return "ok", found
+    elif isinstance(data, Mapping) and data.get("object") == "response" and status < 300:
+        kind = _response_kind(data, found)
+        if kind is None:
+            return "ok", found
     if kind is None:
         error, said = read_error(data)  # any provider's shape, in OpenAI's field names
         found.update(_error_fields(error))
@@ -308,8 +314,37 @@ def _stream_kind(text: str, found: dict[str, Any]) -> str | None:
     meter.close(0.0)
     if meter.error is not None:
         found.update(_error_fields(meter.error))
-        return "stream_error"
+        return _outcome_kind("response.failed" if meter.status == "failed" else None,
+                             meter.error.get("code"))
+    if meter.status == "incomplete":
+        found["error_code"] = meter.incomplete_reason
+        return _outcome_kind("incomplete", meter.incomplete_reason)
     return None if meter.done else "stream_cut"
+
+
+def _response_kind(data: Mapping[str, Any], found: dict[str, Any]) -> str | None:
+    """A plain Responses API answer that is incomplete or failed (None when completed)."""
+    if data.get("status") == "incomplete":
+        details = data.get("incomplete_details") or {}
+        reason = details.get("reason") if isinstance(details, Mapping) else None
+        found["error_code"] = reason
+        return _outcome_kind("incomplete", reason)
+    if data.get("status") == "failed":
+        error = data.get("error")
+        if not isinstance(error, Mapping):
+            error = {}
+        found.update(_error_fields(error))
+        return _outcome_kind("response.failed", error.get("code"))
+    return None
+
+
+def _outcome_kind(outcome: str | None, code: Any) -> str:
+    """The kind of a 200 answer that did not end well: ``outcome`` is ``incomplete``,
+    ``response.failed`` or None (an error event); ``code`` the reason or error code."""
+    if outcome == "incomplete":
+        return INCOMPLETE_KINDS.get(str(code), "response_incomplete")
+    named = STREAM_ERROR_CODES.get(str(code))
+    return named or ("response_failed" if outcome == "response.failed" else "stream_error")
 
 
 def _non_json_kind(status: int, headers: Mapping[str, str], text: str, ctype: str) -> str:
@@ -387,7 +422,10 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
                                   or None}, extra)
         if row.get("error_type") == "stream_error" or (int(status) < 300 and any(error.values())):
             found = {"status": int(status), **_error_fields(error)}
-            return _finish("stream_error", found, extra)
+            outcome = row.get("error_type")
+            kind = _outcome_kind(outcome if outcome in ("incomplete", "response.failed")
+                                 else None, row.get("error_code"))
+            return _finish(kind, found, extra)
         kind, found = _from_response(int(status), headers, body, extra)
         return kind, {**found, **_host_of(row), **row_provider(row)}
     exception = row.get("exception") or row.get("error_type") or ""

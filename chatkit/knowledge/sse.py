@@ -1,4 +1,4 @@
-"""Server-sent event streams of chat completions: read incrementally, timed as they arrive.
+"""Server-sent event streams of chat completions and of the Responses API, timed as they arrive.
 
 :class:`StreamMeter` is fed the raw bytes of a streamed answer as they come off the wire
 (by the API stream check, and by the recording transport while the caller consumes the
@@ -7,6 +7,14 @@ definitions (``vllm bench serve``): time to first token (first chunk with ``choi
 inter-token latencies (gaps between later token chunks), end-to-end time (the last token
 chunk; the trailing usage chunk excluded), time per output token, and tokens per second.
 It also notes whether the stream ended cleanly (``data: [DONE]``) or carried an error event.
+
+A Responses stream (typed events, each with a ``type``) is measured with the same
+definitions: a token is an ``response.output_text.delta`` (or a refusal / function-arguments
+delta), the first chunk is the first output item, and the usage comes from the terminal
+event. It ends with ``response.completed`` (clean), ``response.incomplete`` (``status`` and
+``incomplete_reason`` say why) or ``response.failed`` (its error), and has no ``[DONE]``;
+an ``error`` event is an error in either of its shapes (flat ``code``/``message``, or nested
+under ``error``).
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ class StreamMeter:
     usage: dict[str, Any] | None = None
     model: str | None = None
     events: int = 0
+    #: Responses API only: the terminal status (completed, incomplete, failed) and why.
+    status: str | None = None
+    incomplete_reason: str | None = None
     _pending: bytes = b""
 
     def feed(self, data: bytes, now: float) -> None:
@@ -77,6 +88,10 @@ class StreamMeter:
         if not isinstance(event, dict):
             return
         self.events += 1
+        kind = event.get("type")
+        if isinstance(kind, str) and (kind.startswith("response.") or kind == "error"):
+            self._typed(kind, event, now)
+            return
         if event.get("error"):
             error = event["error"]
             self.error = error if isinstance(error, dict) else {"message": str(error)}
@@ -101,6 +116,41 @@ class StreamMeter:
         if choice.get("finish_reason"):
             self.finish_reason = choice["finish_reason"]
 
+    def _typed(self, kind: str, event: dict[str, Any], now: float) -> None:
+        """One event of the Responses API."""
+        if kind == "error":
+            error = event.get("error")
+            self.error = error if isinstance(error, dict) else {
+                k: event.get(k) for k in ("type", "code", "message", "param") if k in event}
+            return
+        if kind in _DELTAS:
+            if self.first_chunk_at is None:
+                self.first_chunk_at = now
+            if event.get("delta"):
+                if self.first_content_at is None:
+                    self.first_content_at = now
+                self.token_times.append(now)
+            return
+        if kind == "response.output_item.added" and self.first_chunk_at is None:
+            self.first_chunk_at = now
+        response = event.get("response")
+        if not isinstance(response, dict):
+            return
+        self.model = self.model or response.get("model")
+        if isinstance(response.get("usage"), dict):
+            self.usage = response["usage"]
+        if kind in _TERMINAL:
+            self.done = True
+            self.status = str(response.get("status") or kind.split(".", 1)[1])
+            details = response.get("incomplete_details")
+            if isinstance(details, dict) and details.get("reason"):
+                self.incomplete_reason = str(details["reason"])
+            self.finish_reason = self.incomplete_reason or self.status
+            if kind == "response.failed":
+                error = response.get("error")
+                self.error = error if isinstance(error, dict) else {
+                    "message": "the response failed (response.failed without an error)"}
+
     # --- the metrics --------------------------------------------------------------------
 
     @property
@@ -110,10 +160,20 @@ class StreamMeter:
 
     @property
     def output_tokens(self) -> int:
-        """``usage.completion_tokens`` when the server sent it, else the token chunks seen."""
-        if self.usage and isinstance(self.usage.get("completion_tokens"), int):
-            return int(self.usage["completion_tokens"])
+        """``usage.completion_tokens`` (Responses: ``output_tokens``) when the server sent
+        it, else the token chunks seen."""
+        for name in ("completion_tokens", "output_tokens"):
+            if self.usage and isinstance(self.usage.get(name), int):
+                return int(self.usage[name])
         return len(self.token_times)
+
+    @property
+    def input_tokens(self) -> int | None:
+        """``usage.prompt_tokens`` (Responses: ``input_tokens``), None when not sent."""
+        for name in ("prompt_tokens", "input_tokens"):
+            if self.usage and isinstance(self.usage.get(name), int):
+                return int(self.usage[name])
+        return None
 
     @property
     def itl_ms(self) -> list[float]:
@@ -122,8 +182,8 @@ class StreamMeter:
 
     @property
     def clean(self) -> bool:
-        """Ended with ``[DONE]`` and no error event."""
-        return self.done and self.error is None
+        """Ended with ``[DONE]`` (Responses: ``response.completed``) and no error event."""
+        return self.done and self.error is None and self.status in (None, "completed")
 
     def summary(self) -> dict[str, Any]:
         """The metrics as plain values (ms, tokens, tokens per second), None where unknown."""
@@ -146,7 +206,16 @@ class StreamMeter:
             "tokens_per_s": _round(tokens / (e2e_ms / 1000) if e2e_ms else None),
             "finish_reason": self.finish_reason,
             "done": self.done,
+            **({"status": self.status, "incomplete_reason": self.incomplete_reason}
+               if self.status is not None else {}),
         }
+
+
+#: Responses events that carry output as it is made (the "tokens").
+_DELTAS = frozenset({"response.output_text.delta", "response.refusal.delta",
+                     "response.function_call_arguments.delta"})
+#: The events that end a Responses stream.
+_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 def _round(value: float | None) -> float | None:

@@ -18,6 +18,7 @@ from chatkit.knowledge.sections import (
     providers,
     proxy,
     request_log,
+    responses,
     sdk,
     service,
     tls,
@@ -26,9 +27,9 @@ from chatkit.knowledge.sections import (
 )
 
 SECTIONS: tuple[tuple[Cause, ...], ...] = (
-    dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, providers.ROWS,
-    service.ROWS, browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS, triage.ROWS,
-    sdk.ROWS,
+    dns.ROWS, connection.ROWS, proxy.ROWS, tls.ROWS, http_api.ROWS, responses.ROWS,
+    providers.ROWS, service.ROWS, browser.ROWS, web.ROWS, networks.ROWS, request_log.ROWS,
+    triage.ROWS, sdk.ROWS,
 )
 
 

@@ -196,7 +196,8 @@ ROWS: tuple[Cause, ...] = (
           "retry; if it repeats bypass the proxy for the API host (NO_PROXY)",
           True, "broken JSON answer"),
     Cause("stream_cut", "network",
-          "the stream ended before its final [DONE] event: the connection was closed mid-answer",
+          "the stream ended before its final event ([DONE]; response.completed on the "
+          "Responses API): the connection was closed mid-answer",
           "retry the request; if it repeats a proxy or load balancer has an idle/response "
           "timeout shorter than the generation: raise it or lower max_tokens",
           True, "stream cut off"),
