@@ -21,6 +21,7 @@ from chatkit.client.requestlog import RequestLog
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import classify
 from chatkit.knowledge.sse import percentile
+from chatkit.knowledge.validation import validate_request
 from chatkit.targets import Target
 
 __all__ = ["Probe", "format_probe", "format_summary", "monitor"]
@@ -75,8 +76,15 @@ def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | 
     import httpx
 
 
-    tee = _Tee(log_path)
     method, url, headers, body = _request(target, environ, stream)
+    # A key no HTTP client can send (a typographic dash, a newline) is named as doctor names
+    # it, once, instead of failing inside the client on every probe.
+    refused = [f for f in validate_request(body or {}, headers=headers, check="monitor.probe")
+               if f.evidence.get("kind") == "client_protocol_error"] if headers else []
+    if refused:
+        yield Probe(1, {}, refused[0])
+        return
+    tee = _Tee(log_path)
     limit = timeout if timeout is not None else target.timeout
     started = clock()
     number = 0

@@ -100,3 +100,24 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: 
                       message: str) -> None:
     assert main(["monitor", *argv, "-o", str(tmp_path / "l.jsonl")]) == 2
     assert capsys.readouterr().err.splitlines()[0].startswith(message)
+
+
+@pytest.mark.parametrize(("key", "problem"), [
+    ("sk-sim–chatkit",
+     "the key has non-ASCII characters (copied with a typographic dash or space?)"),
+    ("sk-sim-chatkit\n", "the key has surrounding whitespace or a newline"),
+])
+def test_a_key_no_client_can_send_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch, key: str,
+                                                problem: str) -> None:
+    log = tmp_path / "probes.jsonl"
+    with SimServer() as sim:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        code = main(["monitor", "--base-url", sim.base_url, "--count", "3", "--every", "0",
+                     "-o", str(log)])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err == ""
+    out = captured.out.splitlines()
+    assert len(out) == 3 and out[2] == "1 probes, 1 failed"
+    assert out[1].endswith(f"FAIL headers.Authorization: {problem}")
+    assert not log.exists()  # nothing was sent
