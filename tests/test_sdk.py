@@ -172,3 +172,26 @@ def test_the_group_runs_in_doctor_on_the_given_site(tmp_path: Path) -> None:
     assert checks["sdk.known_bad"].status == "fail"
     assert report.verdict is not None and report.verdict["check"] == "sdk.known_bad"
     assert not any(f.status == "skip" for f in report.findings)
+
+
+def test_the_requirement_check_agrees_with_pip_check(tmp_path: Path) -> None:
+    """pip itself judges the same distributions: this environment plus a stub folder put
+    first on its path (PYTHONPATH), holding conflicts of both kinds."""
+    import os
+    import subprocess
+    import sys
+
+    stub = site(tmp_path, {"openai": "1.40.0", "httpx": "0.22.0"},
+                {"openai": ["httpx<1,>=0.23.0", "chatkit-no-such-dist>=1",
+                            "numpy>=1; python_version < '3'"]})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([stub, *sys.path[1:]])}
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True,
+                            text=True, timeout=300, env=env, cwd=tmp_path)
+    # "X 1.0 has requirement Y>=2, but you have Y 1.5." / "X 1.0 requires Y, which is not
+    # installed." -> (X, Y)
+    pip_says = {(m[0].lower(), m[2].lower()) for m in re.findall(
+        r"^(\S+) (\S+) (?:has requirement|requires) ([A-Za-z0-9_.\-]+)", result.stdout, re.M)}
+    ours = {(c["package"].lower(), re.split(r"[<>=!~;\[ ]", c["requires"])[0].lower())
+            for c in requirement_conflicts(installed([stub, *sys.path[1:]]))}
+    assert {("openai", "httpx"), ("openai", "chatkit-no-such-dist")} <= pip_says
+    assert ours == pip_says, result.stdout

@@ -14,6 +14,7 @@ Nothing is imported or executed: versions come from ``*.dist-info`` metadata, so
 from __future__ import annotations
 
 import asyncio
+import email
 import os
 import shutil
 import sys
@@ -34,7 +35,7 @@ from chatkit.knowledge.classifier import explain
 from chatkit.knowledge.compat import KNOWN_BAD, SDK_PACKAGES, KnownBad
 from chatkit.targets import Target
 
-__all__ = ["Installed", "inspect_sdk", "installed", "requirement_conflicts"]
+__all__ = ["Dist", "Installed", "inspect_sdk", "installed", "requirement_conflicts"]
 
 # Distribution -> the module it installs, for "imported before the upgrade".
 _MODULES = {"openai": "openai", "httpx": "httpx", "httpx2": "httpx2", "pydantic": "pydantic",
@@ -42,11 +43,20 @@ _MODULES = {"openai": "openai", "httpx": "httpx", "httpx2": "httpx2", "pydantic"
 
 
 @dataclass(frozen=True, slots=True)
+class Dist:
+    """One installed distribution, as its metadata headers name it."""
+
+    name: str
+    version: str
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Installed:
     """The distributions on a path: the first copy of each (the one Python imports), and
     every version found, in path order."""
 
-    first: Mapping[str, metadata.Distribution]
+    first: Mapping[str, Dist]
     versions: Mapping[str, tuple[str, ...]]
 
     def version(self, name: str) -> str | None:
@@ -54,19 +64,35 @@ class Installed:
         return dist.version if dist is not None else None
 
 
+def _read(dist: metadata.Distribution) -> Dist | None:
+    """Name, version and requirements from the headers of METADATA (or PKG-INFO), without
+    parsing the long description after them: that is most of the time otherwise."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    if not text:
+        return None
+    headers = email.message_from_string(text.replace("\r\n", "\n").split("\n\n", 1)[0])
+    name, version = headers["Name"], headers["Version"]
+    if not name or not version:
+        return None
+    requires = headers.get_all("Requires-Dist") or []
+    if not requires and dist.read_text("requires.txt"):  # an egg-info keeps them apart
+        requires = dist.requires or []
+    return Dist(str(name), str(version), tuple(str(r) for r in requires))
+
+
 def installed(paths: Sequence[str] | None = None) -> Installed:
     """The distributions installed on ``paths`` (default: ``sys.path``)."""
-    first: dict[str, metadata.Distribution] = {}
+    first: dict[str, Dist] = {}
     versions: dict[str, list[str]] = {}
     found = metadata.distributions(path=list(paths)) if paths is not None else \
         metadata.distributions()
     for dist in found:
-        name = dist.metadata["Name"] if dist.metadata else None
-        if not name or not dist.version:
+        record = _read(dist)
+        if record is None:
             continue
-        key = canonicalize_name(name)
-        first.setdefault(key, dist)
-        versions.setdefault(key, []).append(dist.version)
+        key = canonicalize_name(record.name)
+        first.setdefault(key, record)
+        versions.setdefault(key, []).append(record.version)
     return Installed(first, {k: tuple(v) for k, v in versions.items()})
 
 
@@ -92,7 +118,7 @@ def requirement_conflicts(found: Installed) -> list[dict[str, Any]]:
     conflicts: list[dict[str, Any]] = []
     for key in sorted(found.first):
         dist = found.first[key]
-        for text in dist.requires or ():
+        for text in dist.requires:
             try:
                 req = Requirement(text)
             except InvalidRequirement:
@@ -102,7 +128,7 @@ def requirement_conflicts(found: Installed) -> list[dict[str, Any]]:
             have = found.version(req.name)
             if have is not None and _contains(str(req.specifier), have):
                 continue
-            conflicts.append({"package": dist.metadata["Name"], "version": dist.version,
+            conflicts.append({"package": dist.name, "version": dist.version,
                               "requires": str(req).split(";")[0].strip(),
                               "installed": have})
     return conflicts

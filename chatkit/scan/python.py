@@ -103,6 +103,11 @@ def _collect(tree: ast.AST, source: str) -> _Module:
                     mod.openai_names.add(alias.asname or "openai")
         elif isinstance(node, ast.ImportFrom) and node.module == "openai":
             mod.client_names.update(a.asname or a.name for a in node.names if a.name in CLIENTS)
+    # A notebook often uses openai imported in a cell it no longer has: the bare name is the
+    # module unless the file binds it to something else (openai = OpenAI()).
+    if not any(isinstance(n, ast.Name) and n.id == "openai" and isinstance(n.ctx, ast.Store)
+               for n in nodes):
+        mod.openai_names.add("openai")
     for node in nodes:
         if isinstance(node, ast.Assign):
             for target in node.targets:

@@ -40,13 +40,17 @@ class Hit:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def to_finding(hit: Hit, path: str, source_line: str) -> Finding:
-    """The Finding of ``hit`` in file ``path``; the line's text is shown redacted."""
+def to_finding(hit: Hit, path: str, source_line: str, *, cell: int | None = None) -> Finding:
+    """The Finding of ``hit`` in file ``path`` (in a notebook: in its ``cell``, counted from
+    1, and ``line`` within it); the line's text is shown redacted."""
     check = "scan." + hit.kind.removeprefix("scan_")
     base = explain(hit.kind, check=check, status=hit.status, evidence=hit.values)
-    evidence = {"kind": hit.kind, "file": path, "line": hit.line,
-                "code": redact_text(source_line.strip())[:200], **hit.values}
-    return base.replace(title=f"{path}:{hit.line}: {base.title}", evidence=evidence)
+    where = {"file": path, "line": hit.line} if cell is None else \
+        {"file": path, "cell": cell, "line": hit.line}
+    evidence = {"kind": hit.kind, **where, "code": redact_text(source_line.strip())[:200],
+                **hit.values}
+    place = path if cell is None else f"{path} cell {cell}"
+    return base.replace(title=f"{place}:{hit.line}: {base.title}", evidence=evidence)
 
 
 # --- models -------------------------------------------------------------------------------
