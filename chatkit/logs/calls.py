@@ -10,7 +10,8 @@ retried twice looks like three failures. What ties attempts together, strongest 
 3. attempt numbers: per host, endpoint and model, in time order, an attempt above 0 belongs
    to the call whose first attempt came last before it. With calls in flight at once a retry
    may be tied to a neighbour's call of the same route; the count of calls and of failed
-   calls is what the analysis needs, and it stays right.
+   calls is what the analysis needs, and it stays right. A row without a time, or more than
+   ten minutes after the row before it, starts a call of its own.
 
 A call *failed* when its last attempt failed.
 """
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from chatkit.logs.columns import Columns
 
 __all__ = ["Calls", "group_calls"]
+
+_MAX_GAP_MS = 600_000.0  # a retry comes within minutes of the attempt before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +101,11 @@ def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
         route = route * (len(names) + 1) + (codes.astype(np.int64) + 1)
     by_route = order[np.argsort(route[order], kind="stable")]  # time order within each route
     attempt = cols.attempt[by_route]
-    starts = ~(attempt > 0)  # attempt 0, or no attempt number: a call of its own
+    ts = cols.ts[by_route]
+    starts = ~(attempt > 0) | np.isnan(ts)  # a first attempt, or nothing to chain it by
     starts[0] = True
     starts[1:] |= route[by_route][1:] != route[by_route][:-1]
+    starts[1:] |= ~(np.diff(ts) <= _MAX_GAP_MS) | np.isnan(ts[:-1])
     chain = np.empty(cols.n, dtype=np.int64)
     chain[by_route] = np.cumsum(starts) - 1
     return chain
