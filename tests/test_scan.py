@@ -211,3 +211,14 @@ def test_scan_cli_clean_tree_and_bad_path(tmp_path: Path,
     assert main(["scan", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("module", ["_client.py", "auth/_workload.py", "lib/_client_auth.py",
+                                    "lib/streaming/agents/_dispatch.py"])
+def test_the_installed_sdks_own_code_raises_nothing(module: str) -> None:
+    """Real code that looks like the mistakes and is not: a constant naming a key
+    placeholder, an instance-metadata api-version of 2018, ``self.api_key = ""`` as a reset,
+    a loop that retries one BadRequestError and raises the rest."""
+    import openai
+
+    assert scan_code(Path(openai.__file__).parent / module, today=TODAY).findings == ()

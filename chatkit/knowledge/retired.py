@@ -185,6 +185,9 @@ AZURE_OLDEST_PREVIEW = date(2024, 3, 1)
 #: replaced 2023-05-15.
 AZURE_LATEST_GA = "2024-06-01"
 
+#: Azure OpenAI's api-versions start in 2022 (2022-03-01-preview, 2022-12-01 GA); an older
+#: date belongs to another Azure API (the instance metadata service's 2018-02-01, say).
+AZURE_FIRST = date(2022, 1, 1)
 _VERSION_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(-preview)?$")
 
 
@@ -198,6 +201,8 @@ def azure_version_problem(version: str) -> tuple[str, str] | None:
         day = date.fromisoformat(match.group(1))
     except ValueError:
         return None
+    if day < AZURE_FIRST:
+        return None  # older than Azure OpenAI itself: another Azure service's api-version
     if version in AZURE_RETIRED_PREVIEWS:
         return "fail", (f"was retired on {AZURE_RETIRED_ON.isoformat()} and no longer accepts "
                         "requests")

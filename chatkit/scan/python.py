@@ -213,7 +213,8 @@ class _Rules(ast.NodeVisitor):
         if value is not None:
             for target in node.targets:
                 name = _name(target)
-                if name:
+                on_self = isinstance(target, ast.Attribute) and _name(target.value) == "self"
+                if name and not (on_self and not value):  # self.api_key = "": a reset
                     self._value(name, value, node.value.lineno)
         self.generic_visit(node)
 
@@ -291,7 +292,9 @@ class _Rules(ast.NodeVisitor):
             for catch in handler.handlers:
                 caught = {_name(e) for e in _exceptions([catch.type])} if catch.type else \
                     {"BaseException"}
-                reraises = any(isinstance(n, ast.Raise) for n in catch.body)
+                # a raise anywhere in the handler: it chooses what to retry, deliberately
+                reraises = any(isinstance(n, ast.Raise) for part in catch.body
+                               for n in ast.walk(part))
                 if caught & BROAD and not reraises:
                     self.hits.append(Hit("scan_retried_4xx", catch.lineno, "warn", {
                         "how": f"a retry loop catches {', '.join(sorted(caught & BROAD))} "

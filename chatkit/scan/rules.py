@@ -111,14 +111,20 @@ def looks_like_key_name(name: str) -> bool:
         ("token", "secret")))
 
 
+def _random(value: str) -> bool:
+    """Long, unbroken, letters and digits mixed: how a key looks, and a label does not."""
+    return (len(value) >= 20 and " " not in value and any(c.isdigit() for c in value)
+            and any(c.isalpha() for c in value))
+
+
 def key_hits(value: str, line: int, *, named: bool) -> Iterator[Hit]:
     """A key written in the code: ``value`` sits under a key-like name (``named``), or is a
     string of a key's shape wherever it is. Shown only masked (first 3 and last 4
     characters)."""
     shaped = " " not in value.strip() and redact_text(value) != value
     placeholder = bool(_PLACEHOLDER.search(value))
-    if not shaped and not (named and (placeholder or len(value) >= 20)):
-        return  # prose that mentions a key, or a short value that is not one
+    if not shaped and not (named and (placeholder or _random(value))):
+        return  # prose that mentions a key, or a value that is not one
     if _ENV_NAME.match(value) and not shaped:
         return  # a variable's name (os.environ["OPENAI_API_KEY"]), not a key
     if placeholder:
