@@ -34,9 +34,11 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
                        "status: 0 nothing failed, 1 something failed, 2 bad usage.")
     p.add_argument("--base-url", help="API base URL (default: the provider's, e.g. "
                    "https://api.openai.com/v1)")
-    p.add_argument("--provider", default="openai", help="provider profile: openai, azure, "
-                   "compatible, chatgpt-web (the website and the hosts its page needs; no key) "
-                   "(default: openai)")
+    p.add_argument("--provider", default="", help="provider profile: openai, azure, anthropic, "
+                   "gemini, openrouter, deepseek, groq, mistral, xai, together, fireworks, "
+                   "perplexity, cometapi, litellm, ollama, vllm, lmstudio, compatible, "
+                   "chatgpt-web (the website and the hosts its page needs; no key) (default: the "
+                   "one the base URL points at, else openai)")
     p.add_argument("--model", help="model to try (default: a small one)")
     p.add_argument("--only", help="comma-separated check groups: dns, tcp, tls, proxy, http, "
                    "control, status, api, web, sdk")
@@ -67,6 +69,9 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sim-status", metavar="STATE",
                    help="with --sim: the status page's state (operational, degraded, "
                    "major_outage, maintenance)")
+    p.add_argument("--persona", metavar="PROVIDER",
+                   help="with --sim: the simulator answers faults as this provider does "
+                   "(anthropic, openrouter, gemini, ...), and the remedies name its pages")
     p.set_defaults(handler=_doctor)
 
 
@@ -119,15 +124,18 @@ def _doctor(args: argparse.Namespace) -> int:
     _check_doctor_options(args)
     environ = dict(os.environ)
     options = _doctor_context(args)
-    sim_wanted = args.sim or args.sim_fault or args.sim_status
+    sim_wanted = args.sim or args.sim_fault or args.sim_status or args.persona
     with ExitStack() as stack:
         if sim_wanted:
             from chatkit.sim import DEFAULT_KEY, SimServer
 
             # The simulator validates the fault and the state (UsageError, one line).
-            sim = stack.enter_context(SimServer(status=args.sim_status or "operational"))
-            base_url = sim.url_for_fault(args.sim_fault) if args.sim_fault else sim.base_url
-            target = Target(base_url=base_url, provider="compatible", model=args.model,
+            sim = stack.enter_context(SimServer(status=args.sim_status or "operational",
+                                                persona=args.persona))
+            base_url = (sim.url_for_fault(args.sim_fault, persona=args.persona)
+                        if args.sim_fault else sim.base_url)
+            target = Target(base_url=base_url, provider=args.persona or "compatible",
+                            model=args.model,
                             status_page=sim.root_url, timeout=args.timeout,
                             proxy=args.proxy, ca_bundle=args.ca_bundle)
             # The simulator knows only its own demo key: never send a real key there.
@@ -223,13 +231,17 @@ def _add_sim(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fault", help="inject a fault into every /v1 request, e.g. 429_rate_limit, "
                    "slow:1500, flaky:0.2")
     p.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    p.add_argument("--persona", metavar="PROVIDER",
+                   help="answer faults as this provider does (its real error bodies, statuses "
+                   "and headers), e.g. anthropic, openrouter, gemini, azure, ollama")
     p.set_defaults(handler=_sim)
 
 
 def _sim(args: argparse.Namespace) -> int:
-    from chatkit.sim import DEFAULT_KEY, SimServer
+    from chatkit.sim import DEFAULT_KEY, PERSONAS, SimServer
 
-    server = SimServer(port=args.port, fault=args.fault, latency_ms=args.latency_ms)
+    server = SimServer(port=args.port, fault=args.fault, latency_ms=args.latency_ms,
+                       persona=args.persona)
     try:
         server.start()
     except (OSError, OverflowError) as exc:  # port taken, not allowed, or out of range
@@ -239,6 +251,9 @@ def _sim(args: argparse.Namespace) -> int:
         print(server.base_url, flush=True)
         print(f"status page: {server.root_url}/api/v2/summary.json", flush=True)
         print(f"demo key:    {DEFAULT_KEY}", flush=True)
+        if args.persona:
+            faults = ", ".join(PERSONAS[args.persona])
+            print(f"persona:     {args.persona} (its own answers to: {faults})", flush=True)
         print("Ctrl-C stops it.", flush=True)
         server.serve_forever()  # blocks until Ctrl-C
     finally:

@@ -112,7 +112,7 @@ def test_a_key_of_another_provider_is_named_in_the_401() -> None:
         "key at https://platform.openai.com/account/api-keys.")
     request = httpx.Request("POST", "https://api.openai.com/v1/chat/completions")
     finding = classify(httpx.Response(401, json=body, request=request))
-    assert finding.cause.endswith("; the key it echoed looks like OpenRouter's, sent to OpenAI")
+    assert finding.cause.endswith("; the key looks like OpenRouter's, sent to OpenAI")
 
 
 def test_an_error_in_a_200_is_still_an_error() -> None:

@@ -29,6 +29,7 @@ from chatkit.knowledge.classifier import classify, explain
 from chatkit.knowledge.ratelimits import rate_limit_finding
 from chatkit.knowledge.sse import StreamMeter
 from chatkit.knowledge.validation import validate_request
+from chatkit.providers import get_provider, key_owner
 from chatkit.redaction.scrub import redact_text, redact_url
 from chatkit.targets import Target, mask_key
 
@@ -38,9 +39,7 @@ PROMPT = "Reply with the single word OK."
 SLOW_MS = 1500.0
 #: The probe's answer length: enough for "OK", cheap and quick.
 ANSWER_TOKENS = 16
-#: Key prefixes of other providers: such a key sent to OpenAI always gets 401.
-FOREIGN_KEYS = {"sk-or-": "OpenRouter", "sk-ant-": "Anthropic", "gsk_": "Groq", "xai-": "xAI",
-                "AIza": "Google", "hf_": "Hugging Face", "pplx-": "Perplexity"}
+
 
 
 # --- where to send what ------------------------------------------------------------------
@@ -88,6 +87,7 @@ def _context(target: Target, ctx: CheckContext, url: str) -> dict[str, Any]:
     """Evidence that helps explain a failure: where it went, through which proxy (the one
     :func:`~chatkit.checks.probe_client` sends it through, credentials removed)."""
     return {"url": redact_url(url), "host": urlsplit(url).hostname, "port": target.port,
+            "provider": target.provider,
             "proxy": proxy_for(url, ctx.environ, target.proxy).shown}
 
 
@@ -126,12 +126,13 @@ async def key(target: Target, ctx: CheckContext) -> list[Finding]:
         return [_no_key("api.key", target)]
     masked = mask_key(api_key)
     found: list[Finding] = []
-    if target.provider == "openai":
-        for prefix, owner in FOREIGN_KEYS.items():
-            if api_key.startswith(prefix):
-                found.append(explain("invalid_api_key", check="api.key", status="warn",
-                                     title=f"the key {masked} looks like a {owner} key",
-                                     evidence={"key": masked, "key_owner": owner}))
+    owner = key_owner(api_key)
+    if owner and owner != target.provider and target.profile.hosts:  # a hosted API's own keys
+        found.append(explain(
+            "invalid_api_key", check="api.key", status="warn",
+            title=f"the key {masked} looks like {get_provider(owner).label}'s, not "
+                  f"{target.profile.label}'s",
+            evidence={"key": masked, "key_owner": owner, "provider": target.provider}))
     url = _models_url(target)
     evidence = {**_context(target, ctx, url), "key": masked}
     started = time.perf_counter()

@@ -75,7 +75,7 @@ def _provider_values(values: Mapping[str, Any]) -> dict[str, Any]:
         "upstream_message": values.get("message"),
         "via": f" (at {upstream}, behind {gateway})" if upstream else "",
         "filtered_text": f" ({', '.join(map(str, filtered))})" if filtered else "",
-        "key_hint": f"; the key it echoed looks like {owner.label}'s, sent to {label}"
+        "key_hint": f"; the key looks like {owner.label}'s, sent to {label}"
         if owner is not None and owner is not profile else "",
     }
 

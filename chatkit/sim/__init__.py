@@ -16,12 +16,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatkit.sim.faults import FAULTS
+from chatkit.sim.personas import PERSONAS
 from chatkit.sim.server import DEFAULT_KEY, DEFAULT_MODELS, SimServer, serve
 
 if TYPE_CHECKING:
     from chatkit.sim.samplelog import generate_log
 
-__all__ = ["DEFAULT_KEY", "DEFAULT_MODELS", "FAULTS", "SimServer", "generate_log", "serve"]
+__all__ = [
+    "DEFAULT_KEY", "DEFAULT_MODELS", "FAULTS", "PERSONAS", "SimServer", "generate_log", "serve",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,7 @@ from chatkit.sim.faults import (
 )
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 from chatkit.sim.payloads import error_body
+from chatkit.sim.personas import persona_fault, split_persona
 from chatkit.sim.ratelimit import Decision, go_duration
 from chatkit.sim.routes import ROUTES
 from chatkit.sim.state import SimState
@@ -102,6 +103,8 @@ class SimHandler(BaseHTTPRequestHandler):
             return self._statuspage(path[len("/api/v2/"):])
         if path in ("", "/"):
             return self._send_json(200, self._index(), api=False)
+        persona, path = split_persona(path)
+        persona = self.headers.get("x-chatkit-persona") or persona or self.state.persona
         spec = self.state.fault
         prefix = _FAULT_PREFIX.match(path)
         if prefix:
@@ -111,9 +114,12 @@ class SimHandler(BaseHTTPRequestHandler):
             spec = header  # the per-request header beats the URL and the server default
         fault: Fault | None = None
         arg: str | None = None
-        if spec and spec.strip() != "none":
-            try:
-                fault, arg = parse_fault(spec)
+        staged = bool(spec and spec.strip() != "none")
+        if staged or persona:
+            try:  # the provider's own answer to the fault, if it has one
+                fault = persona_fault(persona, spec or "")
+                if fault is None and staged:
+                    fault, arg = parse_fault(str(spec))
             except UsageError as exc:
                 return self._send(400, error_body(str(exc), "invalid_request_error",
                                                   code="unknown_fault"), api=False)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from chatkit.sim.faults import parse_fault
 from chatkit.sim.httpd import SimHTTPServer
+from chatkit.sim.personas import check_persona, persona_fault
 from chatkit.sim.ratelimit import RateLimiter
 from chatkit.sim.state import SimState
 from chatkit.sim.statuspage import IncidentSpan
@@ -56,6 +57,7 @@ class SimServer:
         host: str = "127.0.0.1",
         port: int = 0,
         fault: str | None = None,
+        persona: str | None = None,
         latency_ms: float = 0,
         keys: Iterable[str] = (DEFAULT_KEY,),
         models: Iterable[str] = DEFAULT_MODELS,
@@ -79,6 +81,7 @@ class SimServer:
             limiter=RateLimiter(rpm, tpm, clock=clock),
             seed=seed,
             fault=fault,
+            persona=persona,
             status=status,
             page_kind=page_kind,
             history=tuple(history),
@@ -107,10 +110,21 @@ class SimServer:
         """``http://HOST:PORT/v1``, what an OpenAI client takes as ``base_url``."""
         return self.root_url + "/v1"
 
-    def url_for_fault(self, fault: str) -> str:
-        """A base URL whose every request meets ``fault`` (e.g. ``/fault/slow:1500/v1``)."""
-        parse_fault(fault)
-        return f"{self.root_url}/fault/{quote(fault, safe=':')}/v1"
+    def url_for_fault(self, fault: str, *, persona: str | None = None) -> str:
+        """A base URL whose every request meets ``fault`` (e.g. ``/fault/slow:1500/v1``),
+        answered in ``persona``'s dialect when one is given (``/persona/NAME/fault/...``)."""
+        if persona_fault(persona, fault) is None:
+            parse_fault(fault)
+        return f"{self.root_url}{self._persona_path(persona)}/fault/{quote(fault, safe=':')}/v1"
+
+    def url_for_persona(self, persona: str) -> str:
+        """A base URL whose faults are answered as ``persona`` answers them."""
+        return f"{self.root_url}{self._persona_path(persona)}/v1"
+
+    @staticmethod
+    def _persona_path(persona: str | None) -> str:
+        name = check_persona(persona)
+        return f"/persona/{quote(name, safe='')}" if name else ""
 
     # --- what it does -----------------------------------------------------------------------
 

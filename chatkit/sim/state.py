@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from chatkit.errors import UsageError
 from chatkit.sim.faults import parse_fault
+from chatkit.sim.personas import check_persona, persona_fault
 from chatkit.sim.ratelimit import RateLimiter
 from chatkit.sim.statuspage import STATES, IncidentSpan, spans_from_events
 
@@ -30,6 +31,8 @@ class SimState:
     limiter: RateLimiter
     seed: int
     fault: str | None = None
+    #: The provider whose dialect the faults are answered in (None: OpenAI's).
+    persona: str | None = None
     status: str = "operational"
     root_url: str = ""
     #: The status page's kind ("incident.io" like status.openai.com, or "statuspage") and
@@ -48,6 +51,7 @@ class SimState:
     _stored: dict[str, None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        check_persona(self.persona)
         self._rng = random.Random(self.seed)
         self.set_fault(self.fault)
         self.set_status(self.status)
@@ -57,7 +61,8 @@ class SimState:
         if fault is None or fault.strip() in ("", "none"):
             self.fault = None
             return
-        parse_fault(fault)  # raises UsageError for an unknown name or a bad argument
+        if persona_fault(self.persona, fault) is None:  # the persona's own faults need no check
+            parse_fault(fault)  # raises UsageError for an unknown name or a bad argument
         self.fault = fault.strip()
 
     def set_status(self, state: str) -> None:
