@@ -8,10 +8,10 @@ request log alone does not say: oversized cookies (431), an outdated browser, a 
 service-worker/cached app, failed WebSocket/EventSource connections, and CORS blocks (an HTTP
 status together with ``net::ERR_FAILED``: the server answered, the browser hid the answer).
 
-"Current stable" is estimated from the HAR's own date, not hard-coded: Chrome, Edge and
-Firefox ship a major version about every four weeks from a known anchor, Safari once a year
-(in September), so a HAR recorded in 2027 is judged against 2027's browsers and the rule does
-not go stale.
+The browser's currency is judged on the HAR's own date against the release table of
+:mod:`chatkit.logs.releases` (Chrome, Edge, Firefox, Opera, Safari, Safari on iOS, Samsung
+Internet), so a HAR recorded in 2015 is judged against 2015's browsers and one from 2027
+against 2027's; the rule does not go stale.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chatkit.knowledge.classifier import explain
+from chatkit.logs.releases import BROWSERS, currency
 
 if TYPE_CHECKING:
     from chatkit.findings import Finding
@@ -32,45 +33,42 @@ __all__ = ["COOKIE_LIMIT_BYTES", "browser_findings", "current_stable", "parse_us
 
 #: Cookie headers past this many bytes are near what servers and CDNs accept (8-16 KB).
 COOKIE_LIMIT_BYTES = 8 * 1024
-# (major version, stable release date) anchors. Releases come every four weeks, with a longer
-# gap around the new year and in summer, so a 30-day step slightly under-estimates the current
-# version: a browser is never called outdated too early.
-_ANCHORS = {
-    "Chrome": (145, date(2026, 2, 10)),
-    "Edge": (145, date(2026, 2, 12)),
-    "Firefox": (147, date(2026, 1, 13)),
-}
-_STEP_DAYS = 30
-_SAFARI = ((18, date(2024, 9, 16)), (26, date(2025, 9, 15)))  # 26 follows 18 (new scheme)
-_BEHIND = {"Chrome": 2, "Edge": 2, "Firefox": 2, "Safari": 1}  # majors behind still fine
+# majors released after the user's that are still fine: rapid-release browsers ship every
+# four weeks and auto-update within days; Safari and Samsung Internet ship a major a year or so
+_BEHIND = {"Chrome": 2, "Edge": 2, "Firefox": 2, "Opera": 2, "Safari": 1, "Safari iOS": 1,
+           "Samsung Internet": 1}
 
+# Tried in order: the browsers that wrap Chromium or WebKit say so before "Chrome"/"Safari".
+# Mobile variants whose numbers follow their own scheme (Edge and Opera on phones, Firefox on
+# iOS) are not judged.
 _UA = (
-    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/(\d+)")),
+    (None, re.compile(r"EdgA/|EdgiOS/|FxiOS/|OPT/|Opera Mini|^(?=.*OPR/).*(?:Mobile|Android)")),
+    ("Edge", re.compile(r"Edge?/(\d+)")),
+    ("Opera", re.compile(r"OPR/(\d+)")),
+    ("Samsung Internet", re.compile(r"SamsungBrowser/(\d+)")),
     ("Firefox", re.compile(r"Firefox/(\d+)")),
     ("Chrome", re.compile(r"(?:Chrome|CriOS)/(\d+)")),
-    ("Safari", re.compile(r"Version/(\d+)[\d.]* (?:Mobile/\S+ )?Safari/")),
+    ("Safari iOS", re.compile(r"Version/(\d+)[\d.]* Mobile/\S+ Safari\b")),
+    ("Safari", re.compile(r"Version/(\d+)[\d.]* Safari\b")),
 )
 
 
 def parse_user_agent(user_agent: str) -> tuple[str, int] | None:
-    """(browser, major version) from a User-Agent string, or None."""
+    """(browser, major version) from a User-Agent string, or None (unknown or not judged)."""
+    user_agent = user_agent.replace("+", " ")  # some logs write the spaces of a UA as '+'
     for name, pattern in _UA:
         match = pattern.search(user_agent)
         if match:
-            return name, int(match.group(1))
+            return (name, int(match.group(1))) if name else None
     return None
 
 
 def current_stable(browser: str, on: date) -> int:
-    """The stable major version of ``browser`` on a given day (estimated from its cadence)."""
-    if browser == "Safari":
-        (old, _), (new, new_date) = _SAFARI
-        if on < new_date:
-            return old
-        years = on.year - new_date.year - ((on.month, on.day) < (9, 15))
-        return new + max(years, 0)
-    major, anchor = _ANCHORS[browser]
-    return major + (on - anchor).days // _STEP_DAYS
+    """The newest stable major of ``browser`` on a given day (from the release table)."""
+    found = currency(browser, 0, on)
+    if found is None:
+        raise KeyError(f"no release table for {browser!r}; known: {', '.join(BROWSERS)}")
+    return found.current
 
 
 def browser_findings(cols: Columns) -> list[Finding]:
@@ -118,12 +116,16 @@ def _old_browser(cols: Columns) -> Finding | None:
     ts = cols.ts[~np.isnan(cols.ts)]
     day = (datetime.fromtimestamp(ts.max() / 1000, tz=timezone.utc).date() if ts.size
            else datetime.now(timezone.utc).date())
-    current = current_stable(browser, day)
-    if version >= current - _BEHIND[browser]:
-        return None
+    found = currency(browser, version, day)
+    if found is None or found.released is None or found.behind <= _BEHIND[browser]:
+        return None  # unknown, too new for the table, or recent enough
+    about = "about " if found.estimated else ""
     return explain("old_browser", check="browser.version", status="warn",
-                   title=f"{browser} {version} is out of date (current is about {current})",
-                   evidence={"browser": browser, "version": version, "current": current,
+                   title=f"{browser} {version} is out of date (current is {about}"
+                         f"{found.current})",
+                   evidence={"browser": browser, "version": version, "current": found.current,
+                             "majors_behind": found.behind,
+                             "released_on": found.released.isoformat(),
                              "recorded_on": day.isoformat()})
 
 
