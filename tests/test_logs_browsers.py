@@ -22,7 +22,8 @@ REAL = Path(__file__).parent / "data" / "real"
 HARS = REAL / "browser_hars"
 TABLE = Path(__file__).parents[1] / "chatkit" / "data" / "browser_releases.csv"
 BCD = {"Chrome": "chrome", "Edge": "edge", "Firefox": "firefox", "Opera": "opera",
-       "Safari": "safari", "Safari iOS": "safari_ios", "Samsung Internet": "samsunginternet_android"}
+       "Safari": "safari", "Safari iOS": "safari_ios",
+       "Samsung Internet": "samsunginternet_android"}
 
 
 def test_the_shipped_table_is_browser_compat_data() -> None:
