@@ -84,7 +84,8 @@ def test_each_remedy_names_the_providers_own_pages(body: Path) -> None:
 def test_a_gateway_names_the_upstream_that_failed() -> None:
     finding = classify(response_for(CORPUS / "openrouter" / "upstream_429_baseten.json"))
     assert finding.cause.startswith("BaseTen, the provider OpenRouter routed the request to, "
-                                    "is rate-limiting: z-ai/glm-5.3-flash is temporarily")
+                                    "is rate-limiting (HTTP 429): z-ai/glm-5.3-flash is "
+                                    "temporarily rate-limited upstream.")
     assert "use your own BaseTen key" in finding.remedy
     via_litellm = classify(response_for(CORPUS / "litellm" / "azure_429_throttling.json"))
     assert "(at Azure, behind LiteLLM)" in via_litellm.cause
@@ -173,3 +174,13 @@ def test_a_logged_failure_names_the_provider_its_url_points_at() -> None:
     finding = classify(row)
     assert finding.evidence["kind"] == "credits_exhausted"
     assert "https://platform.deepseek.com/top_up" in finding.remedy
+
+
+def test_a_status_page_for_people_only_is_named_not_read() -> None:
+    from chatkit.checks import CheckContext, doctor
+
+    target = Target(base_url="https://openrouter.ai/api/v1")
+    report = doctor(target, only="status", context=CheckContext(environ={}, timeout=1))
+    [finding] = report.findings
+    assert (finding.status, finding.remedy) == ("skip", "open https://status.openrouter.ai in "
+                                                        "a browser")

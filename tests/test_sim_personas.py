@@ -107,10 +107,11 @@ def test_an_unknown_persona_is_one_error(sim: SimServer,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     answer = httpx.get(sim.root_url + "/persona/nope/v1/models")
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "unknown_fault"
-    assert main(["doctor", "--sim", "--persona", "nope"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("Error: unknown persona 'nope'; choose one of: anthropic, azure, ")
-    assert err.count("\n") == 1
+    for argv in (["doctor", "--sim", "--persona", "nope"], ["sim", "--persona", "nope"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Error: unknown persona 'nope'; choose one of: anthropic, azure, ")
+        assert err.count("\n") == 1
 
 
 def test_a_key_of_another_provider_is_named_before_it_is_sent(sim: SimServer) -> None:

@@ -94,6 +94,12 @@ async def status_page(target: Target, ctx: CheckContext) -> list[Finding]:
 
 
     page = target.status_page
+    human = target.profile.status_page
+    if not page and human:  # an Instatus, Better Stack or home-made page: for people only
+        return [Finding(check="status.page", status="skip",
+                        title=f"{target.profile.label}'s status page is not one chatkit can "
+                              "read: its service status was not read",
+                        remedy=f"open {human} in a browser", evidence={"page": human})]
     if not page:
         return [Finding(check="status.page", status="skip",
                         title=f"no status page is known for provider {target.provider!r}: "

@@ -36,8 +36,9 @@ def status_page_for(frame: pd.DataFrame) -> str | None:
         for profile in PROVIDERS.values():
             hosts = ({urlsplit(profile.default_base_url).hostname} if profile.default_base_url
                      else set())
-            if profile.status_page and (profile.name == top or top in hosts):
-                return profile.status_page
+            page = profile.readable_status_page  # a page for people only cannot be matched
+            if page and (profile.name == top or top in hosts):
+                return page
     return None
 
 

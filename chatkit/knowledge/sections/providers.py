@@ -45,20 +45,21 @@ ROWS: tuple[Cause, ...] = (
           "{models_hint}",
           False, "no provider serves the model"),
     Cause("upstream_rate_limited", "service",
-          "{upstream}, the provider {gateway} routed the request to, is rate-limiting: "
-          "{upstream_message}",
+          "{upstream}, the provider {gateway} routed the request to, is rate-limiting (HTTP "
+          "{status}): {upstream_message}",
           "retry in a few seconds with backoff, route to another provider, or use your own "
           "{upstream} key so its limits are yours ({limits_page}); check {status_page} if it "
           "persists",
           True, "upstream provider rate-limited"),
     Cause("upstream_rejected", "integration",
-          "{upstream}, the provider {gateway} routed the request to, refused it: "
-          "{upstream_message}",
+          "{upstream}, the provider {gateway} routed the request to, refused it (HTTP "
+          "{status}): {upstream_message}",
           "change the request as the upstream's message says, or pin a provider that supports "
           "it; retrying the same request gets the same answer",
           False, "upstream provider refused the request"),
     Cause("upstream_error", "service",
-          "{upstream}, the provider {gateway} routed the request to, failed: {upstream_message}",
+          "{upstream}, the provider {gateway} routed the request to, failed (HTTP {status}): "
+          "{upstream_message}",
           "retry with backoff or route to another provider; check {status_page}",
           True, "upstream provider failed"),
     Cause("model_load_failed", "service",
