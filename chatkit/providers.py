@@ -236,7 +236,9 @@ _P(ProviderProfile(
     status_page="https://status.together.ai", status_kind="none",
     keys_page="https://api.together.xyz/settings/api-keys",
     billing_page="https://api.together.xyz/settings/billing",
-    limits_page="https://api.together.xyz/settings/billing (limits grow with the tier)"))
+    limits_page="https://api.together.xyz/settings/billing (limits grow with the tier)",
+    models_hint="use a serverless model (https://api.together.ai/models), or create and start "
+                "a dedicated endpoint for this one"))
 _P(ProviderProfile(
     "fireworks", "https://api.fireworks.ai/inference/v1", title="Fireworks AI",
     key_env="FIREWORKS_API_KEY", hosts=("api.fireworks.ai",), key_prefixes=("fw_",),

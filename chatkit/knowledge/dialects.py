@@ -10,6 +10,7 @@ with an OpenAI client mostly do, but not all, and not always:
 * Anthropic answers ``{"type": "error", "error": {...}, "request_id"}``;
 * vLLM and Mistral put the fields at the top with ``"object": "error"``; xAI may answer a
   bare JSON string, or ``{"code", "error": "<URL-encoded message>"}``; Ollama ``{"error": str}``;
+  Fireworks ``{"error": "Too Many Requests", "message"}``, and once an Apigee ``{"fault"}``;
 * gateways pass an upstream's error along: OpenRouter in ``error.metadata.raw`` with
   ``provider_name``, a LiteLLM proxy inside its message (``litellm.RateLimitError:
   AzureException - ...``);
@@ -75,8 +76,15 @@ def read_error(data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     raw = data.get("error", data)
     if data.get("object") == "error" or raw is None:
         raw = data  # vLLM, Mistral: the fields at the top
-    if isinstance(raw, str):
-        raw = {"message": raw, "code": data.get("code")}
+    if isinstance(data.get("fault"), Mapping):  # an Apigee gateway: {"fault": {"faultstring"}}
+        fault = data["fault"]
+        detail = fault.get("detail")
+        raw = {"message": fault.get("faultstring"),
+               "code": detail.get("errorcode") if isinstance(detail, Mapping) else None}
+    if isinstance(raw, str):  # {"error": "Too Many Requests", "message": "..."} or xAI's
+        message = data.get("message")
+        raw = ({"type": raw, "message": message} if isinstance(message, str)
+               else {"message": raw, "code": data.get("code")})
     if not isinstance(raw, Mapping):
         return {}, found
     error = {k: raw.get(k) for k in ("type", "code", "message", "param")}

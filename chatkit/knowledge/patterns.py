@@ -277,6 +277,7 @@ HTTP_RULES: tuple[HttpRule, ...] = (
     HttpRule("invalid_api_key", 400, message=r"Incorrect API key provided|API key not valid"),
     HttpRule("content_filtered", 400, code="content_filter"),
     HttpRule("model_not_found", 400, type="invalid_model"),
+    HttpRule("model_not_found", 400, code=r"model_not_available|dedicated_endpoint_not_running"),
     HttpRule("model_not_found", 400, message=r"Invalid model '"),
     HttpRule("previous_response_not_found", (400, 404), code="previous_response_not_found"),
     HttpRule("previous_response_not_found", (400, 404),
@@ -293,7 +294,7 @@ HTTP_RULES: tuple[HttpRule, ...] = (
     HttpRule("invalid_api_key", 401, message="Incorrect API key"),
     HttpRule("invalid_api_key", 401, type=r"^(authentication_error|auth_error|token_not_found)"),
     HttpRule("invalid_api_key", 401, message=r"invalid x-api-key|Authentication Fails|User not "
-             r"found|Invalid proxy server token|invalid subscription key|Invalid API key"),
+             r"found|Invalid proxy server token|invalid subscription key|Invalid API ?key"),
     HttpRule("key_deactivated", 401, code=r"deactivated|revoked"),
     HttpRule("key_deactivated", 401, message=r"deactivated|revoked|disabled"),
     HttpRule("wrong_organization", 401, code=r"organization|project"),

@@ -119,9 +119,16 @@ _ANSWERS: dict[str, dict[str, _Recorded]] = {
             'll,"code":"invalid_request_error"}}'),
     },
     "fireworks": {
+        "401_invalid_key": _Recorded(401, "fireworks/invalid_apikey_401", {},
+            '{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.Inv'
+            'alidApiKey"}}}'),
         "404_model": _Recorded(404, "fireworks/conversation_config_404", {},
             '{"error":{"object":"error","type":"invalid_request_error","message":"model i'
             's missing conversation_config, please use /completions API instead"}}'),
+        "429_rate_limit": _Recorded(429, "fireworks/usage_limits_429", {},
+            '{"error":"Too Many Requests","message":"You have exceeded your usage limits.'
+            ' Please try again later or contact Fireworks to explore dedicated capacity."'
+            '}'),
     },
     "gemini": {
         "401_invalid_key": _Recorded(400, "gemini/invalid_key_400_list", {},
@@ -243,6 +250,12 @@ _ANSWERS: dict[str, dict[str, _Recorded]] = {
             '{"error":{"message":"Invalid API key provided. You can find your API key at '
             'https://api.together.xyz/settings/api-keys.","type":"invalid_request_error",'
             '"param":null,"code":"invalid_api_key"}}'),
+        "404_model": _Recorded(400, "together/model_not_available_400", {},
+            '{"id":"okkMWqL-2kFHot-a023f60e9b77ff7e","error":{"message":"Unable to access'
+            ' non-serverless model mistralai/Mistral-Small-24B-Instruct-2501. Please visi'
+            't https://api.together.ai/models/mistralai/Mistral-Small-24B-Instruct-2501 t'
+            'o create and start a new dedicated endpoint for the model.","type":"invalid_'
+            'request_error","param":null,"code":"model_not_available"}}'),
     },
     "vllm": {
         "400_bad_request": _Recorded(400, "vllm/context_length_400", {},
