@@ -72,6 +72,9 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--persona", metavar="PROVIDER",
                    help="with --sim: the simulator answers faults as this provider does "
                    "(anthropic, openrouter, gemini, ...), and the remedies name its pages")
+    p.add_argument("--api", choices=("responses", "chat"),
+                   help="the API the completion and stream probes call (default: responses "
+                   "for providers that serve it, openai and azure; chat otherwise)")
     p.set_defaults(handler=_doctor)
 
 
@@ -95,7 +98,7 @@ def _check_doctor_options(args: argparse.Namespace) -> None:
 
 def _doctor_context(args: argparse.Namespace) -> dict:
     options: dict = {"timeout": args.timeout, "dns_port": args.dns_port,
-                     "samples": args.samples, "local_only": args.local_only}
+                     "samples": args.samples, "local_only": args.local_only, "api": args.api}
     if args.resolver:
         options["resolvers"] = tuple(args.resolver)
     if args.system_resolver:

@@ -25,8 +25,11 @@ def server() -> Iterator[SimServer]:
 
 
 def _run(url: str, *, environ: dict[str, str] = ENV, timeout: float = 2.0,
-         model: str | None = None, extra: dict[str, Any] | None = None) -> Report:
-    context = CheckContext(environ=environ, timeout=timeout, extra=extra or {})
+         model: str | None = None, extra: dict[str, Any] | None = None,
+         api: str | None = "chat") -> Report:
+    """The api group; chat completions unless ``api`` says otherwise (test_api_responses.py
+    covers the Responses API)."""
+    context = CheckContext(environ=environ, timeout=timeout, extra=extra or {}, api=api)
     return doctor(Target(url, model=model), only="api", context=context)
 
 
@@ -78,7 +81,7 @@ STREAM_FAULTS = {"stream_cut": ("stream_cut", "stream_cut"),
 
 
 def test_every_simulator_fault_is_covered() -> None:
-    covered = {*EXPECTED, *STREAM_FAULTS, "slow", "flaky"}
+    covered = {*EXPECTED, *STREAM_FAULTS, "slow", "flaky", "response_failed", "incomplete"}
     assert set(FAULTS) == covered
 
 
@@ -238,7 +241,7 @@ def test_azure_profile_uses_api_key_header_version_and_deployment_paths() -> Non
 
     target = Target("https://myres.openai.azure.com/openai", provider="azure", model="chat-prod")
     context = CheckContext(environ={"AZURE_OPENAI_API_KEY": "azure-key-0123456789"},
-                           transport=httpx.MockTransport(azure), timeout=2.0)
+                           transport=httpx.MockTransport(azure), timeout=2.0, api="chat")
     found = _by_check(doctor(target, only="api", context=context))
     assert found["api.key"].status == "ok"
     assert found["api.completion"].status == "ok"

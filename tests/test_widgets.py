@@ -341,3 +341,12 @@ def test_a_measurement_that_cannot_decide_leaves_the_question_to_the_person(
     assert "could not decide" in wizard.measure_note.value
     assert wizard.triage.question is not None and wizard.triage.question.id == "a_sites"
     assert len(wizard.triage.answers) == 1 and "Yes" in wizard.choice_buttons
+
+
+def test_the_panel_offers_the_api_to_probe(sim: SimServer) -> None:
+    panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
+                        groups=["api"])
+    assert panel.api.value is None  # auto: the Responses API where the provider serves it
+    panel.api.value = "responses"
+    _, context = panel.read_target()
+    assert context.api == "responses" and panel.context.api is None

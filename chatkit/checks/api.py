@@ -8,8 +8,13 @@ and the rate-limit budget from its headers) and ``stream`` (time to first token,
 latency, tokens per second, clean end). Every failure is explained by
 :mod:`chatkit.knowledge.classifier`.
 
+``completion`` and ``stream`` call the Responses API (``POST /responses``) or chat
+completions, as ``CheckContext.api`` says; by default the Responses API for the providers
+that serve it (:data:`RESPONSES_PROVIDERS`), chat completions for any other gateway.
+
 Azure OpenAI goes through the Target's profile: ``api-key`` header, ``?api-version=``, and
-``/deployments/<model>/chat/completions`` paths unless the base URL is Azure's ``/v1`` API.
+``/deployments/<model>/chat/completions`` paths unless the base URL is Azure's ``/v1`` API;
+Azure serves the Responses API on its ``/openai/v1`` API only.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ import httpx
 from chatkit.checks.base import CheckContext, register
 from chatkit.checks.probe import probe_client
 from chatkit.checks.proxy import proxy_for
+from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import classify, explain
 from chatkit.knowledge.ratelimits import rate_limit_finding
+from chatkit.knowledge.recognize import stream_outcome
 from chatkit.knowledge.sse import StreamMeter
 from chatkit.knowledge.validation import validate_request
 from chatkit.providers import get_provider, key_owner
@@ -39,7 +46,13 @@ PROMPT = "Reply with the single word OK."
 SLOW_MS = 1500.0
 #: The probe's answer length: enough for "OK", cheap and quick.
 ANSWER_TOKENS = 16
-
+#: Providers whose API serves ``POST /responses``; others are probed with chat completions.
+RESPONSES_PROVIDERS = frozenset({"openai", "azure"})
+APIS = ("responses", "chat")
+#: An answer that stopped early is a warning, not a failure: the API did answer.
+_INCOMPLETE = ("response_incomplete", "response_content_filter")
+#: A chat completion's finish_reason that means the answer stopped early -> kind.
+_CHAT_STOPS = {"length": "response_incomplete", "content_filter": "response_content_filter"}
 
 
 # --- where to send what ------------------------------------------------------------------
@@ -69,9 +82,33 @@ def _model(target: Target) -> str:
     return target.model or DEFAULT_MODEL
 
 
-def _payload(target: Target, *, stream: bool = False) -> dict[str, Any]:
-    payload: dict[str, Any] = {"model": _model(target),
-                               "messages": [{"role": "user", "content": PROMPT}]}
+def probed_api(target: Target, ctx: CheckContext) -> str:
+    """The API the completion and stream probes call: ``ctx.api``, else the Responses API
+    where the provider serves it."""
+    if ctx.api is None:
+        return "responses" if target.provider in RESPONSES_PROVIDERS else "chat"
+    if ctx.api not in APIS:
+        raise UsageError(f"api must be 'responses' or 'chat', not {ctx.api!r}")
+    return ctx.api
+
+
+def _endpoint(target: Target, api: str) -> tuple[str, dict[str, str]]:
+    """URL and query parameters of the probed API."""
+    if api == "chat":
+        return _chat_url(target, _model(target)), _params(target)
+    if _deployments(target):  # Azure's classic data plane: the v1 API beside it
+        return f"{target.url}/v1/responses", {}
+    return f"{target.url}/responses", {}
+
+
+def _payload(target: Target, api: str = "chat", *, stream: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {"model": _model(target)}
+    if api == "responses":
+        payload.update(input=PROMPT, max_output_tokens=ANSWER_TOKENS, store=False)
+        if stream:
+            payload["stream"] = True
+        return payload
+    payload["messages"] = [{"role": "user", "content": PROMPT}]
     payload["max_completion_tokens" if _model(target).startswith("o") else "max_tokens"] = \
         ANSWER_TOKENS
     if stream:
@@ -189,7 +226,8 @@ async def model(target: Target, ctx: CheckContext) -> list[Finding]:
 @register("api")
 async def request(target: Target, ctx: CheckContext) -> list[Finding]:
     """The request is well-formed before it is sent (chatkit's own, and a handed-in one)."""
-    own = validate_request(_payload(target), headers=_headers(target, ctx), check="api.request")
+    own = validate_request(_payload(target, probed_api(target, ctx)),
+                           headers=_headers(target, ctx), check="api.request")
     own = [f for f in own if f.evidence.get("kind") != "missing_api_key"]  # api.key says so
     theirs: list[Finding] = []
     payload = ctx.extra.get("api.request")
@@ -206,26 +244,42 @@ async def request(target: Target, ctx: CheckContext) -> list[Finding]:
 
 @register("api")
 async def completion(target: Target, ctx: CheckContext) -> list[Finding]:
-    """One tiny non-streaming chat completion; its headers also give the rate-limit budget."""
+    """One tiny non-streaming answer (Responses API or chat completion); its headers also give
+    the rate-limit budget."""
     if not target.key(ctx.environ):
         return [Finding(check="api.completion", status="skip",
                         title="completion not tried: no API key")]
-    url = _chat_url(target, _model(target))
-    evidence = {**_context(target, ctx, url), "model": _model(target)}
+    api = probed_api(target, ctx)
+    url, params = _endpoint(target, api)
+    evidence = {**_context(target, ctx, url), "model": _model(target), "api": api}
     started = time.perf_counter()
     try:
         async with probe_client(target, ctx) as client:
-            response = await client.post(url, json=_payload(target), headers=_headers(target, ctx),
-                                         params=_params(target))
+            response = await client.post(url, json=_payload(target, api),
+                                         headers=_headers(target, ctx), params=params)
     except (httpx.HTTPError, OSError) as exc:
         return [_failure("api.completion", exc, started, evidence)]
     took = _ms(started)
     data = _json(response)
-    if response.status_code != 200 or not isinstance(data, dict) or "choices" not in data:
+    answered = isinstance(data, dict) and (
+        "choices" in data if api == "chat" else data.get("object") == "response")
+    if isinstance(data, dict) and answered and data.get("status") in ("incomplete", "failed"):
+        ended = _failure("api.completion", response, started, evidence)
+        if ended.evidence.get("kind") in _INCOMPLETE:
+            ended = ended.replace(status="warn")
+        return [ended, rate_limit_finding(response.headers, check="api.rate_limits")]
+    if response.status_code != 200 or not isinstance(data, dict) or not answered:
         failed = _failure("api.completion", response, started, evidence)
         if "x-ratelimit-limit-requests" in response.headers:  # budget or not: it tells which
             return [failed, rate_limit_finding(response.headers, check="api.rate_limits")]
         return [failed]
+    choices = data.get("choices") or [{}]
+    stop = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
+    if api == "chat" and stop in _CHAT_STOPS:
+        stopped = explain(_CHAT_STOPS[stop], check="api.completion", status="warn",
+                          evidence={**evidence, "status": 200, "error_code": stop})
+        return [stopped.replace(duration_ms=took),
+                rate_limit_finding(response.headers, check="api.rate_limits")]
     processing = response.headers.get("openai-processing-ms")
     usage = data.get("usage") or {}
     found = {**evidence, "status": 200, "latency_ms": took, "processing_ms": _float(processing),
@@ -249,18 +303,20 @@ async def completion(target: Target, ctx: CheckContext) -> list[Finding]:
 
 @register("api")
 async def stream(target: Target, ctx: CheckContext) -> list[Finding]:
-    """One streamed completion: time to first token, inter-token latency, tokens per second."""
+    """One streamed answer: time to first token, inter-token latency, tokens per second."""
     if not target.key(ctx.environ):
         return [Finding(check="api.stream", status="skip", title="stream not tried: no API key")]
-    url = _chat_url(target, _model(target))
-    evidence: dict[str, Any] = {**_context(target, ctx, url), "model": _model(target)}
+    api = probed_api(target, ctx)
+    url, params = _endpoint(target, api)
+    evidence: dict[str, Any] = {**_context(target, ctx, url), "model": _model(target),
+                                "api": api}
     started = time.perf_counter()
     meter = StreamMeter(started=started)
     try:
         async with probe_client(target, ctx) as client:
-            async with client.stream("POST", url, json=_payload(target, stream=True),
+            async with client.stream("POST", url, json=_payload(target, api, stream=True),
                                      headers=_headers(target, ctx),
-                                     params=_params(target)) as response:
+                                     params=params) as response:
                 if response.status_code != 200 or "event-stream" not in \
                         response.headers.get("content-type", ""):
                     await response.aread()
@@ -272,16 +328,17 @@ async def stream(target: Target, ctx: CheckContext) -> list[Finding]:
     except (httpx.HTTPError, OSError) as exc:
         return [_failure("api.stream", exc, started, {**evidence, **meter.summary()})]
     metrics = meter.summary()
-    if meter.error is not None:
-        error = meter.error
-        return [explain("stream_error", check="api.stream", evidence={
-            **evidence, **metrics, "status": 200, "error_type": error.get("type"),
-            "error_code": error.get("code"),
-            "message": redact_text(str(error.get("message") or "")) or None},
-        ).replace(duration_ms=_ms(started))]
-    if not meter.done:
-        return [explain("stream_cut", check="api.stream", evidence={**evidence, **metrics})
-                .replace(duration_ms=_ms(started))]
+    outcome = stream_outcome(meter)
+    if outcome is None and api == "chat" and meter.finish_reason in _CHAT_STOPS:
+        outcome = (_CHAT_STOPS[meter.finish_reason], {"error_code": meter.finish_reason})
+    if outcome is not None:
+        kind, error = outcome
+        if error.get("message"):
+            error["message"] = redact_text(str(error["message"])) or None
+        extra = {"status": 200, **error} if kind != "stream_cut" else {}
+        ended = explain(kind, check="api.stream", evidence={**evidence, **metrics, **extra})
+        return [ended.replace(duration_ms=_ms(started),
+                              status="warn" if kind in _INCOMPLETE else "fail")]
     ttft, rate = metrics["ttft_ms"], metrics["tokens_per_s"]
     title = (f"stream: first token in {ttft:.0f} ms, {rate:.0f} tokens/s, ended cleanly"
              if ttft is not None and rate is not None else "stream ended cleanly")

@@ -60,4 +60,7 @@ class CheckContext:
     # "host:port" -> "address:port"; the name still goes into SNI and Host. The web group
     # reads it (tests stand loopback servers in for the web app's hosts with it).
     connect_to: Mapping[str, str] = field(default_factory=dict)
+    # Which API the api group's completion and stream probes call: "responses", "chat", or
+    # None for the Responses API where the provider serves it (openai, azure), else chat.
+    api: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # options of third-party checks

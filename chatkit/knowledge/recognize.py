@@ -59,6 +59,7 @@ __all__ = [
     "Recognized",
     "parse_retry_after",
     "recognize",
+    "stream_outcome",
 ]
 
 #: openai-python's MAX_RETRY_AFTER_DELAY: a longer wait asked by the server means no retry.
@@ -312,14 +313,24 @@ def _stream_kind(text: str, found: dict[str, Any]) -> str | None:
     meter = StreamMeter(started=0.0)
     meter.feed(text.encode("utf-8"), 0.0)
     meter.close(0.0)
+    outcome = stream_outcome(meter)
+    if outcome is None:
+        return None
+    found.update(outcome[1])
+    return outcome[0]
+
+
+def stream_outcome(meter: StreamMeter) -> tuple[str, dict[str, Any]] | None:
+    """What the end of a measured stream means: None when it ended cleanly, else the kind
+    (``stream_cut``, ``stream_error``, ``response_failed``, ``response_incomplete``, or the
+    kind its error code has as an HTTP error) and the error's fields."""
     if meter.error is not None:
-        found.update(_error_fields(meter.error))
-        return _outcome_kind("response.failed" if meter.status == "failed" else None,
-                             meter.error.get("code"))
+        return (_outcome_kind("response.failed" if meter.status == "failed" else None,
+                              meter.error.get("code")), _error_fields(meter.error))
     if meter.status == "incomplete":
-        found["error_code"] = meter.incomplete_reason
-        return _outcome_kind("incomplete", meter.incomplete_reason)
-    return None if meter.done else "stream_cut"
+        return (_outcome_kind("incomplete", meter.incomplete_reason),
+                {"error_code": meter.incomplete_reason})
+    return None if meter.done else ("stream_cut", {})
 
 
 def _response_kind(data: Mapping[str, Any], found: dict[str, Any]) -> str | None:

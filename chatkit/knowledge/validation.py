@@ -21,6 +21,7 @@ from typing import Any
 from chatkit.errors import InputError
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import explain
+from chatkit.knowledge.validation_responses import looks_like_responses, responses_body_problems
 
 __all__ = ["MODEL_LIMITS", "validate_request"]
 
@@ -65,13 +66,19 @@ def _problem(kind: str, field: str, message: str, check: str, status: str = "fai
 
 def validate_request(payload: Mapping[str, Any] | str | bytes, *,
                      headers: Mapping[str, str] | None = None,
-                     check: str = "api.request") -> list[Finding]:
-    """The problems in a chat-completions request body (and its headers, when given).
+                     check: str = "api.request", api: str | None = None) -> list[Finding]:
+    """The problems in a request body for chat completions or the Responses API (and its
+    headers, when given).
 
-    ``payload`` is the body as a dict or as the JSON text about to be sent. Returns one
-    Finding per problem (``fail`` for what the API rejects, ``warn`` for what it may reject
-    or silently ignore); an empty list means nothing was found.
+    ``payload`` is the body as a dict or as the JSON text about to be sent. ``api`` is
+    ``"chat"`` or ``"responses"``; None tells them apart by the body (``input``,
+    ``instructions``, ``max_output_tokens``, ``previous_response_id``, ``reasoning`` and no
+    ``messages`` make a Responses body). Returns one Finding per problem (``fail`` for what the API
+    rejects, ``warn`` for what it may reject or silently ignore); an empty list means nothing
+    was found.
     """
+    if api not in (None, "chat", "responses"):
+        raise InputError(f"validate_request(api=...) takes 'chat' or 'responses', not {api!r}")
     found: list[Finding] = []
     if headers is not None:
         found += _check_headers(headers, check)
@@ -84,6 +91,11 @@ def validate_request(payload: Mapping[str, Any] | str | bytes, *,
     if not isinstance(payload, Mapping):
         raise InputError("validate_request() takes the request body as a dict or JSON text; "
                          f"got {type(payload).__name__}")
+    if api == "responses" or (api is None and looks_like_responses(payload)):
+        model = payload.get("model")
+        return [*found, *responses_body_problems(payload, check),
+                *_check_numbers(payload, check),
+                *_check_limits(payload, model if isinstance(model, str) else None, check)]
     found += _check_body(payload, check)
     return found
 
@@ -212,9 +224,10 @@ def _check_limits(body: Mapping[str, Any], model: str | None, check: str) -> lis
         found.append(_problem("invalid_request", "max_tokens",
                               f"not supported with {model}; use max_completion_tokens", check))
     limits = MODEL_LIMITS.get(model or "")
-    wanted = body.get("max_completion_tokens", body.get("max_tokens"))
+    name = next((n for n in ("max_completion_tokens", "max_tokens", "max_output_tokens")
+                 if n in body), "max_tokens")
+    wanted = body.get(name)
     if limits and isinstance(wanted, int) and wanted > limits[1]:
-        name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
         found.append(_problem("invalid_request", name,
                               f"{wanted} is more than {model}'s output limit of {limits[1]}",
                               check))

@@ -59,6 +59,10 @@ class DoctorPanel:
                                          description="Provider")
         self.model = widgets.Text(value=target.model or "", description="Model",
                                   placeholder="default: a small model")
+        # Which API the completion and stream probes call (CheckContext.api).
+        self.api = widgets.Dropdown(
+            options=[("auto (Responses where served)", None), ("Responses API", "responses"),
+                     ("Chat completions", "chat")], value=self.context.api, description="API")
         self.key = widgets.Password(description="API key", placeholder="or leave empty")
         self.use_env = widgets.Checkbox(value=True, indent=False)
         self.key_note = widgets.HTML()
@@ -88,7 +92,7 @@ class DoctorPanel:
         self.root = widgets.VBox([
             title,
             widgets.HBox([self.base_url, self.provider]),
-            widgets.HBox([self.model]),
+            widgets.HBox([self.model, self.api]),
             widgets.HBox([self.key, self.use_env, self.key_note]),
             widgets.HBox(list(self.groups.values())),
             widgets.HBox([self.run_button, self.progress, self.status]),
@@ -140,7 +144,7 @@ class DoctorPanel:
                         model=self.model.value.strip() or None, api_key=self._typed_key,
                         timeout=self.context.timeout,
                         status_page=self._initial.status_page if same else None)
-        context = self.context
+        context = dataclasses.replace(self.context, api=self.api.value)
         if not self.use_env.value:
             environ = {k: v for k, v in context.environ.items() if k != target.key_env}
             context = dataclasses.replace(context, environ=environ)

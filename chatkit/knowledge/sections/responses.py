@@ -28,13 +28,16 @@ ROWS: tuple[Cause, ...] = (
           "sent again",
           False, "reasoning item without its pair"),
     Cause("response_incomplete", "integration",
-          "the answer stopped at max_output_tokens before it was finished (reasoning models "
-          "spend output tokens on reasoning before any text)",
-          "raise max_output_tokens, lower reasoning.effort, or ask for a shorter answer; the "
-          "partial text is in the response, and incomplete_details.reason says why",
-          False, "answer cut at max_output_tokens"),
+          "the answer stopped at its token limit before it was finished (max_output_tokens; "
+          "max_tokens or max_completion_tokens and finish_reason length on chat completions); "
+          "reasoning models spend output tokens on reasoning before any text",
+          "raise the token limit, lower reasoning.effort, or ask for a shorter answer; the "
+          "partial text is in the response, and incomplete_details.reason (finish_reason) "
+          "says why",
+          False, "answer cut at the token limit"),
     Cause("response_content_filter", "integration",
-          "the content filter stopped the answer (incomplete_details.reason content_filter)",
+          "the content filter stopped the answer (incomplete_details.reason or finish_reason "
+          "content_filter)",
           "rephrase the input; on Azure OpenAI the deployment's content filter configuration "
           "decides what is stopped; the partial output is in the response",
           False, "answer stopped by the content filter"),
