@@ -202,5 +202,8 @@ def test_a_log_without_timestamps_still_summarises() -> None:
            + b"200,gpt-4o,12,0\n" * 20)
     summary = summarize(load(csv))
     assert summary["start"] is None and summary["incidents"] == []
-    assert [f["title"] for f in summary["findings"]] == ["All 20 failures are 429"]
+    assert [f["title"] for f in summary["findings"]] == [
+        "All 20 failures are 429",
+        "<bytes>: no timestamp column among status, model, latency_ms, attempt, so no incidents "
+        "or timeline; name it with --map 'Their name=ts'"]
     assert summary["status_counts"] == {"200": 20, "429": 20}

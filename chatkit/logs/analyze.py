@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chatkit.errors import UsageError
+from chatkit.findings import Finding
 from chatkit.logs.columns import (
     PERCENTILES,
     Columns,
@@ -58,9 +59,27 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
         "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
         "by_model": _by_model(cols),
         "incidents": [i.to_dict() for i in incidents],
-        "findings": [f.to_dict() for f in log_findings(cols, incidents)],
+        "findings": [f.to_dict() for f in [*log_findings(cols, incidents),
+                                           *_reading_findings(frame.attrs)]],
     }
     return summary
+
+
+def _reading_findings(attrs: dict[str, Any]) -> list[Finding]:
+    """What reading the log had to assume or leave out, said (info), after the findings."""
+    out = [Finding(check="log.reading", status="warn", title=text,
+                   evidence={"warning": text}) for text in attrs.get("warnings", ())]
+    assumed = int(attrs.get("ts_assumed_utc") or 0)
+    if assumed:
+        out.append(Finding(check="log.reading", status="info",
+                           title=f"{assumed:,} timestamp(s) had no time zone and were read as UTC",
+                           evidence={"ts_assumed_utc": assumed}))
+    unreadable = int(attrs.get("ts_unreadable") or 0)
+    if unreadable:
+        out.append(Finding(check="log.reading", status="warn",
+                           title=f"{unreadable:,} timestamp(s) could not be read (left empty)",
+                           evidence={"ts_unreadable": unreadable}))
+    return out
 
 
 def status_counts(code: np.ndarray) -> dict[str, int]:

@@ -45,13 +45,15 @@ class Skipped:
 
     ``count`` unreadable lines or entries (the first few ``positions``), ``by_line`` lines
     that Arrow could not take and were parsed one by one, ``assumed_utc`` timestamps without
-    a zone (read as UTC), ``bad_ts`` values in the time column that are no timestamp, and
-    ``warnings`` for the reader (no status column found ...).
+    a zone (read as UTC), ``bad_ts`` values in the time column that are no timestamp,
+    ``not_requests`` records that are not model calls (a tracer's spans), and ``warnings``
+    for the reader (no timestamp column found ...).
     """
 
     count: int = 0
     positions: list[str] = field(default_factory=list)
     by_line: int = 0
+    not_requests: int = 0
     assumed_utc: int = 0
     bad_ts: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -216,7 +218,8 @@ def load(
     frame.attrs = {"skipped": skipped.count, "skipped_at": list(skipped.positions),
                    "sources": [s.name for s in sources], "formats": formats,
                    "parsed_by_line": skipped.by_line, "ts_assumed_utc": skipped.assumed_utc,
-                   "ts_unreadable": skipped.bad_ts, "warnings": list(skipped.warnings)}
+                   "ts_unreadable": skipped.bad_ts, "not_requests": skipped.not_requests,
+                   "warnings": list(skipped.warnings)}
     return frame
 
 

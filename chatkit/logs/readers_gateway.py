@@ -26,7 +26,7 @@ class Gateway:
 
     name: str
     matches: Callable[[Mapping[str, Any]], bool]
-    to_row: Callable[[Mapping[str, Any]], Row]
+    to_row: Callable[[Mapping[str, Any]], Row | None]  # None: a record that is no request
 
 
 def gateway_of(record: Mapping[str, Any]) -> str | None:
@@ -58,9 +58,9 @@ def _seconds_between(start: Any, end: Any) -> float | None:
     try:
         a = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
         b = datetime.fromisoformat(str(end).replace("Z", "+00:00"))
-    except ValueError:
+        return ms((b - a).total_seconds(), unit="s")
+    except (ValueError, TypeError):  # not a time, or one with a zone and one without
         return None
-    return ms((b - a).total_seconds(), unit="s")
 
 
 # --- LiteLLM: StandardLoggingPayload (callbacks) and LiteLLM_SpendLogs (DB / UI export) -------
@@ -84,15 +84,23 @@ def _litellm_row(r: Mapping[str, Any]) -> Row:
     call = str(r.get("call_type") or "")
     endpoint = (base_path or "").rstrip("/") + _LITELLM_ENDPOINTS.get(call, "/" + call) \
         if call else base_path
-    info = r.get("error_information") or {}
-    failed = r.get("status") == "failure" or bool(info.get("error_code") or info.get("error_class"))
+    # a SpendLogs row keeps status and error_information in metadata, a JSON string there
+    metadata = json_body(r.get("metadata")) or {}
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    info = r.get("error_information") or metadata.get("error_information") or {}
+    outcome = r.get("status") or metadata.get("status")
+    failed = outcome == "failure" or bool(info.get("error_code") or info.get("error_class"))
     status = _status(info.get("error_code")) if failed else 200
     params = r.get("model_parameters") or {}
     stream = r.get("stream", params.get("stream") if isinstance(params, Mapping) else None)
     latency = ms(r.get("request_duration_ms")) or _seconds_between(r.get("startTime"),
                                                                    r.get("endTime"))
+    # completionStartTime is when the first token came, for every call (LiteLLM's own UI takes
+    # the time to first token from it; without streaming it is the end of the call). A
+    # SpendLogs row does not say whether the call streamed: only stream=false rules it out.
     first = r.get("completionStartTime")
-    ttft = _seconds_between(r.get("startTime"), first) if stream and first else None
+    ttft = _seconds_between(r.get("startTime"), first) if first and stream is not False \
+        else None
     provider = (r.get("custom_llm_provider") or info.get("llm_provider")
                 or (r.get("hidden_params") or {}).get("custom_llm_provider") or provider_of(host))
     return {
@@ -116,7 +124,10 @@ def _langfuse_matches(r: Mapping[str, Any]) -> bool:
     return snake or camel
 
 
-def _langfuse_row(r: Mapping[str, Any]) -> Row:
+def _langfuse_row(r: Mapping[str, Any]) -> Row | None:
+    """A GENERATION observation as a row; None for spans and events (not model calls)."""
+    if str(r.get("type") or "GENERATION").upper() != "GENERATION":
+        return None
     get = lambda snake, camel: r.get(snake, r.get(camel))  # noqa: E731
     usage = get("usage_details", "usageDetails") or r.get("usage") or {}
     latency = ms(r.get("latency"), unit="s")  # seconds in every Langfuse export
@@ -152,12 +163,17 @@ def _helicone_row(r: Mapping[str, Any]) -> Row:
     host, path = url_parts(url)
     body = json_body(r.get("response_body"))
     status = _status(r.get("response_status"))
+    # delay_ms and time_to_first_token are 0 when Helicone did not measure them
+    latency = ms(r.get("delay_ms")) or _seconds_between(r.get("request_created_at"),
+                                                        r.get("response_created_at"))
+    provider = r.get("provider")
     return {
         "ts": r.get("request_created_at"), "url": url, "host": host,
-        "endpoint": r.get("request_path") or path, "provider": r.get("provider"),
+        "endpoint": r.get("request_path") or path,
+        "provider": provider.lower() if isinstance(provider, str) else provider_of(host),
         "model": r.get("model") or r.get("request_model") or r.get("response_model"),
         "status": status, **(api_error(body) if status and status >= 400 else {}),
-        "latency_ms": ms(r.get("delay_ms")), "ttft_ms": ms(r.get("time_to_first_token")),
+        "latency_ms": latency, "ttft_ms": ms(r.get("time_to_first_token")) or None,
         "prompt_tokens": r.get("prompt_tokens"), "completion_tokens": r.get("completion_tokens"),
         "request_id": r.get("request_id"),
     }

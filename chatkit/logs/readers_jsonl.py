@@ -286,9 +286,14 @@ def _frame_from_records(records: Iterator[tuple[int, Any]], columns: Sequence[st
             kind = gateway_of(record) or "jsonl"
             mapper = GATEWAYS[kind].to_row if kind in GATEWAYS else None
         try:
-            rows.append(mapper(record) if mapper else record)
+            row = mapper(record) if mapper else record
         except (KeyError, TypeError, ValueError, AttributeError):
             skipped.add(f"{name}:{what} {number}" if what != "line" else f"{name}:{number}")
+            continue
+        if row is None:
+            skipped.not_requests += 1  # a span or event beside the model calls
+        else:
+            rows.append(row)
     if not rows:
         return empty_frame(columns)
     frame = pd.DataFrame.from_records(rows)

@@ -90,11 +90,20 @@ def read_csv(source: Source, columns: Sequence[str], mapping: Mapping[str, str] 
     if not set(frame.columns) & set(COLUMNS):
         raise InputError(f"{source.name}: none of its columns ({', '.join(table.column_names)}) "
                          "is a request-log column; pass mapping={'their name': 'ts', ...}")
+    if "status" not in frame.columns and "status" in columns:
+        # without it every row would read as "no response": 100% failed, which is not so
+        raise InputError(f"{source.name}: no status column among {', '.join(table.column_names)}"
+                         "; name the one with the HTTP status (--map 'Their name=status', or "
+                         "mapping={'Their name': 'status'})")
+    if "ts" not in frame.columns and "ts" in columns:
+        skipped.warn(f"{source.name}: no timestamp column among "
+                     f"{', '.join(table.column_names)}, so no incidents or timeline; name it "
+                     "with --map 'Their name=ts'")
     if "url" in frame.columns and ("host" not in frame.columns or "endpoint" not in frame):
         parts = frame["url"].map(lambda u: url_parts(u if isinstance(u, str) else None))
         frame["host"] = frame.get("host", parts.map(lambda p: p[0]))
         frame["endpoint"] = frame.get("endpoint", parts.map(lambda p: p[1]))
-    return conform(frame, columns, keep_extra=False)
+    return conform(frame, columns, keep_extra=False, stats=skipped)
 
 
 def _renames(names: list[str], mapping: Mapping[str, str] | None) -> dict[str, str]:
