@@ -184,3 +184,23 @@ def test_a_status_page_for_people_only_is_named_not_read() -> None:
     [finding] = report.findings
     assert (finding.status, finding.remedy) == ("skip", "open https://status.openrouter.ai in "
                                                         "a browser")
+
+
+def test_the_model_is_named_in_each_providers_words() -> None:
+    named = {body: classify(response_for(CORPUS / body)).evidence["model"] for body in (
+        "together/model_not_available_400.json", "openrouter/no_endpoints_404.json",
+        "ollama/model_not_found_404_native.json", "vllm/model_not_found_404.json")}
+    assert named == {
+        "together/model_not_available_400.json": "mistralai/Mistral-Small-24B-Instruct-2501",
+        "openrouter/no_endpoints_404.json": "deepseek/deepseek-chat-v3.1:free",
+        "ollama/model_not_found_404_native.json": "llama3",
+        "vllm/model_not_found_404.json": "Qwen1.5-14B-Chat-GPTQ-Int8"}
+
+
+def test_a_notebook_session_reads_the_key_of_the_provider_its_url_points_at() -> None:
+    from chatkit.widgets import connect
+
+    session = connect("https://openrouter.ai/api/v1", simulate=False,
+                      environ={"OPENROUTER_API_KEY": "sk-or-v1-" + "0" * 56})
+    assert (session.target.provider, session.target.key_env) == (
+        "openrouter", "OPENROUTER_API_KEY")

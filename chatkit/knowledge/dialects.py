@@ -50,7 +50,8 @@ _LITELLM = re.compile(
 _WAIT = re.compile(
     r"(?:try again|retry) (?:in|after) (?:(\d+)h)?(?:(\d+)m(?!s))?(\d+(?:\.\d+)?)?\s*"
     r"(ms|milliseconds?|s|sec|seconds?)?\b", re.IGNORECASE)
-_MODEL = re.compile(r"[Mm]odel [`'\"]([^`'\"]+)[`'\"]|No endpoints found for (\S+?)\.?(?:\s|$)")
+_MODEL = re.compile(r"[Mm]odel [`'\"]([^`'\"]+)[`'\"]|(?:No endpoints found for|non-serverless "
+                    r"model|dedicated endpoint for) (\S+?)\.?(?:\s|$)")
 #: Kinds too generic to keep when a gateway says the error was an upstream provider's.
 _UPSTREAM = {"rate_limit": "upstream_rate_limited", "server_error": "upstream_error",
              "service_unavailable": "upstream_error", "bad_gateway": "upstream_error",
@@ -165,7 +166,8 @@ def row_provider(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def model_named(text: str) -> str | None:
-    """The model an error message names: `x`, "x", 'x', or "No endpoints found for x."."""
+    """The model an error message names: `x`, "x", 'x', or OpenRouter's and Together's words
+    ("No endpoints found for x.", "non-serverless model x.")."""
     named = _MODEL.search(text)
     return (named.group(1) or named.group(2)) if named else None
 

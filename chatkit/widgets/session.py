@@ -16,7 +16,7 @@ from typing import Any
 from chatkit import checks
 from chatkit.checks import CheckContext
 from chatkit.redaction.scrub import redact_url
-from chatkit.targets import Target, get_provider, mask_key
+from chatkit.targets import Target, detect_provider, get_provider, mask_key
 
 __all__ = ["Session", "connect"]
 
@@ -88,7 +88,7 @@ class Session:
 
 def connect(
     base_url: str | None = None,
-    provider: str = "openai",
+    provider: str = "",
     model: str | None = None,
     *,
     simulate: bool | None = None,
@@ -98,10 +98,12 @@ def connect(
 ) -> Session:
     """A :class:`Session` for a notebook's parameters.
 
+    ``provider=""`` takes the one ``base_url`` points at (else openai).
     ``simulate=None`` decides by the key: none in the provider's variable -> the simulator.
     ``sim_options`` go to :class:`chatkit.sim.SimServer` (``fault=``, ``latency_ms=`` ...).
     """
     env = dict(os.environ if environ is None else environ)
+    provider = provider or detect_provider(base_url) or "openai"
     key_env = str(get_provider(provider).key_env)
     if simulate is None:
         simulate = not env.get(key_env)
