@@ -159,9 +159,9 @@ def test_paths_and_ordinary_values_are_untouched(tmp_path: Path) -> None:
 
 
 def test_correlated_markers_follow_one_session(tmp_path: Path) -> None:
-    rows = [{"url": "https://h/x?session=AAAA1111", "n": 1},
-            {"url": "https://h/x?session=BBBB2222", "n": 2},
-            {"url": "https://h/x?session=AAAA1111", "n": 3}]
+    rows = [{"url": "https://h/x?session=AAAA1111bC9dE7fQ", "n": 1},
+            {"url": "https://h/x?session=BBBB2222xY4zW8kP", "n": 2},
+            {"url": "https://h/x?session=AAAA1111bC9dE7fQ", "n": 3}]
     src = tmp_path / "a.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     redact_file(src, tmp_path / "b.jsonl", hash_key=b"k" * 32)
@@ -223,7 +223,7 @@ def test_jsonl_bad_lines_are_left_out_and_counted(tmp_path: Path) -> None:
 
 def test_document_size_policy(tmp_path: Path) -> None:
     src = tmp_path / "doc.json"
-    src.write_text(json.dumps({"rows": [{"token": "x" * 50}] * 100}, indent=1))
+    src.write_text(json.dumps({"rows": [{"token": "tok_" + "x9Q" * 16}] * 100}, indent=1))
     with pytest.raises(InputError, match="limit is"):
         redact_file(src, tmp_path / "out.json", max_document_bytes=1000)
     assert not (tmp_path / "out.json").exists()
@@ -244,7 +244,7 @@ def test_har_memory_is_bounded_by_an_entry_not_the_file(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chatkit.redaction.harstream, "_CHUNK", 64 * 1024)
     entry = {"startedDateTime": "2026-03-02T08:00:00Z", "time": 1,
-             "request": {"method": "GET", "url": "https://h/x?token=abc", "headers": []},
+             "request": {"method": "GET", "url": "https://h/x?token=k8Jq2ZpW0x", "headers": []},
              "response": {"status": 200, "content": {"mimeType": "text/plain",
                                                      "text": "y" * 5_000}},
              "timings": {"wait": 1}}
@@ -326,7 +326,7 @@ def test_cli_redact_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_redactor_counts_are_per_instance() -> None:
     red = Redactor()
-    red.obj({"password": "a", "nested": {"token": "b"}})
+    red.obj({"password": "a", "nested": {"token": "k8Jq2ZpW0x"}, "logprob": {"token": "Hello"}})
     assert dict(red.counts) == {"password": 1, "token": 1}
     assert dict(Redactor().counts) == {}
 
@@ -335,13 +335,13 @@ def test_plain_text_logs_on_request(tmp_path: Path, capsys: pytest.CaptureFixtur
     key = "sk-proj-" + "Qw9" * 16
     src = tmp_path / "debug.log"
     src.write_text(f"DEBUG Request options: {{'api_key': 'opaque-value-1'}}\n"
-                   f"INFO HTTP Request: POST https://h/v1?key=k3y \"HTTP/1.1 401\"\n"
+                   f"INFO HTTP Request: POST https://h/v1?key=k3yQ81xZ \"HTTP/1.1 401\"\n"
                    f"ERROR Incorrect API key provided: {key}\nplain line\n")
     with pytest.raises(InputError, match="--format text"):
         redact_file(src, tmp_path / "out.log")
     assert main(["redact", str(src), "-o", str(tmp_path / "out.log"), "--format", "text"]) == 0
     out = (tmp_path / "out.log").read_text()
-    assert "opaque-value-1" not in out and "k3y" not in out and key not in out
+    assert "opaque-value-1" not in out and "k3yQ81xZ" not in out and key not in out
     assert out.splitlines()[3] == "plain line" and len(out.splitlines()) == 4
     assert "(text, 4 lines)" in capsys.readouterr().out
 

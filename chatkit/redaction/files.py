@@ -33,8 +33,10 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from chatkit.errors import InputError, UsageError
 from chatkit.findings import Finding, Report
 from chatkit.redaction.harstream import iter_har
+from chatkit.redaction.inputs import Format, detect_format, numbered_lines, open_text, sniff
 from chatkit.redaction.rules import is_secret_field, is_url_key
 from chatkit.redaction.scrub import Redactor
+from chatkit.redaction.walk import dumps
 
 if TYPE_CHECKING:
     from chatkit.findings import Report
@@ -52,8 +54,7 @@ __all__ = [
 ]
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
-Format = Literal["jsonl", "har", "json", "text"]
-_SNIFF_BYTES = 64 * 1024
+_MAX_POSITIONS = 10
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class RedactionResult:
     output: str
     format: Format
     records: int
-    dropped: int = 0  # JSONL lines that were not JSON: left out, never copied unredacted
+    dropped: int = 0  # JSONL lines that were not records: left out, never copied unredacted
     counts: Mapping[str, int] = field(default_factory=dict)
+    dropped_at: tuple[str, ...] = ()  # the first few: "line 3 (not JSON)"
 
     @property
     def removed(self) -> int:
@@ -85,7 +87,9 @@ class RedactionResult:
         else:
             lines.append("Nothing secret was found.")
         if self.dropped:
-            lines.append(f"Left out {self.dropped} line(s) that were not valid JSON.")
+            more = ", ..." if self.dropped > len(self.dropped_at) else ""
+            lines.append(f"Left out {self.dropped} line(s) that were not JSON records: "
+                         f"{', '.join(self.dropped_at)}{more}.")
         return "\n".join(lines)
 
 
@@ -125,68 +129,6 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
 
 
 # --- reading -----------------------------------------------------------------------------------
-def _open_text(path: Path) -> IO[str]:
-    try:
-        handle = path.open("r", encoding="utf-8-sig", errors="strict", newline="")
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory; give a .har or .jsonl file") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}; check permissions") from None
-    return handle
-
-
-def _sniff(path: Path) -> str:
-    try:
-        with path.open("rb") as raw:
-            head = raw.read(_SNIFF_BYTES)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}; check the path and "
-                         "permissions") from None
-    if b"\x00" in head:
-        raise InputError(f"{path} is binary, not a HAR or JSONL file; export the log as text")
-    try:
-        return head.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut by the sniff window
-            raise InputError(f"{path} is not UTF-8 text (byte {exc.start}); give a HAR or "
-                             "JSONL file") from None
-        return head[: exc.start].decode("utf-8-sig")
-
-
-def detect_format(path: str | os.PathLike[str]) -> Format:
-    """``har``, ``jsonl`` or ``json``, from the name and the first bytes."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist; check the path")
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give a .har or .jsonl file")
-    head = _sniff(path)
-    stripped = head.lstrip()
-    if not stripped:
-        raise InputError(f"{path} is empty; nothing to redact")
-    if stripped[0] not in "{[":
-        raise InputError(f"{path} is neither JSON Lines nor a HAR file (it starts with "
-                         f"{stripped[:20]!r}); give a .har or .jsonl file, or say --format "
-                         "text for a plain-text log")
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".har":
-        return "har"
-    first = stripped.split("\n", 1)[0]
-    try:
-        record = json.loads(first)
-    except (ValueError, RecursionError):
-        record = None
-    if record is not None and not (isinstance(record, dict) and "log" in record):
-        return "jsonl"
-    if '"log"' in head[:4096]:
-        return "har"
-    return "json"
-
-
 def find_secrets(text: str) -> Counter[str]:
     """Secret-shaped values still present in ``text``, by kind (empty: clean).
 
@@ -205,6 +147,7 @@ def redact_file(
     format: Literal["auto", "jsonl", "har", "json", "text"] = "auto",
     hash_key: bytes | None = None,
     drop_content: bool = False,
+    pii: bool = False,
     redactor: Redactor | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
 ) -> RedactionResult:
@@ -215,21 +158,26 @@ def redact_file(
 
     ``hash_key`` makes equal secrets share a placeholder within (and, with the same key,
     across) files; :func:`consistent_key` gives a fresh random one. ``drop_content`` also
-    replaces prompts and answers by their length (see :class:`~chatkit.redaction.scrub.Redactor`).
+    replaces prompts and answers by their length, ``pii`` also e-mail addresses, phone numbers
+    and names (see :class:`~chatkit.redaction.scrub.Redactor`). A ``.gz`` file is read
+    decompressed (the copy is written plain); a JSONL line that is not UTF-8, not JSON or not
+    an object is left out and named in :attr:`RedactionResult.dropped_at`.
     """
     src = Path(source)
     fmt: Format = detect_format(src) if format == "auto" else format
-    red = redactor or Redactor(hash_key=hash_key, drop_content=drop_content)
+    red = redactor or Redactor(hash_key=hash_key, drop_content=drop_content, pii=pii)
+    dropped: list[str] = []
     if fmt == "text":
-        _sniff(src)  # binary junk is still one clear error
-        records, dropped = _redact_lines(src, Path(output), red), 0
+        sniff(src)  # binary junk is still one clear error
+        records, dropped = _redact_lines(src, Path(output), red)
     elif fmt == "jsonl":
         records, dropped = _redact_jsonl(src, Path(output), red)
     elif fmt == "har":
-        records, dropped = _redact_har(src, Path(output), red), 0
+        records = _redact_har(src, Path(output), red)
     else:
-        records, dropped = _redact_document(src, Path(output), red, max_document_bytes), 0
-    return RedactionResult(str(src), str(output), fmt, records, dropped, dict(red.counts))
+        records = _redact_document(src, Path(output), red, max_document_bytes)
+    return RedactionResult(str(src), str(output), fmt, records, len(dropped), dict(red.counts),
+                           tuple(dropped[:_MAX_POSITIONS]))
 
 
 def check_file(source: str | os.PathLike[str], **options: Any) -> RedactionResult:
@@ -248,75 +196,87 @@ def consistent_key() -> bytes:
     return secrets.token_bytes(32)
 
 
-def _redact_lines(src: Path, dst: Path, red: Redactor) -> int:
-    lines = 0
-    with _open_text(src) as handle, atomic_writer(dst) as out:
-        try:
-            for line in handle:
-                out.write(red.text(line))
-                lines += 1
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{src} is not UTF-8 text (at byte {exc.start} of a line); "
-                             "give a text file") from None
-    return lines
+def _redact_lines(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
+    lines, dropped = 0, []
+    with atomic_writer(dst) as out:
+        for number, line in numbered_lines(src):
+            if line is None:
+                dropped.append(f"line {number} (not UTF-8)")
+                continue
+            out.write(red.text(line))
+            lines += 1
+    return lines, dropped
 
 
-def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, int]:
-    records = dropped = 0
-    with _open_text(src) as handle, atomic_writer(dst) as out:
-        try:
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError):
-                    # a torn, foreign or absurdly nested line: never copied, it may hold anything
-                    dropped += 1
-                    continue
-                out.write(json.dumps(red.obj(record), ensure_ascii=False) + "\n")
+def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
+    records, dropped = 0, []
+    with atomic_writer(dst) as out:
+        for number, line in numbered_lines(src):
+            if line is not None and not line.strip():
+                continue
+            # a torn, foreign or non-record line is never copied: it may hold anything
+            try:
+                record = json.loads(line) if line is not None else None
+            except (ValueError, RecursionError):
+                dropped.append(f"line {number} (not JSON)")
+                continue
+            if line is None:
+                dropped.append(f"line {number} (not UTF-8)")
+            elif not isinstance(record, dict):
+                dropped.append(f"line {number} (a JSON {_json_type(record)}, not an object)")
+            else:
+                out.write(dumps(red.obj(record)) + "\n")
                 records += 1
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{src} is not UTF-8 text (at byte {exc.start} of a line); "
-                             "give a HAR or JSONL file") from None
         if records == 0:
-            raise InputError(f"{src} holds no JSON records ({dropped} unreadable line(s)); "
-                             "give a JSONL log or a HAR file")
+            raise InputError(f"{src} holds no JSON records ({len(dropped)} unreadable "
+                             "line(s)); give a JSONL log or a HAR file")
     return records, dropped
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def _redact_har(src: Path, dst: Path, red: Redactor) -> int:
     """Stream a HAR: one entry in memory at a time; the output is valid HAR, one entry a line."""
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
     entries = -1  # -1: the entries array has not started
-    in_entries = False
-    with atomic_writer(dst) as out:
-        out.write('{"log": {')
-        separator = ""
-        for kind, key, value in iter_har(src):
-            if kind == "entry":
-                out.write(("," if key else "") + "\n" + dumps(red.obj(value)))
-                entries += 1
-                continue
-            if in_entries:
-                out.write("\n]")
-                in_entries = False
-            if kind == "entries":
-                out.write(f'{separator}\n"entries": [')
-                entries, in_entries = 0, True
-            else:
-                out.write(f"{separator}\n{dumps(key)}: {dumps(red.obj(value))}")
-            separator = ","
-        if in_entries:
-            out.write("\n]")
+    with open_text(src) as handle, atomic_writer(dst) as out:
+        try:
+            entries = _write_har(iter_har(handle, str(src)), out, red)
+        except (OSError, EOFError) as exc:  # a corrupt or truncated .gz
+            raise InputError(f"cannot read all of {src}: {exc}; check that the file is "
+                             "complete") from None
         if entries < 0:
             raise InputError(f"{src} is not a HAR file (no log.entries list); give a HAR "
                              "export from the browser's network panel")
-        marker = {"by": "chatkit redact", "removed": dict(red.counts)}
-        out.write(f'{separator}\n"_chatkit_redacted": {dumps(marker)}\n}}}}\n')
+    return entries
+
+
+def _write_har(members: Iterator[tuple[str, Any, Any]], out: IO[str], red: Redactor) -> int:
+    entries = -1
+    in_entries = False
+    out.write('{"log": {')
+    separator = ""
+    for kind, key, value in members:
+        if kind == "entry":
+            out.write(("," if key else "") + "\n" + dumps(red.obj(value)))
+            entries += 1
+            continue
+        if in_entries:
+            out.write("\n]")
+            in_entries = False
+        if kind == "entries":
+            out.write(f'{separator}\n"entries": [')
+            entries, in_entries = 0, True
+        else:
+            out.write(f"{separator}\n{dumps(key)}: {dumps(red.obj(value))}")
+        separator = ","
+    if in_entries:
+        out.write("\n]")
+    marker = {"by": "chatkit redact", "removed": dict(red.counts)}
+    out.write(f'{separator}\n"_chatkit_redacted": {dumps(marker)}\n}}}}\n')
     return entries
 
 
@@ -329,9 +289,12 @@ def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
             f"and the limit is {limit / 2**20:.0f} MiB. Export fewer requests, or raise the "
             "limit (max_document_bytes) if this machine has the memory"
         )
-    with _open_text(src) as handle:
+    with open_text(src) as handle:
         try:
             document = json.load(handle)
+        except RecursionError:
+            raise InputError(f"{src} nests JSON deeper than can be read; export the file "
+                             "again") from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{src} is not UTF-8 text (byte {exc.start}); give a HAR or "
                              "JSONL file") from None
@@ -340,13 +303,9 @@ def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
             hint = " (the file ends early: truncated?)" if ends_early else ""
             raise InputError(f"{src} is not valid JSON: {exc.msg} at line {exc.lineno} column "
                              f"{exc.colno}{hint}; export the file again") from None
-        except RecursionError:
-            raise InputError(f"{src} nests JSON deeper than can be read; export the file "
-                             "again") from None
     cleaned = red.obj(document)
     with atomic_writer(dst) as out:
-        json.dump(cleaned, out, ensure_ascii=False)
-        out.write("\n")
+        out.write(dumps(cleaned) + "\n")
     return len(document) if isinstance(document, list) else 1
 
 

@@ -2,32 +2,32 @@
 
 Three layers, each usable alone:
 
-* names: a header, query parameter, JSON field or environment variable whose *name* says it
-  holds a secret (``Authorization``, ``api_key``, ``session``, ``OPENAI_API_KEY`` ...) loses
-  its value whatever that value looks like;
-* shapes: a value that *looks* like a credential (``sk-...``, ``AIza...``, a JWT, a PEM private
-  key, ``Bearer <long token>``, ``user:pass@`` in a URL) is removed wherever it appears, so a
-  key pasted into an error message or a free-text note is caught too;
-* structure: :func:`redact_url`, :func:`redact_headers` and :func:`redact_obj` know where
-  those names and values sit in URLs, header maps and nested JSON.
+* names: a header, query parameter, JSON field, cookie or environment variable whose *name*
+  says it holds a secret (``Authorization``, ``client_secret``, ``oai-device-id`` ...) loses
+  its value; a weaker name (``key``, ``token``, ``state``) only when the value could be a
+  secret (:mod:`chatkit.redaction.rules`);
+* shapes: a value that *looks* like a credential (``sk-...``, ``AIza...``, a JWT or JWE, a PEM
+  key, ``Bearer <long token>``, ``user:pass@`` in a URL) is removed wherever it appears, and a
+  random-looking value under a plain name is removed by its entropy
+  (:mod:`chatkit.redaction.shapes`);
+* structure: URLs, header maps, nested JSON and HAR bodies (:mod:`chatkit.redaction.walk`);
+  code and markup bodies (JS, CSS, HTML) are scanned for shapes only, never by name.
+
+Identifiers that travel (the ChatGPT web app's ``oai-did`` cookie, copied into the
+``oai-device-id`` header and into bodies) are remembered when first removed by name and
+removed wherever else they appear later.
 
 Every removal leaves a marker naming what was removed, ``[REDACTED:authorization]`` (in a
 URL's userinfo without brackets, ``https://REDACTED:userinfo@host``, so the URL still parses).
-With a :class:`Redactor` built with ``hash_key``, the marker also carries a keyed hash of the secret
-(``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder across
-a file without being recoverable from it. A :class:`Redactor` counts what it removed by kind.
-
-What counts as a secret (names, shapes) is :mod:`chatkit.redaction.rules`. The module-level
-functions are pure and cheap (the request recorder calls them once per request); file
-handling (JSONL, HAR, atomic output) is :mod:`chatkit.redaction.files`.
+With ``hash_key`` the marker also carries a keyed hash of the secret
+(``[REDACTED:authorization:3f9a0c12d4]``) so the same token maps to the same placeholder
+across a file without being recoverable from it. A :class:`Redactor` counts what it removed.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -35,26 +35,35 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from chatkit.redaction.pii import EMAIL_RE, PHONE_RE, QUICK_PII, is_name_field
 from chatkit.redaction.rules import (
-    CONTENT_KEYS,
-    MARKER_RE,
-    MASKED_RE,
     PARTIAL_HEADERS,
+    cookie_strength,
+    could_be_secret,
+    entropy_exempt,
+    field_strength,
+    header_strength,
+    is_public_header,
+    is_secret_field,
+    is_secret_header,
+    is_secret_param,
+    learnable,
+    param_strength,
+)
+from chatkit.redaction.shapes import (
+    CODE_RE,
+    MARKER_RE,
     QUICK,
+    QUICK_CODE,
     QUICK_URL,
     SHAPE_KINDS,
     SPACED_QUICK,
     SPACED_RE,
     TEXT_RE,
     USERINFO_MARKER_RE,
-    body_key,
-    is_secret_field,
-    is_secret_header,
-    is_secret_param,
-    is_url_key,
-    secret_number,
-    textual_mime,
+    high_entropy,
 )
+from chatkit.redaction.walk import Walker
 
 __all__ = [
     "Redactor",
@@ -67,39 +76,93 @@ __all__ = [
     "redact_url",
 ]
 
+_MAX_LEARNED = 64
+
 
 @dataclass
-class Redactor:
+class Redactor(Walker):
     """Scrubs secrets and counts them; with ``hash_key`` equal secrets share a placeholder.
 
     ``drop_content`` also replaces what people wrote and models answered (the text under
     ``content``, ``prompt``, ``input``, ``instructions``, ``parts``, ``arguments`` in bodies)
-    by its length, for sharing a failure without the conversation. Not thread-safe (it
-    counts); make one per file or per report.
+    by its length. ``pii`` also removes e-mail addresses, phone numbers and people's names.
+    ``entropy`` (on by default) removes random-looking values under plain JSON and form
+    names. ``record`` keeps every removed value in :attr:`replaced` (for measuring; never
+    write it anywhere). Not thread-safe (it counts); make one per file or per report.
     """
 
     hash_key: bytes | None = None
     counts: Counter[str] = field(default_factory=Counter)
     drop_content: bool = False
+    pii: bool = False
+    entropy: bool = True
+    record: bool = False
+    replaced: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _learned: dict[str, str] = field(default_factory=dict, repr=False)
 
     def marker(self, kind: str, secret: str) -> str:
         """The placeholder for ``secret``, counted under ``kind``."""
         kind = re.sub(r"[^a-z0-9_.\-]+", "-", kind.lower()).strip("-") or "secret"
         self.counts[kind] += 1
+        if self.record and secret:
+            self.replaced.append((kind, secret))
         if self.hash_key is None:
             return f"[REDACTED:{kind}]"
         digest = hmac.new(self.hash_key, secret.encode("utf-8", "replace"), hashlib.sha256)
         return f"[REDACTED:{kind}:{digest.hexdigest()[:10]}]"
 
+    def total(self) -> int:
+        """How many values were removed so far."""
+        return sum(self.counts.values())
+
+    def learn(self, value: str, kind: str) -> None:
+        """Remember an identifier removed by name, to remove its copies elsewhere."""
+        value = value.strip()
+        if len(value) >= 16 and len(self._learned) < _MAX_LEARNED:
+            self._learned.setdefault(value, kind)
+
+    def _known(self, text: str) -> str:
+        for value, kind in self._learned.items():
+            if value in text:
+                text = text.replace(value, self.marker(kind, value))
+        return text
+
     # --- text ------------------------------------------------------------------------------
     def text(self, text: str) -> str:
-        """``text`` with every secret-shaped value (keys, JWTs, PEM, bearer, userinfo) removed."""
-        if not text or QUICK.search(text) is None:
+        """``text`` with every secret-shaped value and secret ``name=value`` removed."""
+        if not text:
             return text
-        if "PRIVATE KEY" in text or SPACED_QUICK.search(text):
-            # values with spaces or newlines first, so no name=value match can cut them in two
-            text = SPACED_RE.sub(self._text_match, text)
-        return TEXT_RE.sub(self._text_match, text)
+        if self._learned:
+            text = self._known(text)
+        if QUICK.search(text) is not None:
+            if "PRIVATE KEY" in text or SPACED_QUICK.search(text):
+                # values with spaces or newlines first, so no name=value can cut them in two
+                text = SPACED_RE.sub(self._text_match, text)
+            text = TEXT_RE.sub(self._text_match, text)
+        return self._personal(text) if self.pii else text
+
+    def code(self, text: str) -> str:
+        """Code or markup (JS, CSS, HTML): secret shapes only; names there are code."""
+        if not text:
+            return text
+        if self._learned:
+            text = self._known(text)
+        if QUICK_CODE.search(text) is not None:
+            if "PRIVATE KEY" in text or SPACED_QUICK.search(text):
+                text = SPACED_RE.sub(self._text_match, text)
+            text = CODE_RE.sub(self._text_match, text)
+        return EMAIL_RE.sub(lambda m: self.marker("email", m.group(0)), text) if self.pii \
+            else text
+
+    def _personal(self, text: str) -> str:
+        if QUICK_PII.search(text) is None:
+            return text
+        text = EMAIL_RE.sub(lambda m: self.marker("email", m.group(0)), text)
+        return PHONE_RE.sub(self._phone, text)
+
+    def _phone(self, m: re.Match[str]) -> str:
+        digits = sum(c.isdigit() for c in m.group(0))
+        return self.marker("phone", m.group(0)) if 8 <= digits <= 15 else m.group(0)
 
     def _text_match(self, m: re.Match[str]) -> str:
         group = m.lastgroup or ""
@@ -117,19 +180,21 @@ class Redactor:
         if m.group("kname") is not None:
             name, value = m.group("kname"), m.group("kval")
             head = m.group(0)[: m.start("kval") - m.start()]
-            if value and is_secret_field(name) and not (
-                    MARKER_RE.fullmatch(value) or MASKED_RE.fullmatch(value)):
+            strength = field_strength(name)
+            if strength is not None and could_be_secret(value, strength):
                 return f"{head}{self.marker(name, value)}{m.group('vq')}"
             return f"{head}{self.text(value)}{m.group('vq')}"  # shapes inside still count
         name, value = m.group("pname"), m.group("pval")
-        if is_secret_param(unquote_plus(name)) and not (
-                value.startswith("[REDACTED") or MASKED_RE.fullmatch(value)):
+        strength = param_strength(unquote_plus(name))
+        if strength is not None and could_be_secret(unquote_plus(value), strength):
             return f"{m.group('pre')}{name}={self.marker(name, value)}"
         return f"{m.group('pre')}{name}={self.text(value)}"
 
     # --- URLs ------------------------------------------------------------------------------
     def url(self, url: str) -> str:
         """``url`` without userinfo, secret query/fragment parameters or secret-shaped parts."""
+        if self._learned:
+            url = self._known(url)
         if not url or QUICK_URL.search(url) is None:  # the common case: nothing to look at
             return url
         try:
@@ -155,7 +220,7 @@ class Redactor:
             return userinfo
         return self.marker("userinfo", userinfo)[1:-1]
 
-    def params(self, encoded: str) -> str:
+    def params(self, encoded: str, *, form: bool = False) -> str:
         """A ``a=1&b=2`` string (query, fragment, form body) with secret parameters removed."""
         out = []
         for pair in re.split(r"([&;])", encoded):
@@ -163,13 +228,32 @@ class Redactor:
                 out.append(pair if pair in ("&", ";") else self.text(pair))
                 continue
             name, _, value = pair.partition("=")
-            if value and is_secret_param(unquote_plus(name)):
-                if not value.startswith(("[REDACTED", "%5BREDACTED")):
-                    value = self.marker(unquote_plus(name), unquote_plus(value))
-            else:
-                value = self.text(value)
-            out.append(f"{name}={value}")
+            if value.startswith(("[REDACTED", "%5BREDACTED")):
+                out.append(pair)
+                continue
+            whole = self._whole(unquote_plus(name), unquote_plus(value), form)
+            out.append(f"{name}={whole if whole is not None else self.text(value)}")
         return "".join(out)
+
+    def param(self, name: str, value: str, *, form: bool = False) -> str:
+        """One (decoded) query or form parameter's value, judged by its name and look."""
+        if not value:
+            return value
+        whole = self._whole(name, value, form)
+        return whole if whole is not None else self.text(value)
+
+    def _whole(self, name: str, value: str, form: bool) -> str | None:
+        """The marker when a parameter's whole value goes, else None."""
+        strength = param_strength(name)
+        if strength is not None and could_be_secret(value, strength):
+            if learnable(name):
+                self.learn(value, name)
+            return self.marker(name, value)
+        if self.pii and is_name_field(name) and value.strip():
+            return self.marker("name", value)
+        if form and self.entropy and not entropy_exempt(name) and high_entropy(value):
+            return self.marker("high-entropy", value)
+        return None
 
     # --- headers ---------------------------------------------------------------------------
     def header(self, name: str, value: str) -> str:
@@ -192,22 +276,40 @@ class Redactor:
                     return value
                 return f"{scheme} {self.marker(lowered, cred.strip())}"
             return self.marker(lowered, value)
-        if is_secret_header(lowered):
+        if is_public_header(lowered):
+            return self.code(value)
+        strength = header_strength(lowered)
+        # a header is never prose: under a strong name even a plain word is the credential
+        if strength is not None and could_be_secret(
+                value, "password" if strength == "strong" else strength):
+            if learnable(lowered):
+                self.learn(value, lowered)
             return self.marker(lowered, value)
-        if lowered in ("location", "referer", "origin", "content-location", "link"):
-            return self.url(value) if lowered != "link" else self.text(value)
+        if lowered in ("location", "referer", "origin", "content-location"):
+            return self.url(value)
         return self.text(value)
 
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """A copy of ``headers`` (any mapping of str) with every credential removed."""
         return {name: self.header(name, value) for name, value in headers.items()}
 
+    def cookie(self, name: str, value: str, kind: str = "cookie") -> str:
+        """One cookie's value: removed when its name or its look says it is a credential."""
+        if not value or value.startswith("[REDACTED"):
+            return value
+        strength = cookie_strength(name.strip())
+        if could_be_secret(value, "password" if strength == "strong" else strength):
+            if learnable(name):
+                self.learn(value, kind)
+            return self.marker(kind, value)
+        return self.text(value)
+
     def _cookie_pairs(self, value: str, kind: str) -> str:
         out = []
         for pair in value.split(";"):
             name, eq, cookie = pair.partition("=")
-            if eq and cookie.strip() and not cookie.strip().startswith("[REDACTED"):
-                cookie = self.marker(kind, cookie.strip())
+            if eq and cookie.strip():
+                cookie = self.cookie(name, cookie.strip(), kind)
             out.append(f"{name}{eq}{cookie}")
         return ";".join(out)
 
@@ -217,135 +319,6 @@ class Redactor:
         head = prefix.group(0) if prefix else ""
         tail = value[-4:] if len(value) - len(head) > 8 else ""
         return f"{head}{self.marker(kind, value)}{'…' + tail if tail else ''}"
-
-    # --- bodies ----------------------------------------------------------------------------
-    def body(self, text: str, mime_type: str | None = None) -> str:
-        """A request/response body: JSON by field, forms by parameter, SSE line by line."""
-        if not text:
-            return text
-        mime = (mime_type or "").lower()
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "["):
-            return self._json_string(text)
-        if "x-www-form-urlencoded" in mime:
-            return self.params(text)
-        if "event-stream" in mime or stripped.startswith(("data:", "event:")):
-            # shapes first over the whole stream (a PEM block spans lines), then fields per event
-            return "\n".join(self._sse_line(line) for line in self.text(text).split("\n"))
-        return self.text(text)
-
-    def _sse_line(self, line: str) -> str:
-        payload = line[5:].lstrip()
-        if line.startswith("data:") and payload[:1] in ("{", "["):
-            head = line[: len(line) - len(payload)]
-            return head + self._json_string(payload)
-        return self.text(line)
-
-    def _json_string(self, text: str) -> str:
-        """JSON held in a string: walked by field; re-serialised only if something changed."""
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return self.text(text)
-        cleaned = self.obj(parsed)
-        return text if cleaned == parsed else json.dumps(cleaned, ensure_ascii=False)
-
-    # --- nested data -----------------------------------------------------------------------
-    def obj(self, obj: Any, *, _secret: str | None = None) -> Any:
-        """A deep copy of JSON-like ``obj`` with secret fields and secret-shaped strings removed.
-
-        Keys are kept; dicts keep their order; numbers, booleans and null are kept unless they
-        sit under a secret-named field. ``{"name": ..., "value": ...}`` pairs (HAR headers,
-        query and form params) are judged by their ``name``; ``{"mimeType", "text"}`` objects
-        (HAR bodies) by their content type; strings holding JSON are walked too.
-        """
-        kind = type(obj)
-        if obj is None or kind is bool or kind is float or (kind is int and _secret is None):
-            return obj  # the bulk of a log line: nothing to look at
-        if kind is str or isinstance(obj, str):
-            if _secret is not None:
-                if not obj or MARKER_RE.fullmatch(obj) or MASKED_RE.fullmatch(obj):
-                    return obj
-                return self.marker(_secret, obj)
-            if len(obj) > 1 and obj[0] in "{[" and obj[-1] in "}]":
-                return self._json_string(obj)
-            return self.text(obj)
-        if kind is dict or isinstance(obj, Mapping):
-            return self._mapping(obj, _secret)
-        if kind is list or isinstance(obj, (list, tuple)):
-            return [self.obj(item, _secret=_secret) for item in obj]
-        if _secret is not None and secret_number(obj):
-            return self.marker(_secret, str(obj))
-        return obj
-
-    def _mapping(self, obj: Mapping[Any, Any], secret: str | None) -> dict[Any, Any]:
-        name, value = obj.get("name"), obj.get("value")
-        if secret is None and isinstance(name, str) and isinstance(value, str):
-            return self._pair(obj)
-        body_field = body_key(obj) if secret is None else None
-        result: dict[Any, Any] = {}
-        for key, value in obj.items():
-            kind = secret
-            if kind is None and isinstance(key, str) and is_secret_field(key):
-                kind = key
-            if kind is not None:
-                result[key] = self.obj(value, _secret=kind)
-            elif (self.drop_content and key in CONTENT_KEYS and key != body_field
-                  and not (isinstance(value, Mapping) and "mimeType" in value)):
-                result[key] = self._drop(value)  # a HAR content object is a body: walked
-            elif key == body_field:
-                result[key] = self._har_body(obj, value)
-            elif key == "cookies" and isinstance(value, list):
-                result[key] = [self._cookie(c) for c in value]
-            elif isinstance(key, str) and isinstance(value, str) and is_url_key(key):
-                result[key] = self.url(value)
-            else:
-                result[key] = self.obj(value)
-        return result
-
-    def _pair(self, obj: Mapping[Any, Any]) -> dict[Any, Any]:
-        """A name/value object: a header, query or form parameter."""
-        name, value = obj["name"], obj["value"]
-        scrubbed = self.header(name, value)
-        if (scrubbed == value and value and not MARKER_RE.search(value)
-                and (is_secret_param(name) or is_secret_field(name))):
-            scrubbed = self.marker(name, value)
-        return {k: (scrubbed if k == "value" else self.obj(v) if k != "name" else v)
-                for k, v in obj.items()}
-
-    def _cookie(self, cookie: Any) -> Any:
-        """A HAR cookie object: every value is a session credential, whatever its name."""
-        if not isinstance(cookie, Mapping):
-            return self.obj(cookie, _secret="cookie")
-        return {k: (self.obj(v, _secret="cookie") if k == "value" else self.obj(v))
-                for k, v in cookie.items()}
-
-    def _har_body(self, obj: Mapping[Any, Any], text: Any) -> Any:
-        if not isinstance(text, str):
-            return self.obj(text)
-        mime = str(obj.get("mimeType") or "")
-        if obj.get("encoding") == "base64":
-            if not textual_mime(mime):
-                return text  # images, fonts: opaque bytes, kept as they are
-            try:
-                decoded = base64.b64decode(text, validate=True).decode("utf-8")
-            except ValueError:
-                return self.text(text)
-            cleaned = self.body(decoded, mime)
-            return text if cleaned == decoded else base64.b64encode(cleaned.encode()).decode()
-        return self.body(text, mime)
-
-    def _drop(self, value: Any) -> Any:
-        """Conversation text replaced by its length; structure (roles, part types) kept."""
-        if isinstance(value, str):
-            self.counts["content"] += 1
-            return f"[REMOVED:content:{len(value)} chars]" if value else value
-        if isinstance(value, list):
-            return [self._drop(item) for item in value]
-        if isinstance(value, Mapping):
-            return {k: (self._drop(v) if k in CONTENT_KEYS else self.obj(v))
-                    for k, v in value.items()}
-        return value
 
 
 # --- the module-level, stateless front ---------------------------------------------------------
