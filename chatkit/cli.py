@@ -271,7 +271,8 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
                        description="Write a copy of a HAR file or JSONL log with credentials, "
                        "cookies, tokens and key-shaped values replaced by [REDACTED:kind] "
                        "markers, then print what was removed. The format is detected.")
-    p.add_argument("input", metavar="IN", help="a .har file or a JSONL request log")
+    p.add_argument("input", metavar="IN",
+                   help="a .har file or a JSONL request log (either may be .gz)")
     p.add_argument("-o", "--output", metavar="OUT", help="where to write the copy")
     p.add_argument("--check", action="store_true",
                    help="write nothing; say what a redaction would remove (exit 1 if anything)")
@@ -282,6 +283,10 @@ def _add_redact(sub: argparse._SubParsersAction) -> None:
                    help="input format (default: detected; 'text' for plain-text logs)")
     p.add_argument("--drop-content", action="store_true",
                    help="also replace prompts and answers by their length")
+    p.add_argument("--pii", action="store_true",
+                   help="also remove e-mail addresses, phone numbers and people's names in "
+                   "bodies and form fields. Off by default: they are not credentials, and a "
+                   "support engineer often needs the account's e-mail to find the account")
     p.set_defaults(handler=_redact)
 
 
@@ -289,14 +294,15 @@ def _redact(args: argparse.Namespace) -> int:
     from chatkit.redaction.files import check_file, consistent_key, redact_file
 
     if args.check:
-        result = check_file(args.input, format=args.format, drop_content=args.drop_content)
+        result = check_file(args.input, format=args.format, drop_content=args.drop_content,
+                            pii=args.pii)
         print(result.describe())
         return 1 if result.counts else 0
     if not args.output:
         raise _usage("give -o OUT for the redacted copy, or --check to only look")
     result = redact_file(args.input, args.output, format=args.format,
                          hash_key=consistent_key() if args.correlate else None,
-                         drop_content=args.drop_content)
+                         drop_content=args.drop_content, pii=args.pii)
     print(result.describe())
     return 0
 

@@ -330,3 +330,155 @@ def _report(c: Corpus) -> Report:
 def files_text(files: Mapping[str, bytes]) -> str:
     """All files of an output, as one text to search (binary content as latin-1)."""
     return "\n".join(data.decode("utf-8", "replace") for data in files.values())
+
+
+# --- the planted HAR: 48 values where HAR sanitizers and secret scanners look --------------------
+def _b64(n: int) -> str:
+    return _rand(n, _ALNUM + "-_")
+
+
+def _jwe() -> str:
+    """next-auth's session token shape: a JWE in compact form (header, empty key, iv, data, tag)."""
+    head = _b64url(b'{"alg":"dir","enc":"A256GCM"}')
+    return f"{head}..{_b64(22)}.{_b64(300)}.{_b64(22)}"
+
+
+def _chatgpt_jwt() -> str:
+    head = _b64url(b'{"alg":"RS256","kid":"19344e65","typ":"JWT"}')
+    body = _b64url(json.dumps({"aud": ["https://api.openai.com/v1"], "client_id": "app_" +
+                               _rand(24), "exp": 1758601678}).encode())
+    return f"{head}.{body}.{_b64(342)}"
+
+
+def _uuid() -> str:
+    h = _rand(32, "0123456789abcdef")
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def planted_har() -> tuple[dict[str, Any], list[Planted]]:
+    """A chatgpt.com/API session HAR holding 48 planted secrets, each in one place.
+
+    The places are the ones HAR sanitizers (Google's and Cloudflare's) and secret scanners
+    (gitleaks, detect-secrets) look at: headers, cookies, URLs, bodies of every content type,
+    WebSocket frames, base64 bodies, free-text messages; the values are the shapes chatkit's
+    users hold (OpenAI, Anthropic, Azure, Google, AWS, GitHub, Slack, Stripe, Hugging Face
+    keys; the ChatGPT web app's session, device and anti-abuse tokens; OAuth values).
+    """
+    planted: list[Planted] = []
+
+    def p(kind: str, place: str, value: str) -> str:
+        planted.append(Planted(kind, place, value))
+        return value
+
+    did = _uuid()
+    auth_jwt, session_jwe = _chatgpt_jwt(), _jwe()
+    basic = base64.b64encode(f"alice:{_rand(16)}".encode()).decode()
+    sse = ('data: {"message": {"content": {"parts": ["your key is '
+           + p("openai-legacy-key", "response-sse", "sk-" + _rand(48)) + '"]}}}\n\ndata: [DONE]\n\n')
+    ws = json.dumps({"type": "message", "text": "token " + p("github-token", "websocket",
+                                                              "ghp_" + _rand(36))})
+    b64_body = base64.b64encode(json.dumps(
+        {"hf": p("huggingface-token", "response-base64", "hf_" + _rand(34, string.ascii_letters))}
+    ).encode()).decode()
+    request_headers = [
+        (":authority", "chatgpt.com"),
+        ("authorization", "Bearer " + p("chatgpt-access-token", "request-header", auth_jwt)),
+        ("cookie", f"oai-did={p('oai-did', 'cookie-header', did)}; "
+                   f"__Secure-next-auth.session-token={p('session-jwe', 'cookie-header', session_jwe)}"
+                   f"; cf_clearance={p('cf-clearance', 'cookie-header', _b64(43) + '-1700000000-1.2.1.1-' + _b64(120))}"
+                   f"; __cf_bm={p('cf-bm', 'cookie-header', _b64(43) + '-1700000000-1.0.1.1-' + _b64(80))}"
+                   f"; _puid={p('puid', 'cookie-header', 'user-' + _rand(24) + ':1700000000-' + _b64(40))}"
+                   "; oai-hm=ON_YOUR_MIND; _dd_s=rum=0&expire=1700000900"),
+        ("oai-device-id", did),  # the copy of the oai-did cookie: the same planted value
+        ("oai-language", "en-US"),
+        ("openai-sentinel-chat-requirements-token",
+         p("sentinel-requirements", "request-header", "gAAAAAB" + _b64(180))),
+        ("openai-sentinel-proof-token", p("sentinel-proof", "request-header", "gAAAAAB" + _b64(120))),
+        ("openai-sentinel-turnstile-token", p("sentinel-turnstile", "request-header", _b64(400))),
+        ("oai-session-id", p("oai-session-id", "request-header", _uuid())),
+        ("chatgpt-account-id", p("chatgpt-account-id", "request-header", _uuid())),
+        ("x-api-key", p("anthropic-key", "request-header", "sk-ant-api03-" + _b64(93) + "AA")),
+        ("api-key", p("azure-openai-key", "request-header", _rand(32, "0123456789abcdef"))),
+        ("x-goog-api-key", p("google-key", "request-header", "AIza" + _b64(35))),
+        ("proxy-authorization", "Basic " + p("basic-credentials", "request-header", basic)),
+        ("x-debug", p("xai-key", "request-header", "xai-" + _rand(80))),
+    ]
+    response_headers = [
+        ("set-cookie", f"__Secure-next-auth.session-token={p('session-jwe', 'set-cookie', _jwe())}"
+                       "; Path=/; Expires=Sat, 28 Feb 2026 08:00:00 GMT; HttpOnly; Secure"),
+        ("set-cookie", f"oai-sc={p('oai-sc', 'set-cookie', '0g' + _b64(200))}; Path=/; Secure"),
+        ("access-control-allow-credentials", "true"),
+        ("x-request-id", "req_" + _rand(32, "0123456789abcdef")),
+    ]
+    query = [("key", p("google-key", "url-query", "AIza" + _b64(35))),
+             ("access_token", p("oauth-access-token", "url-query", _b64(40))),
+             ("code", p("oauth-code", "url-query", "4/0A" + _b64(60))),
+             ("state", p("oauth-state", "url-query", _b64(24))),
+             ("X-Amz-Credential", p("aws-access-key", "url-query", "AKIA" + _rand(16, string.ascii_uppercase + "234567")) + "/20260302/us-east-1/s3/aws4_request"),
+             ("X-Amz-Signature", p("aws-signature", "url-query", _rand(64, "0123456789abcdef"))),
+             ("sig", p("azure-sas-signature", "url-query", _b64(43) + "=")),
+             ("model", "gpt-4o")]
+    url = (f"https://{p('url-password', 'url-userinfo', 'bob:' + _rand(20))}@chatgpt.com/backend-api/"
+           f"conversation?{'&'.join(f'{n}={v}' for n, v in query)}"
+           f"#access_token={p('oauth-implicit-token', 'url-fragment', _b64(40))}&token_type=bearer")
+    body = {"action": "next", "model": "auto",
+            "messages": [{"author": {"role": "user"}, "content": {"content_type": "text", "parts": [
+                "why does this fail? " + p("stripe-key", "json-body-text", "sk_live_" + _rand(40))]}}],
+            "config": {"api_key": p("opaque-api-key", "json-body-named", _rand(12) + "Zq" + _rand(22)),
+                       "client_secret": p("azure-ad-client-secret", "json-body-named", _rand(3) + "8Q~" + _b64(34).replace("-", "~")),
+                       "value": p("azure-ad-client-secret", "json-body-neutral", _rand(3) + "7Q~" + _b64(34).replace("-", ".")),
+                       "x": p("high-entropy", "json-body-neutral", _rand(40)),
+                       "webhook": p("slack-webhook", "json-body-neutral", "https://hooks.slack.com/services/T" + _rand(8, string.ascii_uppercase + string.digits) + "/B" + _rand(8, string.ascii_uppercase + string.digits) + "/" + _rand(24)),
+                       "service_account": {"type": "service_account", "private_key": p("pem-private-key", "json-body-named", _pem())},
+                       "SecretAccessKey": p("aws-secret-key", "json-body-named", _rand(40, _ALNUM + "+/")),
+                       "groq": p("groq-key", "json-body-neutral", "gsk_" + _rand(52))}}
+    form = (f"grant_type=refresh_token&client_id=app_{_rand(24)}&refresh_token="
+            f"{p('refresh-token', 'form-body', 'rt_' + _b64(60))}&client_secret="
+            f"{p('oauth-client-secret', 'form-body', 'GOCSPX-' + _b64(28))}&password="
+            f"{p('password', 'form-body', 'hunter2-' + _rand(6))}")
+    session_json = json.dumps({"user": {"id": "user-" + _rand(24), "name": "Ada Lovelace",
+                                        "email": "ada@example.com"},
+                               "expires": "2026-04-01T08:00:00.000Z",
+                               "accessToken": p("chatgpt-access-token", "response-json", _chatgpt_jwt()),
+                               "sessionToken": p("session-jwe", "response-json", _jwe()),
+                               "authProvider": "auth0"})
+    requirements_json = json.dumps({"persona": "chatgpt-freeaccount",
+                                    "token": p("sentinel-requirements", "response-json", "gAAAAAB" + _b64(180)),
+                                    "proofofwork": {"required": True, "seed": "0.42", "difficulty": "06b2f5"}})
+    log_text = ("next-auth: JWEDecryptionFailed: decryption operation failed for session token "
+                + p("session-jwe", "text-log-message", _jwe()) + " (check NEXTAUTH_SECRET)")
+    error_json = json.dumps({"error": {"message": "Incorrect API key provided: "
+                                       + p("openai-project-key", "response-json-message", "sk-proj-" + _b64(100))
+                                       + ". You can find your API key at https://platform.openai.com/account/api-keys.",
+                                       "type": "invalid_request_error", "code": "invalid_api_key"}})
+    entries = [
+        _entry(0, url, 200, _nv(request_headers), _nv(response_headers),
+               {"mimeType": "application/json", "text": json.dumps(body)},
+               {"size": len(sse), "mimeType": "text/event-stream", "text": sse},
+               query=_nv(query), _webSocketMessages=[{"type": "receive", "time": 1.5,
+                                                      "opcode": 1, "data": ws}]),
+        _entry(1, "https://chatgpt.com/api/auth/session", 200, _nv([("accept", "*/*")]), [],
+               None, {"size": len(session_json), "mimeType": "application/json",
+                      "text": session_json}),
+        _entry(2, "https://chatgpt.com/backend-api/sentinel/chat-requirements", 200,
+               _nv([("content-type", "application/json")]), [], None,
+               {"size": len(requirements_json), "mimeType": "application/json",
+                "text": requirements_json}),
+        _entry(3, "https://auth.openai.com/oauth/token", 200,
+               _nv([("content-type", "application/x-www-form-urlencoded")]), [],
+               {"mimeType": "application/x-www-form-urlencoded", "text": form,
+                "params": _nv((n, v) for n, _, v in (kv.partition("=") for kv in form.split("&")))},
+               {"size": len(b64_body), "mimeType": "application/json", "encoding": "base64",
+                "text": b64_body}),
+        _entry(4, "https://chatgpt.com/api/auth/error", 500, [], [], None,
+               {"size": len(log_text), "mimeType": "text/plain", "text": log_text}),
+        _entry(5, "https://api.openai.com/v1/chat/completions", 401,
+               _nv([("authorization", "Bearer " + p("openai-svcacct-key", "request-header", "sk-svcacct-" + _b64(60)))]),
+               [], None, {"size": len(error_json), "mimeType": "application/json",
+                          "text": error_json}),
+    ]
+    har = {"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"},
+                   "pages": [{"startedDateTime": "2026-03-02T08:00:00.000Z", "id": "page_1",
+                              "title": "ChatGPT", "pageTimings": {"onLoad": 300.1}}],
+                   "entries": entries}}
+    return har, planted
