@@ -365,36 +365,43 @@ def planted_har() -> tuple[dict[str, Any], list[Planted]]:
     keys; the ChatGPT web app's session, device and anti-abuse tokens; OAuth values).
     """
     planted: list[Planted] = []
+    upper_digits = string.ascii_uppercase + string.digits
 
     def p(kind: str, place: str, value: str) -> str:
         planted.append(Planted(kind, place, value))
         return value
 
     did = _uuid()
-    auth_jwt, session_jwe = _chatgpt_jwt(), _jwe()
     basic = base64.b64encode(f"alice:{_rand(16)}".encode()).decode()
     sse = ('data: {"message": {"content": {"parts": ["your key is '
-           + p("openai-legacy-key", "response-sse", "sk-" + _rand(48)) + '"]}}}\n\ndata: [DONE]\n\n')
-    ws = json.dumps({"type": "message", "text": "token " + p("github-token", "websocket",
-                                                              "ghp_" + _rand(36))})
-    b64_body = base64.b64encode(json.dumps(
-        {"hf": p("huggingface-token", "response-base64", "hf_" + _rand(34, string.ascii_letters))}
-    ).encode()).decode()
+           + p("openai-legacy-key", "response-sse", "sk-" + _rand(48))
+           + '"]}}}\n\ndata: [DONE]\n\n')
+    ws = json.dumps({"type": "message",
+                     "text": "token " + p("github-token", "websocket", "ghp_" + _rand(36))})
+    hf = p("huggingface-token", "response-base64", "hf_" + _rand(34, string.ascii_letters))
+    b64_body = base64.b64encode(json.dumps({"hf": hf}).encode()).decode()
+    cookies = {
+        "oai-did": p("oai-did", "cookie-header", did),
+        "__Secure-next-auth.session-token": p("session-jwe", "cookie-header", _jwe()),
+        "cf_clearance": p("cf-clearance", "cookie-header",
+                          _b64(43) + "-1700000000-1.2.1.1-" + _b64(120)),
+        "__cf_bm": p("cf-bm", "cookie-header", _b64(43) + "-1700000000-1.0.1.1-" + _b64(80)),
+        "_puid": p("puid", "cookie-header", f"user-{_rand(24)}:1700000000-{_b64(40)}"),
+        "oai-hm": "ON_YOUR_MIND", "_dd_s": "rum=0&expire=1700000900",
+    }
     request_headers = [
         (":authority", "chatgpt.com"),
-        ("authorization", "Bearer " + p("chatgpt-access-token", "request-header", auth_jwt)),
-        ("cookie", f"oai-did={p('oai-did', 'cookie-header', did)}; "
-                   f"__Secure-next-auth.session-token={p('session-jwe', 'cookie-header', session_jwe)}"
-                   f"; cf_clearance={p('cf-clearance', 'cookie-header', _b64(43) + '-1700000000-1.2.1.1-' + _b64(120))}"
-                   f"; __cf_bm={p('cf-bm', 'cookie-header', _b64(43) + '-1700000000-1.0.1.1-' + _b64(80))}"
-                   f"; _puid={p('puid', 'cookie-header', 'user-' + _rand(24) + ':1700000000-' + _b64(40))}"
-                   "; oai-hm=ON_YOUR_MIND; _dd_s=rum=0&expire=1700000900"),
+        ("authorization", "Bearer " + p("chatgpt-access-token", "request-header",
+                                        _chatgpt_jwt())),
+        ("cookie", "; ".join(f"{n}={v}" for n, v in cookies.items())),
         ("oai-device-id", did),  # the copy of the oai-did cookie: the same planted value
         ("oai-language", "en-US"),
         ("openai-sentinel-chat-requirements-token",
          p("sentinel-requirements", "request-header", "gAAAAAB" + _b64(180))),
-        ("openai-sentinel-proof-token", p("sentinel-proof", "request-header", "gAAAAAB" + _b64(120))),
-        ("openai-sentinel-turnstile-token", p("sentinel-turnstile", "request-header", _b64(400))),
+        ("openai-sentinel-proof-token",
+         p("sentinel-proof", "request-header", "gAAAAAB" + _b64(120))),
+        ("openai-sentinel-turnstile-token",
+         p("sentinel-turnstile", "request-header", _b64(400))),
         ("oai-session-id", p("oai-session-id", "request-header", _uuid())),
         ("chatgpt-account-id", p("chatgpt-account-id", "request-header", _uuid())),
         ("x-api-key", p("anthropic-key", "request-header", "sk-ant-api03-" + _b64(93) + "AA")),
@@ -404,78 +411,93 @@ def planted_har() -> tuple[dict[str, Any], list[Planted]]:
         ("x-debug", p("xai-key", "request-header", "xai-" + _rand(80))),
     ]
     response_headers = [
-        ("set-cookie", f"__Secure-next-auth.session-token={p('session-jwe', 'set-cookie', _jwe())}"
-                       "; Path=/; Expires=Sat, 28 Feb 2026 08:00:00 GMT; HttpOnly; Secure"),
+        ("set-cookie", "__Secure-next-auth.session-token="
+                       + p("session-jwe", "set-cookie", _jwe())
+                       + "; Path=/; Expires=Sat, 28 Feb 2026 08:00:00 GMT; HttpOnly; Secure"),
         ("set-cookie", f"oai-sc={p('oai-sc', 'set-cookie', '0g' + _b64(200))}; Path=/; Secure"),
         ("access-control-allow-credentials", "true"),
         ("x-request-id", "req_" + _rand(32, "0123456789abcdef")),
     ]
+    akia = "AKIA" + _rand(16, string.ascii_uppercase + "234567")
     query = [("key", p("google-key", "url-query", "AIza" + _b64(35))),
              ("access_token", p("oauth-access-token", "url-query", _b64(40))),
              ("code", p("oauth-code", "url-query", "4/0A" + _b64(60))),
              ("state", p("oauth-state", "url-query", _b64(24))),
-             ("X-Amz-Credential", p("aws-access-key", "url-query", "AKIA" + _rand(16, string.ascii_uppercase + "234567")) + "/20260302/us-east-1/s3/aws4_request"),
-             ("X-Amz-Signature", p("aws-signature", "url-query", _rand(64, "0123456789abcdef"))),
+             ("X-Amz-Credential", p("aws-access-key", "url-query", akia)
+              + "/20260302/us-east-1/s3/aws4_request"),
+             ("X-Amz-Signature", p("aws-signature", "url-query",
+                                   _rand(64, "0123456789abcdef"))),
              ("sig", p("azure-sas-signature", "url-query", _b64(43) + "=")),
              ("model", "gpt-4o")]
-    url = (f"https://{p('url-password', 'url-userinfo', 'bob:' + _rand(20))}@chatgpt.com/backend-api/"
-           f"conversation?{'&'.join(f'{n}={v}' for n, v in query)}"
-           f"#access_token={p('oauth-implicit-token', 'url-fragment', _b64(40))}&token_type=bearer")
-    body = {"action": "next", "model": "auto",
-            "messages": [{"author": {"role": "user"}, "content": {"content_type": "text", "parts": [
-                "why does this fail? " + p("stripe-key", "json-body-text", "sk_live_" + _rand(40))]}}],
-            "config": {"api_key": p("opaque-api-key", "json-body-named", _rand(12) + "Zq" + _rand(22)),
-                       "client_secret": p("azure-ad-client-secret", "json-body-named", _rand(3) + "8Q~" + _b64(34).replace("-", "~")),
-                       "value": p("azure-ad-client-secret", "json-body-neutral", _rand(3) + "7Q~" + _b64(34).replace("-", ".")),
-                       "x": p("high-entropy", "json-body-neutral", _rand(40)),
-                       "webhook": p("slack-webhook", "json-body-neutral", "https://hooks.slack.com/services/T" + _rand(8, string.ascii_uppercase + string.digits) + "/B" + _rand(8, string.ascii_uppercase + string.digits) + "/" + _rand(24)),
-                       "service_account": {"type": "service_account", "private_key": p("pem-private-key", "json-body-named", _pem())},
-                       "SecretAccessKey": p("aws-secret-key", "json-body-named", _rand(40, _ALNUM + "+/")),
-                       "groq": p("groq-key", "json-body-neutral", "gsk_" + _rand(52))}}
-    form = (f"grant_type=refresh_token&client_id=app_{_rand(24)}&refresh_token="
-            f"{p('refresh-token', 'form-body', 'rt_' + _b64(60))}&client_secret="
-            f"{p('oauth-client-secret', 'form-body', 'GOCSPX-' + _b64(28))}&password="
-            f"{p('password', 'form-body', 'hunter2-' + _rand(6))}")
-    session_json = json.dumps({"user": {"id": "user-" + _rand(24), "name": "Ada Lovelace",
-                                        "email": "ada@example.com"},
-                               "expires": "2026-04-01T08:00:00.000Z",
-                               "accessToken": p("chatgpt-access-token", "response-json", _chatgpt_jwt()),
-                               "sessionToken": p("session-jwe", "response-json", _jwe()),
-                               "authProvider": "auth0"})
-    requirements_json = json.dumps({"persona": "chatgpt-freeaccount",
-                                    "token": p("sentinel-requirements", "response-json", "gAAAAAB" + _b64(180)),
-                                    "proofofwork": {"required": True, "seed": "0.42", "difficulty": "06b2f5"}})
+    userinfo = p("url-password", "url-userinfo", "bob:" + _rand(20))
+    implicit = p("oauth-implicit-token", "url-fragment", _b64(40))
+    url = (f"https://{userinfo}@chatgpt.com/backend-api/conversation?"
+           f"{'&'.join(f'{n}={v}' for n, v in query)}#access_token={implicit}&token_type=bearer")
+    webhook = (f"https://hooks.slack.com/services/T{_rand(8, upper_digits)}/"
+               f"B{_rand(8, upper_digits)}/{_rand(24)}")
+    config = {
+        "api_key": p("opaque-api-key", "json-body-named", _rand(12) + "Zq" + _rand(22)),
+        "client_secret": p("azure-ad-client-secret", "json-body-named",
+                           _rand(3) + "8Q~" + _b64(34).replace("-", "~")),
+        "value": p("azure-ad-client-secret", "json-body-neutral",
+                   _rand(3) + "7Q~" + _b64(34).replace("-", ".")),
+        "x": p("high-entropy", "json-body-neutral", _rand(40)),
+        "webhook": p("slack-webhook", "json-body-neutral", webhook),
+        "service_account": {"type": "service_account",
+                            "private_key": p("pem-private-key", "json-body-named", _pem())},
+        "SecretAccessKey": p("aws-secret-key", "json-body-named", _rand(40, _ALNUM + "+/")),
+        "groq": p("groq-key", "json-body-neutral", "gsk_" + _rand(52)),
+    }
+    stripe = p("stripe-key", "json-body-text", "sk_live_" + _rand(40))
+    body = {"action": "next", "model": "auto", "config": config,
+            "messages": [{"author": {"role": "user"}, "content": {
+                "content_type": "text", "parts": ["why does this fail? " + stripe]}}]}
+    form = (f"grant_type=refresh_token&client_id=app_{_rand(24)}"
+            f"&refresh_token={p('refresh-token', 'form-body', 'rt_' + _b64(60))}"
+            f"&client_secret={p('oauth-client-secret', 'form-body', 'GOCSPX-' + _b64(28))}"
+            f"&password={p('password', 'form-body', 'hunter2-' + _rand(6))}")
+    session_json = json.dumps({
+        "user": {"id": "user-" + _rand(24), "name": "Ada Lovelace", "email": "ada@example.com"},
+        "expires": "2026-04-01T08:00:00.000Z",
+        "accessToken": p("chatgpt-access-token", "response-json", _chatgpt_jwt()),
+        "sessionToken": p("session-jwe", "response-json", _jwe()), "authProvider": "auth0"})
+    requirements_json = json.dumps({
+        "persona": "chatgpt-freeaccount",
+        "token": p("sentinel-requirements", "response-json", "gAAAAAB" + _b64(180)),
+        "proofofwork": {"required": True, "seed": "0.42", "difficulty": "06b2f5"}})
     log_text = ("next-auth: JWEDecryptionFailed: decryption operation failed for session token "
                 + p("session-jwe", "text-log-message", _jwe()) + " (check NEXTAUTH_SECRET)")
-    error_json = json.dumps({"error": {"message": "Incorrect API key provided: "
-                                       + p("openai-project-key", "response-json-message", "sk-proj-" + _b64(100))
-                                       + ". You can find your API key at https://platform.openai.com/account/api-keys.",
-                                       "type": "invalid_request_error", "code": "invalid_api_key"}})
+    project_key = p("openai-project-key", "response-json-message", "sk-proj-" + _b64(100))
+    error_json = json.dumps({"error": {
+        "message": f"Incorrect API key provided: {project_key}. You can find your API key at "
+                   "https://platform.openai.com/account/api-keys.",
+        "type": "invalid_request_error", "code": "invalid_api_key"}})
+    svcacct = p("openai-svcacct-key", "request-header", "sk-svcacct-" + _b64(60))
+
+    def content(text: str, mime: str, **extra: Any) -> dict[str, Any]:
+        return {"size": len(text), "mimeType": mime, "text": text, **extra}
+
+    form_params = _nv((n, v) for n, _, v in (kv.partition("=") for kv in form.split("&")))
     entries = [
         _entry(0, url, 200, _nv(request_headers), _nv(response_headers),
                {"mimeType": "application/json", "text": json.dumps(body)},
-               {"size": len(sse), "mimeType": "text/event-stream", "text": sse},
-               query=_nv(query), _webSocketMessages=[{"type": "receive", "time": 1.5,
-                                                      "opcode": 1, "data": ws}]),
+               content(sse, "text/event-stream"), query=_nv(query),
+               _webSocketMessages=[{"type": "receive", "time": 1.5, "opcode": 1, "data": ws}]),
         _entry(1, "https://chatgpt.com/api/auth/session", 200, _nv([("accept", "*/*")]), [],
-               None, {"size": len(session_json), "mimeType": "application/json",
-                      "text": session_json}),
+               None, content(session_json, "application/json")),
         _entry(2, "https://chatgpt.com/backend-api/sentinel/chat-requirements", 200,
                _nv([("content-type", "application/json")]), [], None,
-               {"size": len(requirements_json), "mimeType": "application/json",
-                "text": requirements_json}),
+               content(requirements_json, "application/json")),
         _entry(3, "https://auth.openai.com/oauth/token", 200,
                _nv([("content-type", "application/x-www-form-urlencoded")]), [],
                {"mimeType": "application/x-www-form-urlencoded", "text": form,
-                "params": _nv((n, v) for n, _, v in (kv.partition("=") for kv in form.split("&")))},
-               {"size": len(b64_body), "mimeType": "application/json", "encoding": "base64",
-                "text": b64_body}),
+                "params": form_params},
+               content(b64_body, "application/json", encoding="base64")),
         _entry(4, "https://chatgpt.com/api/auth/error", 500, [], [], None,
-               {"size": len(log_text), "mimeType": "text/plain", "text": log_text}),
+               content(log_text, "text/plain")),
         _entry(5, "https://api.openai.com/v1/chat/completions", 401,
-               _nv([("authorization", "Bearer " + p("openai-svcacct-key", "request-header", "sk-svcacct-" + _b64(60)))]),
-               [], None, {"size": len(error_json), "mimeType": "application/json",
-                          "text": error_json}),
+               _nv([("authorization", "Bearer " + svcacct)]), [], None,
+               content(error_json, "application/json")),
     ]
     har = {"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"},
                    "pages": [{"startedDateTime": "2026-03-02T08:00:00.000Z", "id": "page_1",

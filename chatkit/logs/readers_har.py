@@ -215,7 +215,9 @@ def entry_to_row(entry: Mapping[str, Any], *, firefox: bool = False) -> dict[str
         "request_id": resp_headers.get("x-request-id") or resp_headers.get("request-id"),
         # browser columns
         "user_agent": req_headers.get("user-agent"),
-        "cookie_bytes": len(cookie.encode("utf-8")) if cookie is not None else
+        # a redacted HAR keeps its cookies' size as it was (chatkit redact writes _cookieBytes)
+        "cookie_bytes": request["_cookieBytes"] if isinstance(request.get("_cookieBytes"), int)
+        else len(cookie.encode("utf-8")) if cookie is not None else
         _cookie_list_bytes(request.get("cookies")),
         "resource_type": entry.get("_resourceType") or _resource_type(req_headers, mime),
         "from_cache": entry.get("_fromCache") or _cache_hit(entry),

@@ -261,7 +261,7 @@ def _write_har(members: Iterator[tuple[str, Any, Any]], out: IO[str], red: Redac
     separator = ""
     for kind, key, value in members:
         if kind == "entry":
-            out.write(("," if key else "") + "\n" + dumps(red.obj(value)))
+            out.write(("," if key else "") + "\n" + dumps(_har_entry(red, value)))
             entries += 1
             continue
         if in_entries:
@@ -278,6 +278,33 @@ def _write_har(members: Iterator[tuple[str, Any, Any]], out: IO[str], red: Redac
     marker = {"by": "chatkit redact", "removed": dict(red.counts)}
     out.write(f'{separator}\n"_chatkit_redacted": {dumps(marker)}\n}}}}\n')
     return entries
+
+
+def _har_entry(red: Redactor, entry: Any) -> Any:
+    """One HAR entry redacted; when its cookies shrank to markers, the request keeps their
+    size as it was (``_cookieBytes``), so cookie bloat is still diagnosed from the copy."""
+    cleaned = red.obj(entry)
+    request = entry.get("request") if isinstance(entry, Mapping) else None
+    before = _cookie_bytes(request)
+    if before is not None and _cookie_bytes(cleaned["request"]) != before:
+        cleaned["request"]["_cookieBytes"] = before
+    return cleaned
+
+
+def _cookie_bytes(request: Any) -> int | None:
+    """The bytes of a request's cookies, measured as chatkit's HAR reader measures them."""
+    if not isinstance(request, Mapping) or isinstance(request.get("_cookieBytes"), int):
+        return None
+    headers = request.get("headers")
+    values = [str(h.get("value", "")) for h in (headers if isinstance(headers, list) else ())
+              if isinstance(h, Mapping) and str(h.get("name", "")).lower() == "cookie"]
+    if values:  # the last one, as the reader takes it
+        return len(values[-1].encode("utf-8"))
+    cookies = request.get("cookies")
+    if not isinstance(cookies, list) or not cookies:
+        return None
+    return sum(len(str(c.get("name", ""))) + len(str(c.get("value", ""))) + 3
+               for c in cookies if isinstance(c, Mapping))
 
 
 def _redact_document(src: Path, dst: Path, red: Redactor, limit: int) -> int:
