@@ -35,11 +35,9 @@ def open_binary(path: Path) -> IO[bytes]:
         raise InputError(f"{path} is a directory; give a .har or .jsonl file") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}; check permissions") from None
-    if raw.read(2) != _GZIP_MAGIC:
-        raw.seek(0)
-        return raw
-    raw.seek(0)
-    return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    with raw:
+        gzipped = raw.read(2) == _GZIP_MAGIC
+    return gzip.open(path, "rb") if gzipped else path.open("rb")  # type: ignore[return-value]
 
 
 def open_text(path: Path) -> IO[str]:

@@ -249,8 +249,11 @@ class Redactor(Walker):
             if learnable(name):
                 self.learn(value, name)
             return self.marker(name, value)
-        if self.pii and is_name_field(name) and value.strip():
-            return self.marker("name", value)
+        if self.pii and value.strip():
+            if is_name_field(name):
+                return self.marker("name", value)
+            if EMAIL_RE.search(value):  # decoded here: "ada%40example.com" in the raw form
+                return self.marker("email", value)
         if form and self.entropy and not entropy_exempt(name) and high_entropy(value):
             return self.marker("high-entropy", value)
         return None
