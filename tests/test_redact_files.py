@@ -118,7 +118,7 @@ def test_har_stays_valid_har(corpus: Any, har_path: Path, tmp_path: Path) -> Non
         assert a["response"]["_transferSize"] == b["response"]["_transferSize"]
         assert a["request"]["method"] == b["request"]["method"]
         assert a["serverIPAddress"] == b["serverIPAddress"]
-        assert set(a) == set(b) and set(a["request"]) == set(b["request"])
+        assert set(a) == set(b) and set(a["request"]) - {"_cookieBytes"} == set(b["request"])
         # host kept; headers stay a list of name/value objects with their names
         assert a["request"]["url"].split("/")[2].split("@")[-1] == \
             b["request"]["url"].split("/")[2].split("@")[-1]
@@ -237,6 +237,8 @@ def test_har_is_streamed_whatever_the_chunk_boundaries(har_path: Path, tmp_path:
     redact_file(har_path, tmp_path / "out.har")
     got = json.loads((tmp_path / "out.har").read_text())["log"]
     got.pop("_chatkit_redacted")
+    for entry in got["entries"]:  # the cookies' size before redaction, kept for analysis
+        entry["request"].pop("_cookieBytes", None)
     assert got == expected
 
 

@@ -130,8 +130,15 @@ def field_strength(name: str) -> Strength | None:
 
 @functools.lru_cache(maxsize=4096)
 def param_strength(name: str) -> Strength | None:
-    """How surely a URL query or fragment parameter of this name holds a secret."""
-    return _strength(name, _PARAM_WEAK_WORDS)
+    """How surely a URL query or fragment parameter of this name holds a secret.
+
+    In a URL a key, token or signature parameter is strong (``?token=t14`` is the credential,
+    and a URL holds no prose); code, state, nonce and session stay weak (``?state=CA``).
+    """
+    found = _strength(name, _PARAM_WEAK_WORDS)
+    if found == "weak" and set(_words(name)) & {"token", "key", "sig", "signature"}:
+        return "strong"
+    return found
 
 
 @functools.lru_cache(maxsize=4096)
