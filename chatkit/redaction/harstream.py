@@ -77,8 +77,6 @@ class _Reader:
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buf, self.pos)
-            except RecursionError:
-                self.fail("a value nested too deeply to read")
             except json.JSONDecodeError as exc:
                 # An error at the end of the buffer (or an unterminated string) means the
                 # value continues in the file: read more, doubling, so a large entry costs
