@@ -348,34 +348,39 @@ def render_report_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-# The findings table has fixed column widths (status and check narrow, the three texts sharing
-# the rest): with automatic widths a browser squeezes Cause to one word per line beside a long
-# Finding, and a long URL in Remedy pushes the table past the page.
+# The findings table has fixed column widths (status and check narrow, the text the rest):
+# with automatic widths a long URL in a remedy pushes the table past the page.
 _CSS = (
     "<style>.chatkit-report table{border-collapse:collapse;font-size:0.92em}"
     ".chatkit-report td,.chatkit-report th{border:1px solid #d0d7de;padding:3px 8px;"
     "text-align:left;vertical-align:top;overflow-wrap:anywhere}"
     ".chatkit-report table.chatkit-findings{table-layout:fixed;width:100%;max-width:100%}"
+    ".chatkit-report td.chatkit-why{color:#3b434b;border-top-style:dotted}"
     ".chatkit-verdict{padding:6px 10px;margin:6px 0;border-left:4px solid}</style>"
 )
-_FINDINGS_COLUMNS = ('<colgroup><col style="width:5.5em"><col style="width:11em">'
-                     '<col style="width:26%"><col><col></colgroup>')
+_FINDINGS_COLUMNS = '<colgroup><col style="width:5.5em"><col style="width:11em"><col></colgroup>'
 
 
 def render_findings_html(findings: Iterable[Finding]) -> str:
+    """A table of findings: status, check and what was found on one row; the cause and the
+    remedy under it across the text columns, so they keep a readable width in a narrow
+    notebook (five columns squeezed the cause to a word per line)."""
     rows = []
     for f in findings:
         color = _HTML_COLOR[f.status]
+        why = [f"<b>{label}</b> {html.escape(text)}" for label, text in
+               (("Cause:", f.cause), ("Remedy:", f.remedy)) if text]
         rows.append(
             "<tr>"
-            f'<td style="color:{color};font-weight:bold">{_ICON[f.status]} {f.status}</td>'
+            f'<td rowspan="{2 if why else 1}" style="color:{color};font-weight:bold">'
+            f"{_ICON[f.status]} {f.status}</td>"
             f"<td><code>{html.escape(f.check)}</code></td>"
             f"<td>{html.escape(f.title)}</td>"
-            f"<td>{html.escape(f.cause or '')}</td>"
-            f"<td>{html.escape(f.remedy or '')}</td>"
             "</tr>"
+            + (f'<tr><td colspan="2" class="chatkit-why">{"<br>".join(why)}</td></tr>'
+               if why else "")
         )
-    head = "<tr><th></th><th>Check</th><th>Finding</th><th>Cause</th><th>Remedy</th></tr>"
+    head = "<tr><th></th><th>Check</th><th>Finding, cause and remedy</th></tr>"
     return (f'<div class="chatkit-report">{_CSS}<table class="chatkit-findings">'
             f'{_FINDINGS_COLUMNS}{head}{"".join(rows)}</table></div>')
 

@@ -13,6 +13,7 @@ The Voila test serves the triage notebook as a standalone page and fetches it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -161,9 +162,10 @@ def browser() -> Iterator[object]:
 
 
 def _open(browser: object, lab: str, notebook: str) -> object:
-    """A page with ``notebook`` open, its kernel connected and idle, all cells run."""
+    """A page 1000 px wide with ``notebook`` open, its kernel connected and idle, all cells
+    run."""
     base, token = lab.split("|")
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page = browser.new_page(viewport={"width": 1000, "height": 1000})  # type: ignore[attr-defined]
     page.set_default_timeout(90_000)
     page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}")
     page.wait_for_function(KERNEL_READY, timeout=120_000)
@@ -180,26 +182,80 @@ def _shot(page: object, locator: object, name: str) -> None:
     _screenshots.extend([path, ARTIFACTS / f"{name}-page.png"])
 
 
+# What a reader of a findings table sees, measured in the page: how many verdicts, how wide
+# the finding and the cause-and-remedy cells are, whether the table sticks out of its panel.
+READ_FINDINGS = """(root) => {
+  const table = root.querySelector('table.chatkit-findings');
+  const box = root.getBoundingClientRect();
+  const width = (sel) => { const c = table && table.querySelector(sel);
+                           return c ? c.getBoundingClientRect().width : 0; };
+  return {verdicts: (root.innerText.match(/Verdict:/g) || []).length,
+          finding: width('tr:nth-child(2) td:nth-child(3)'), why: width('td.chatkit-why'),
+          panel: box.width, overflow: table ? table.getBoundingClientRect().right - box.right : 0,
+          text: root.innerText};
+}"""
+# An element whose text is cut shows less than it holds.
+IS_CUT = "(el) => el.scrollWidth > el.clientWidth + 1"
+
+
+def _assert_readable_findings(result: object) -> None:
+    seen = result.evaluate(READ_FINDINGS)  # type: ignore[attr-defined]
+    assert seen["verdicts"] == 1, seen["text"][:500]
+    # at 1000 px the finding, its cause and its remedy are lines of text, not a word wide
+    assert seen["why"] > 0.6 * seen["panel"] and seen["finding"] > 0.45 * seen["panel"], seen
+    assert seen["overflow"] <= 1, seen
+
+
 @pytest.mark.browser
-def test_doctor_panel_shows_a_verdict_in_jupyterlab(browser: object, lab: str) -> None:
+def test_doctor_panel_run_fault_and_error_in_jupyterlab(browser: object, lab: str) -> None:
     from playwright.sync_api import expect
 
     page = _open(browser, lab, "02_network.ipynb")
     try:
         expect(page.locator(".chatkit-banner.chatkit-sim").first).to_be_visible()
-        run = page.locator(".chatkit-doctor-run").first
+        panel = page.locator(".chatkit-doctor").first
+        run = panel.locator(".chatkit-doctor-run")
+        result = panel.locator(".chatkit-doctor-result")
         expect(run).to_be_visible()
+        # the group toggles: a selected one looks selected; one left out looks different
+        toggles = panel.locator(".chatkit-doctor-group")
+        control = toggles.filter(has_text="control")
+        expect(control).to_have_class(re.compile(r"\bmod-info\b"))
+        control.click()
+        expect(control).not_to_have_class(re.compile(r"\bmod-info\b"))
+        control.click()
+        expect(control).to_have_class(re.compile(r"\bmod-info\b"))
+
         run.click()
-        result = page.locator(".chatkit-doctor-result").first
         expect(result).to_contain_text("Verdict:", timeout=120_000)
         expect(result).to_contain_text("tcp.connect")
-        _shot(page, page.locator(".chatkit-doctor").first, "doctor-panel")
+        _assert_readable_findings(result)
+        _shot(page, panel, "doctor-run")
+
+        # A fault: the connection is reset; the verdict says so, once, in a readable table.
+        url = panel.get_by_role("textbox", name="Base URL")
+        healthy = url.input_value()
+        url.fill(healthy.replace("/v1", "/fault/reset/v1"))
+        url.press("Enter")
+        run.click()
+        expect(panel).to_contain_text("Done:", timeout=120_000)
+        expect(result).to_contain_text("/fault/reset/v1")
+        _assert_readable_findings(result)
+        assert "Target(" not in result.inner_text()
+        _shot(page, panel, "doctor-fault")
+
+        # An error: the message replaces the previous verdict and table.
+        url.fill("not a url")
+        url.press("Enter")
+        run.click()
+        expect(panel).to_contain_text("Error: base URL 'not a url' is not an http(s) URL")
+        expect(result).to_have_text("")
+        expect(panel).not_to_contain_text("Verdict:")
+        _shot(page, panel, "doctor-error")
 
         # A slow service: while the checks run, the kernel is free (idle, ready for other
         # cells) and the Run button is disabled; the verdict arrives when they finish.
-        panel = page.locator(".chatkit-doctor").first
-        url = panel.get_by_role("textbox", name="Base URL")
-        url.fill(url.input_value().replace("/v1", "/fault/slow:2500/v1"))
+        url.fill(healthy.replace("/v1", "/fault/slow:2500/v1"))
         url.press("Enter")
         run.click()
         page.wait_for_function(
@@ -209,12 +265,14 @@ def test_doctor_panel_shows_a_verdict_in_jupyterlab(browser: object, lab: str) -
         expect(panel).to_contain_text("Done:", timeout=120_000)
         expect(result).to_contain_text("Verdict:")
         expect(result).to_contain_text("/fault/slow:2500/v1")
+        expect(panel).not_to_contain_text("Error:")
     finally:
         page.close()
 
 
 @pytest.mark.browser
-def test_triage_wizard_answers_and_measures_in_jupyterlab(browser: object, lab: str) -> None:
+def test_triage_wizard_answers_measures_and_goes_back_in_jupyterlab(browser: object,
+                                                                   lab: str) -> None:
     from playwright.sync_api import expect
 
     page = _open(browser, lab, "01_triage.ipynb")
@@ -222,37 +280,115 @@ def test_triage_wizard_answers_and_measures_in_jupyterlab(browser: object, lab: 
         question = page.locator(".chatkit-triage-question").first
         expect(question).to_contain_text("Where do you meet the problem?")
         wizard = page.locator(".chatkit-triage").first
+        trail = wizard.locator(".chatkit-triage-trail")
+        notes = page.locator(".chatkit-notes").first
         wizard.get_by_role("button", name="In my code or a tool calling the API").click()
         expect(question).to_contain_text("Do other websites load")
         wizard.get_by_role("button", name="Yes", exact=True).click()
         expect(question).to_contain_text("Does the API endpoint answer")
         wizard.locator(".chatkit-triage-measure").click()
-        expect(wizard).to_contain_text("Measured: Yes")
+        # the measured answer stands under its own question, in the trail above the next one
+        expect(trail.locator("li").last).to_contain_text("Does the API endpoint answer")
+        expect(trail.locator("li").last).to_contain_text("Measured: Yes")
         expect(question).to_contain_text("status page")
-        _shot(page, wizard, "triage-wizard")
+        expect(question).not_to_contain_text("Measured")
+        expect(notes).to_contain_text("triage.a_reach")
+        _shot(page, wizard, "triage-measured")
+
+        # Back withdraws the measured answer, in the notes too.
+        wizard.get_by_role("button", name="Back").click()
+        expect(question).to_contain_text("Does the API endpoint answer")
+        expect(notes).not_to_contain_text("triage.a_reach")
+        expect(trail).not_to_contain_text("Measured")
+
+        # A fault named: the endpoint does not answer, and DNS is not the reason.
+        wizard.get_by_role("button", name="No", exact=True).click()
+        expect(trail.locator("li").last).to_contain_text("No")
+        _shot(page, wizard, "triage-fault")
     finally:
         page.close()
 
 
 @pytest.mark.browser
-def test_log_explorer_takes_an_upload_in_jupyterlab(browser: object, lab: str,
-                                                    tmp_path: Path) -> None:
+def test_log_explorer_upload_and_a_bad_file_in_jupyterlab(browser: object, lab: str,
+                                                         tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     upload = tmp_path / "uploaded.jsonl"
     upload.write_text("".join(SAMPLE_LOG.read_text().splitlines(keepends=True)[:400]))
+    bad = tmp_path / "notes.txt"
+    bad.write_text("this is not a request log\n")
     page = _open(browser, lab, "04_log_analysis.ipynb")
     try:
-        status = page.locator(".chatkit-logs-status").first
+        explorer = page.locator(".chatkit-logs").first
+        status = explorer.locator(".chatkit-logs-status")
         expect(status).to_contain_text("Loaded sample_requests.jsonl: 3000 requests",
                                        timeout=120_000)
+        # the time range reads in full, and the worked analysis below shows its plots
+        time_range = explorer.locator(".chatkit-logs-time")
+        expect(time_range).to_contain_text(" to ")
+        assert not time_range.evaluate(IS_CUT)
+        expect(page.locator(".jp-OutputArea-output img").first).to_be_visible()
+        assert page.locator(".jp-OutputArea-output img").count() >= 4 + 4  # panel + cells
+        expect(page.get_by_text("Target: ?")).to_have_count(0)
+        _shot(page, explorer, "logs-run")
+
         with page.expect_file_chooser() as chooser:
-            page.locator(".chatkit-logs-upload").first.click()
+            explorer.locator(".chatkit-logs-upload").click()
         chooser.value.set_files(str(upload))
         expect(status).to_contain_text("Loaded uploaded.jsonl: 400 requests")
-        summary = page.locator(".chatkit-logs-summary").first
-        expect(summary).to_contain_text("400")
-        _shot(page, page.locator(".chatkit-logs").first, "log-explorer")
+        expect(explorer.locator(".chatkit-logs-summary")).to_contain_text("400")
+        path_box = explorer.get_by_role("textbox").first
+        expect(path_box).to_have_value("")
+        expect(path_box).to_have_attribute("placeholder", re.compile("uploaded.jsonl"))
+        _shot(page, explorer, "logs-upload")
+
+        # A file chatkit cannot read: one message naming it once, and no stale summary.
+        with page.expect_file_chooser() as chooser:
+            explorer.locator(".chatkit-logs-upload").click()
+        chooser.value.set_files(str(bad))
+        expect(explorer).to_contain_text("Error: notes.txt is not a log chatkit can read")
+        text = explorer.inner_text()
+        assert text.count("notes.txt") == 1 and "chatkit-upload" not in text
+        expect(explorer.locator(".chatkit-logs-summary")).to_have_text("")
+        expect(explorer.locator("img")).to_have_count(0)
+        _shot(page, explorer, "logs-error")
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_the_html_report_fits_a_1200_px_window(browser: object, tmp_path: Path) -> None:
+    from chatkit.findings import Finding, Report
+    from chatkit.share.report import save_report
+
+    long_url = "https://platform.openai.com/settings/organization/limits?project=" + "x" * 80
+    report = Report(target={"base_url": "https://api.openai.com/v1", "provider": "openai"},
+                    findings=(
+        Finding("api.completion", "fail", "HTTP 429 insufficient_quota", category="account",
+                cause="the account has no credit left: " + "the quota is used up " * 6,
+                remedy=f"add credit at {long_url} or raise the project's budget; " * 3),
+        Finding("dns.resolve", "ok", "api.openai.com resolves to 2 addresses"),
+    ))
+    page_file = save_report(tmp_path / "report.html", report, notes=["a note " * 40])
+    page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    try:
+        page.goto(page_file.as_uri())
+        table = page.locator("table.chatkit-findings").first
+        seen = page.evaluate("""() => {
+          const t = document.querySelector('table.chatkit-findings');
+          const remedy = t.querySelector('td.chatkit-why');
+          return {page: document.documentElement.scrollWidth,
+                  window: document.documentElement.clientWidth,
+                  table: t.getBoundingClientRect().right,
+                  body: document.body.getBoundingClientRect().right,
+                  remedyRight: remedy.getBoundingClientRect().right,
+                  remedyCut: remedy.scrollWidth > remedy.clientWidth + 1};
+        }""")
+        assert seen["page"] <= seen["window"], seen  # no horizontal scroll
+        assert seen["table"] <= seen["body"] + 1 and seen["remedyRight"] <= seen["body"] + 1
+        assert not seen["remedyCut"], seen
+        _shot(page, table, "report-html-1200")
     finally:
         page.close()
 
