@@ -333,10 +333,14 @@ def test_log_explorer_upload_and_a_bad_file_in_jupyterlab(browser: object, lab: 
         expect(page.get_by_text("Target: ?")).to_have_count(0)
         _shot(page, explorer, "logs-run")
 
+        first_plot = explorer.locator("img").first
+        before = first_plot.get_attribute("src")
         with page.expect_file_chooser() as chooser:
             explorer.locator(".chatkit-logs-upload").click()
         chooser.value.set_files(str(upload))
         expect(status).to_contain_text("Loaded uploaded.jsonl: 400 requests")
+        expect(first_plot).not_to_have_attribute("src", before or "")  # redrawn for the upload
+        assert not explorer.locator(".chatkit-logs-time").evaluate(IS_CUT)
         expect(explorer.locator(".chatkit-logs-summary")).to_contain_text("400")
         path_box = explorer.get_by_role("textbox").first
         expect(path_box).to_have_value("")

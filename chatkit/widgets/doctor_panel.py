@@ -68,7 +68,7 @@ class DoctorPanel:
         self.key_note = widgets.HTML()
         self.groups = {
             g: widgets.ToggleButton(value=True, description=g, tooltip=f"run the {g} checks",
-                                    layout=widgets.Layout(width="86px"))
+                                    layout=widgets.Layout(width="auto"))
             for g in (groups or available_groups())
         }
         for toggle in self.groups.values():
@@ -94,7 +94,7 @@ class DoctorPanel:
             widgets.HBox([self.base_url, self.provider]),
             widgets.HBox([self.model, self.api]),
             widgets.HBox([self.key, self.use_env, self.key_note]),
-            widgets.HBox(list(self.groups.values())),
+            widgets.HBox(list(self.groups.values()), layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.run_button, self.progress, self.status]),
             self.errors,
             self.result,

@@ -59,7 +59,8 @@ class LogExplorer:
         self._cleanup: weakref.finalize | None = None
 
         self.upload = widgets.FileUpload(accept=_ACCEPT, multiple=False,
-                                         description="Upload log")
+                                         description="Upload log",
+                                         layout=widgets.Layout(width="auto"))
         self.upload.add_class("chatkit-logs-upload")
         self.path = widgets.Text(value=str(path or ""), placeholder=_PATH_HINT,
                                  layout=widgets.Layout(width="380px"))
@@ -73,7 +74,7 @@ class LogExplorer:
         self.time = widgets.SelectionRangeSlider(options=["–"], index=(0, 0),
                                                  description="Time", continuous_update=False,
                                                  readout=False,
-                                                 layout=widgets.Layout(width="520px"))
+                                                 layout=widgets.Layout(width="400px"))
         self.time_label = widgets.HTML()
         self.time_label.add_class("chatkit-logs-time")
         self.model = widgets.Dropdown(options=[ALL], description="Model")
@@ -84,7 +85,7 @@ class LogExplorer:
         self.plots = widgets.Box(layout=widgets.Layout(flex_flow="row wrap"))
         self.findings_html = widgets.HTML()
         self.incidents_button = widgets.Button(
-            description="Provider incidents?", icon="cloud",
+            description="Provider incidents?", icon="cloud", layout=widgets.Layout(width="auto"),
             tooltip="match the incident windows with the provider's status page history")
         self.incidents_html = widgets.HTML()
         self.incidents_html.add_class("chatkit-logs-provider-incidents")
@@ -99,7 +100,8 @@ class LogExplorer:
 
         self.filters = widgets.VBox([
             widgets.HBox([self.time, self.time_label]),
-            widgets.HBox([self.model, self.endpoint, self.status_class])])
+            widgets.HBox([self.model, self.endpoint, self.status_class],
+                         layout=widgets.Layout(flex_flow="row wrap"))])
         self.filters.layout.display = "none"
         self.root = widgets.VBox([
             widgets.HTML("<b>Log explorer</b>: a request log (chatkit JSONL, HAR from the "
@@ -341,7 +343,8 @@ class LogExplorer:
         self.frame = self.filtered = self.summary = None
         self.source, self.loaded_path = "", None
         self.status.value = self.summary_html.value = self.findings_html.value = ""
-        self.time_label.value = ""
+        self.time_label.value = self.incidents_html.value = ""
+        self.provider_incidents = None
         self.plots.children = ()
         self.filters.layout.display = "none"
         self._error(message)
