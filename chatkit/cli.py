@@ -259,6 +259,8 @@ def _sim(args: argparse.Namespace) -> int:
             print(f"persona:     {args.persona} (its own answers to: {faults})", flush=True)
         print("Ctrl-C stops it.", flush=True)
         server.serve_forever()  # blocks until Ctrl-C
+    except KeyboardInterrupt:  # Ctrl-C while the banner prints is the same request
+        pass
     finally:
         server.stop()
     return 0

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from servers import DNSResponder
 
@@ -67,7 +68,11 @@ HOW: dict[str, str] = {
     "chatkit analyze --sample": RUN,
     "chatkit analyze requests.jsonl": RUN,
     "chatkit analyze session.har --plots plots/": RUN,
-    "chatkit analyze export.csv --map \"Took (ms)=latency_ms\" --map When=ts --json": RUN,
+    "chatkit analyze export.csv --map \"Took (ms)=latency_ms\" --map When=ts --map Code=status "
+    "--json": RUN,
+    "chatkit doctor --sim --persona anthropic --sim-fault 503_overloaded": RUN,
+    "chatkit doctor --base-url https://openrouter.ai/api/v1": OFFLINE,
+    "chatkit sim --persona openrouter --fault 429_insufficient_quota": RUN,
     "chatkit analyze requests.jsonl --provider-incidents": "--status-page {status}",
     "chatkit analyze gateway.jsonl --status-page https://status.claude.com --plots plots/":
         "replace https://status.claude.com={status}",
@@ -128,7 +133,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     shutil.copy(DATA / "har_chrome.har", tmp_path / "session.har")
     shutil.copy(DATA / "har_firefox.har", tmp_path / "chat.har")
     (tmp_path / "export.csv").write_text(
-        "When,Took (ms),status,model\n"
+        "When,Took (ms),Code,model\n"
         "2026-03-02T08:00:01Z,812,200,gpt-4o-mini\n"
         "2026-03-02T08:00:03Z,95,429,gpt-4o-mini\n"
         "2026-03-02T08:00:09Z,1304,200,gpt-4o\n", encoding="utf-8")
@@ -146,7 +151,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 
 def _serve_until_ctrl_c(argv: list[str], cwd: Path) -> tuple[int, str]:
-    """``chatkit sim ...``: its first line; Ctrl-C once it says it serves."""
+    """``chatkit sim ...``: its first line; Ctrl-C once it serves."""
     proc = subprocess.Popen([sys.executable, "-m", "chatkit", *argv], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -154,7 +159,9 @@ def _serve_until_ctrl_c(argv: list[str], cwd: Path) -> tuple[int, str]:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         while "Ctrl-C" not in (said := proc.stdout.readline()) and said:
-            pass  # the rest of its banner: then it serves
+            pass  # the rest of its banner
+        # it answers (and so is serving, past the banner) before it is stopped
+        httpx.get(first.strip() + "/models", timeout=10)
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=20)
         return code, first + (proc.stderr.read() if proc.stderr else "")
