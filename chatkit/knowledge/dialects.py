@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -145,8 +146,9 @@ def error_status(status: int, data: Any) -> int:
 
 def asked_wait_s(retry_after: float | None, error: Mapping[str, Any],
                  said: Mapping[str, Any]) -> float | None:
-    """Seconds the answer asks to wait: its Retry-After, Google's RetryInfo, or its words."""
-    if retry_after is not None:
+    """Seconds the answer asks to wait: its Retry-After (when finite: openai-python ignores
+    ``inf`` and ``nan``), Google's RetryInfo, or its words."""
+    if retry_after is not None and math.isfinite(retry_after):
         return retry_after
     return (said.get("retry_delay_s") or said_wait_s(error.get("message"))
             or said_wait_s(said.get("upstream_message")))
