@@ -25,6 +25,7 @@ from typing import Any
 from chatkit.client import conntiming
 from chatkit.client.policy import NO_RETRY, RetryPolicy
 from chatkit.client.requestlog import Attempt, RequestLog
+from chatkit.redaction.scrub import redact_url
 
 __all__ = ["READ", "SEND", "SLEEP", "Recorder", "as_log"]
 
@@ -57,14 +58,34 @@ def as_log(log_path: Any) -> Any:
     return RequestLog(log_path)
 
 
-def _pick(raw: Any, *names: bytes) -> list[str | None]:
-    """Header values by lower-case name, in one pass over the raw header list."""
+def _pick(headers: Any, *names: bytes) -> list[str | None]:
+    """Header values by lower-case name, in one pass over httpx's own list of
+    ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise)."""
     found: list[str | None] = [None] * len(names)
-    for key, value in raw:
-        lower = key.lower()
+    items = getattr(headers, "_list", None)
+    if items is None:
+        items = [(key, key.lower(), value) for key, value in headers.raw]
+    for _, lower, value in items:
         if lower in names:
             found[names.index(lower)] = value.decode("latin-1")
     return found
+
+
+def _url_parts(url: Any) -> tuple[str, str, str]:
+    """(redacted URL, host, path), cached by the parsed URL: an app calls few URLs, and
+    turning one into text costs microseconds on every attempt."""
+    key = getattr(url, "_uri_reference", None)
+    parts = _URLS.get(key) if key is not None else None
+    if parts is None:
+        parts = (redact_url(str(url)), url.host, url.path)
+        if key is not None:
+            if len(_URLS) >= 1024:
+                _URLS.clear()
+            _URLS[key] = parts
+    return parts
+
+
+_URLS: dict[Any, tuple[str, str, str]] = {}
 
 
 class Recorder:
@@ -101,7 +122,7 @@ class Recorder:
     def attempt_number(self, request: Any, retries: int) -> int:
         """0 for a first try. The openai client's retries of one call share an
         Idempotency-Key; without one, its x-stainless-retry-count says which retry it is."""
-        key, count = _pick(request.headers.raw, b"idempotency-key", b"x-stainless-retry-count")
+        key, count = _pick(request.headers, b"idempotency-key", b"x-stainless-retry-count")
         if key:
             with self._lock:
                 number = self._seen.get(key, 0)
@@ -114,9 +135,9 @@ class Recorder:
 
     def begin(self, request: Any, retries: int, trace: Any, *, sync: bool) -> Attempt:
         try:
-            url = request.url
+            url, host, endpoint = _url_parts(request.url)
             attempt = Attempt(
-                method=request.method, url=str(url), host=url.host, endpoint=url.path,
+                method=request.method, url=url, host=host, endpoint=endpoint,
                 provider=self.provider, attempt=self.attempt_number(request, retries),
                 wall_start=self.wall(), start=self.clock(),
             )
@@ -138,7 +159,7 @@ class Recorder:
     def answered(self, attempt: Attempt, response: Any) -> str | None:
         """Note the status line; return ``x-should-retry``."""
         try:
-            request_id, ctype, should = _pick(response.headers.raw, b"x-request-id",
+            request_id, ctype, should = _pick(response.headers, b"x-request-id",
                                               b"content-type", b"x-should-retry")
             attempt.got_response(response.status_code, request_id, ctype or "", self.clock())
             return should

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chatkit.knowledge.sse import StreamMeter
-from chatkit.redaction.scrub import redact_text, redact_url
+from chatkit.redaction.scrub import redact_text
 
 __all__ = ["FIELDS", "Attempt", "RequestLog"]
 
@@ -46,7 +46,19 @@ _USAGE = re.compile(
 _STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]{1,20})"')
 _REASON = re.compile(rb'"incomplete_details"\s*:\s*\{\s*"reason"\s*:\s*"([^"\\]{1,100})"')
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
-_redact_url = functools.lru_cache(maxsize=1024)(redact_url)
+
+
+def _row_encoder() -> Callable[[Any], str]:
+    """The same encoding with the C encoder built once, not on every call as
+    ``JSONEncoder.encode`` does (no circular check: a row is flat)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODE
+    encoder = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda row: "".join(encoder(row, 0))
+
+
+_ENCODE_ROW = _row_encoder()
 _LOG = logging.getLogger("chatkit.client")
 
 
@@ -84,7 +96,7 @@ class RequestLog:
 
     def write(self, row: Mapping[str, Any]) -> None:
         """Append one row as one line, in one system call."""
-        line = (_ENCODE(row) + "\n").encode("utf-8")
+        line = (_ENCODE_ROW(row) + "\n").encode("utf-8")
         with self._lock:
             os.write(self._open(), line)
 
@@ -136,7 +148,7 @@ class Attempt:
     """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end."""
 
     method: str
-    url: str
+    url: str  # redacted already
     host: str
     endpoint: str
     provider: str | None
@@ -257,7 +269,7 @@ class Attempt:
                 self._check_answer(bytes(self.body))
         message = self.error.get("message")
         row = {
-            "ts": utc_iso(self.wall_start), "method": self.method, "url": _redact_url(self.url),
+            "ts": utc_iso(self.wall_start), "method": self.method, "url": self.url,
             "host": self.host, "endpoint": self.endpoint, "provider": self.provider,
             "model": self.model, "stream": self.stream, "attempt": self.attempt,
             "status": self.status, "error_type": self.error.get("type"),
