@@ -10,7 +10,8 @@ ROWS: tuple[Cause, ...] = (
           "usually a corporate TLS-inspection proxy (Zscaler, Netskope, Palo Alto...) re-signing "
           "traffic",
           "get the company root CA (PEM) from IT and point SSL_CERT_FILE (and REQUESTS_CA_BUNDLE) "
-          "at a bundle that includes it, or pass verify=<path> / Target(ca_bundle=...); httpx2 "
+          "at a bundle that includes it (chatkit doctor --ca-bundle FILE tries it first; in code "
+          "the client's verify=FILE); httpx2 "
           "(openai >= 3) uses the OS trust store, so installing the CA there also works; never "
           "disable verification",
           False, "untrusted certificate (TLS inspection?)"),
@@ -28,8 +29,9 @@ ROWS: tuple[Cause, ...] = (
           False, "certificate is for another host"),
     Cause("tls_self_signed", "network",
           "the server presents a self-signed certificate",
-          "for a local or test server pass its certificate with verify=<path> or "
-          "Target(ca_bundle=...); for a public API this is interception: ask IT",
+          "for a local or test server, trust its certificate file (chatkit doctor --ca-bundle "
+          "FILE; in code the client's verify=FILE); for a public API this is interception: ask "
+          "IT",
           False, "self-signed certificate"),
     Cause("tls_verify_failed", "network",
           "the server's certificate could not be verified ({detail})",
