@@ -52,8 +52,8 @@ class Session:
                 f"{html.escape(self.target.url)}</code>, so everything below runs offline. "
                 "To diagnose the real service, set your key in the environment "
                 f"(<code>{html.escape(str(get_provider('openai').key_env))}</code>, or your "
-                "provider's variable), put its base URL in the parameter cell, and run all "
-                "cells again.</div>"
+                "provider's variable), put its base URL in the notebook's parameter cell, "
+                "and run the notebook again (in Voila: reload the page).</div>"
             )
         key = mask_key(self.target.key(self.context.environ)) or "none"
         return (
