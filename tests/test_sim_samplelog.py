@@ -70,7 +70,10 @@ def test_rows_are_coherent(rows: list[dict[str, Any]]) -> None:
             assert row["stream"] and row["status"] == 200
             assert row["ttft_ms"] <= row["latency_ms"]
         if row["status"] == 200:
-            assert row["error_type"] is None and row["request_id"].startswith("req_")
+            assert row["request_id"].startswith("req_")
+            stopped = (row["error_type"], row["error_code"], row["endpoint"]) == (
+                "incomplete", "max_output_tokens", "/v1/responses")
+            assert row["error_type"] is None or stopped
         if row["connect_ms"] is not None:
             assert row["dns_ms"] is not None
         assert row["latency_ms"] > 0 and (row["ttfb_ms"] is None or row["ttfb_ms"] > 0)
@@ -178,3 +181,15 @@ def test_shipped_sample_is_the_seed_0_log() -> None:
     # If this fails, regenerate: generate_log("chatkit/data/sample_requests.jsonl", seed=0)
     assert shipped == buffer.getvalue()
 
+
+
+def test_model_calls_go_to_both_apis(rows: list[dict[str, Any]]) -> None:
+    by_endpoint = Counter(r["endpoint"] for r in rows)
+    assert set(by_endpoint) == {"/v1/chat/completions", "/v1/responses", "/v1/embeddings",
+                                "/v1/models"}
+    assert 0.05 < by_endpoint["/v1/responses"] / len(rows) < 0.2
+    responses = [r for r in rows if r["endpoint"] == "/v1/responses"]
+    assert all(r["model"] in ("gpt-4o-mini", "gpt-4.1", "o4-mini", "gpt-4o") for r in responses)
+    assert any(r["ttft_ms"] for r in responses) and any(r["status"] == 429 for r in responses)
+    stopped = [r for r in responses if r["error_type"] == "incomplete"]
+    assert stopped and all(r["status"] == 200 and r["completion_tokens"] for r in stopped)

@@ -20,6 +20,7 @@ import numpy as np
 
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import explain
+from chatkit.logs.answers import answer_findings
 from chatkit.logs.browser import browser_findings, cors_rows
 from chatkit.logs.causes import cause_findings, failure_causes
 from chatkit.logs.incidents import event_windows
@@ -43,6 +44,7 @@ def log_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
     findings += _retry_findings(cols)
     findings = _fold_into_waves(findings, _wave_findings(cols))
     findings += _ttft_findings(cols)
+    findings += answer_findings(cols)
     if "user_agent" in cols.frame:
         findings += browser_findings(cols)
     if not findings and cols.n:

@@ -60,8 +60,8 @@ FLOATS: frozenset[str] = frozenset({
 # costs parse time: the phase timings and the URL are for plots and notebooks). request_id
 # and stream are here because the findings quote the request id a failure came with.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "ts", "host", "model", "stream", "attempt", "status", "error_type", "error_code",
-    "error_message", "exception", "latency_ms", "ttft_ms", "request_id",
+    "ts", "host", "endpoint", "model", "stream", "attempt", "status", "error_type",
+    "error_code", "error_message", "exception", "latency_ms", "ttft_ms", "request_id",
 )
 
 

@@ -4,6 +4,8 @@ What the log holds (so the analysis has something true to find):
 
 * four chat models with log-normal time to first token and per-token time (gpt-4o-mini fast,
   gpt-4.1 slower, o4-mini with a long first token), plus a few embeddings and model-list calls;
+* about 10% of the model calls through the Responses API (``/v1/responses``), a few of whose
+  answers stop at max_output_tokens (status 200, ``error_type`` ``incomplete``);
 * streamed and plain requests, ``ttft_ms`` only on streams; DNS/connect/TLS times only on the
   first request of a connection;
 * a rate-limit burst: a window in which most requests to one model get 429
@@ -61,8 +63,16 @@ _MODELS = (
 
 # Kinds of request: (endpoint, method, model or None, share)
 _CHAT, _EMBED, _LIST = 0, 1, 2
-_ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/models")
-_METHODS = ("POST", "POST", "GET")
+# A model call goes to the Responses API (index 3 here) for a share of the calls, drawn from a
+# second generator so that every other column is what it was before the Responses API.
+_ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings", "/v1/models", "/v1/responses")
+_METHODS = ("POST", "POST", "GET", "POST")
+_RESPONSES = 3
+_RESPONSES_SHARE = 0.1
+#: Of the Responses calls answered 200, the share that stops at max_output_tokens.
+_INCOMPLETE_SHARE = 0.03
+_INCOMPLETE_FIELDS = ("incomplete", "max_output_tokens",
+                      "the response is incomplete (max_output_tokens)")  # as the recorder says
 
 # Outcomes: (status, error_type, error_code, error_message, exception, from_api, retryable)
 _OK, _RATE, _QUOTA, _E500, _E502, _E503, _TIMEOUT, _CONNECT, _E400 = range(9)
@@ -116,7 +126,10 @@ def generate_log(
     rng = np.random.default_rng(seed)
     start_dt = _parse_start(start)
     span = float(span_s if span_s is not None else max(requests, 1) * 2.0)
-    columns = _draw(rng, requests, span, outage, burst, burst_model)
+    extra = np.random.default_rng([seed, _RESPONSES])
+    calls = {"responses": extra.random(requests) < _RESPONSES_SHARE,
+             "incomplete": extra.random(requests) < _INCOMPLETE_SHARE}
+    columns = _draw(rng, requests, span, outage, burst, burst_model, calls)
     columns["rid"] = rng.integers(0, 2**63, size=(requests, 2), dtype=np.int64)
     # Render in blocks: a million rendered rows at once would need gigabytes of small strings.
     blocks = (
@@ -164,8 +177,10 @@ def _outcomes(rng: np.random.Generator, t: np.ndarray, kind: np.ndarray, model: 
 
 
 def _draw(rng: np.random.Generator, n: int, span: float, outage: tuple[float, float] | None,
-          burst: tuple[float, float] | None, burst_model: str) -> dict[str, np.ndarray]:
-    """All columns, numeric, one entry per attempt, sorted by time and cut to ``n`` rows."""
+          burst: tuple[float, float] | None, burst_model: str,
+          calls: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """All columns, numeric, one entry per attempt, sorted by time and cut to ``n`` rows;
+    ``calls`` are per-call flags (Responses API, incomplete answer) the retries inherit."""
     names = [m.name for m in _MODELS]
     if burst_model not in names:
         raise ValueError(f"burst_model must be one of {', '.join(names)}, not {burst_model!r}")
@@ -182,7 +197,9 @@ def _draw(rng: np.random.Generator, n: int, span: float, outage: tuple[float, fl
 
     level: dict[str, Any] = {"t": t, "kind": kind, "model": model, "stream": stream,
                              "prompt": prompt, "completion": completion, "new_conn": new_conn,
-                             "attempt": np.zeros(n, dtype=np.int8)}
+                             "attempt": np.zeros(n, dtype=np.int8),
+                             "responses": calls["responses"] & (kind == _CHAT),
+                             "incomplete": calls["incomplete"]}
     level["outcome"] = _outcomes(rng, t, kind, model, span, outage, burst, burst_index)
     levels = []
     for attempt in range(3):
@@ -293,10 +310,12 @@ def _render(c: dict[str, np.ndarray], start: datetime) -> list[str]:
     model_col = np.asarray([*model_tokens, _q("text-embedding-3-small"), "null"], dtype=object)
     model_index = np.where(kind == _CHAT, model, np.where(kind == _EMBED, len(_MODELS),
                                                            len(_MODELS) + 1))
+    endpoint = np.where(c["responses"], _RESPONSES, kind)
     table = _OUTCOMES
     status = np.array([o[0] or 0 for o in table])[outcome]
     no_response = np.isin(outcome, (_TIMEOUT, _CONNECT))
     ok = outcome == _OK
+    stopped = ok & c["responses"] & c["incomplete"]
     # The 429 message names the model, like the real one; index by model for that outcome.
     rate_messages = [
         MSG["rate_limit"].format(model=m.name, org=ORGANIZATION, what="tokens", abbr="TPM",
@@ -315,20 +334,25 @@ def _render(c: dict[str, np.ndarray], start: datetime) -> list[str]:
     connect_missing = phases | (outcome == _CONNECT)
     streamed_ok = ok & c["stream"]
     usage_missing = ~ok | (kind == _LIST)
+    error_type, error_code, message = (_pick([_q(o[1]) for o in table], outcome),
+                                       _pick([_q(o[2]) for o in table], outcome),
+                                       _pick(message_tokens, message_index))
+    for index in np.flatnonzero(stopped).tolist():
+        error_type[index], error_code[index], message[index] = map(_q, _INCOMPLETE_FIELDS)
     columns = [
         ts,
-        _pick([_q(m) for m in _METHODS], kind),
-        _pick(urls, kind),
+        _pick([_q(m) for m in _METHODS], endpoint),
+        _pick(urls, endpoint),
         [_q(_HOST)] * n,
-        _pick([_q(e) for e in _ENDPOINTS], kind),
+        _pick([_q(e) for e in _ENDPOINTS], endpoint),
         [_q("openai")] * n,
         model_col[model_index].tolist(),
         _pick(["false", "true"], c["stream"].astype(np.int8)),
         list(map(str, c["attempt"].tolist())),
         _ints(status, no_response),
-        _pick([_q(o[1]) for o in table], outcome),
-        _pick([_q(o[2]) for o in table], outcome),
-        _pick(message_tokens, message_index),
+        error_type,
+        error_code,
+        message,
         _pick([_q(o[4]) for o in table], outcome),
         _floats(c["latency"], np.zeros(n, dtype=bool)),
         _floats(c["ttfb"], no_response),
