@@ -19,6 +19,7 @@ shows it). Goal: <= 1.05.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -105,6 +106,10 @@ def main() -> None:
     args = parser.parse_args()
     import httpx
 
+    # The figures are only comparable within one run on a shared machine: say how busy it was.
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs")
+
     modules = [httpx]
     try:
         import httpx2
@@ -126,6 +131,7 @@ def main() -> None:
                     bench(module, base_url, kind, args.requests, args.rounds, log)
             lines = sum(1 for _ in log.open())
             print(f"log lines written: {lines}")
+            print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         server.terminate()
         server.wait(timeout=10)
