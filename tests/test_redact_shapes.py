@@ -109,7 +109,8 @@ def test_every_gitleaks_sample_comes_out_wherever_it_sits(rule: str, sample: str
     body = red.body(json.dumps({"data": {"note": sample}}), "application/json")
     header = red.header("x-debug", sample)
     url = red.url(f"https://example.com/cb?q={sample}&n=1")
-    for out in (prose, body, header, url):
+    script = red.body(f'var cfg={{key:"{sample}"}};', "application/javascript")
+    for out in (prose, body, header, url, script):
         assert sample not in out and "[REDACTED:" in out, out
 
 

@@ -51,6 +51,7 @@ from chatkit.redaction.rules import (
     param_strength,
 )
 from chatkit.redaction.shapes import (
+    AZURE_RE,
     CODE_RE,
     MARKER_RE,
     QUICK,
@@ -61,6 +62,7 @@ from chatkit.redaction.shapes import (
     SPACED_RE,
     TEXT_RE,
     USERINFO_MARKER_RE,
+    USERINFO_RE,
     high_entropy,
 )
 from chatkit.redaction.walk import Walker
@@ -151,6 +153,10 @@ class Redactor(Walker):
             if "PRIVATE KEY" in text or SPACED_QUICK.search(text):
                 text = SPACED_RE.sub(self._text_match, text)
             text = CODE_RE.sub(self._text_match, text)
+            if "Q~" in text:
+                text = AZURE_RE.sub(self._text_match, text)
+            if "://" in text and "@" in text:
+                text = USERINFO_RE.sub(self._text_match, text)
         return EMAIL_RE.sub(lambda m: self.marker("email", m.group(0)), text) if self.pii \
             else text
 
@@ -169,13 +175,14 @@ class Redactor(Walker):
         if group in SHAPE_KINDS:
             value = m.group(0)
             return value if MARKER_RE.fullmatch(value) else self.marker(SHAPE_KINDS[group], value)
-        if m.group("cred") is not None:
+        found = m.groupdict()  # the code scans have fewer groups than TEXT_RE
+        if found.get("cred") is not None:
             cred = m.group("cred")
             # prose ("Basic authentication") is not a credential: require a digit or length
             if not (len(cred) >= 20 or any(c.isdigit() for c in cred)):
                 return m.group(0)
             return m.group("scheme") + self.marker("authorization", cred)
-        if m.group("userinfo") is not None:
+        if found.get("userinfo") is not None:
             return m.group("uscheme") + self._userinfo(m.group("userinfo")) + "@"
         if m.group("kname") is not None:
             name, value = m.group("kname"), m.group("kval")

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 __all__ = [
+    "AZURE_RE",
     "CODE_RE",
     "MARKER_RE",
     "MASKED_RE",
@@ -29,6 +30,7 @@ __all__ = [
     "SPACED_RE",
     "TEXT_RE",
     "USERINFO_MARKER_RE",
+    "USERINFO_RE",
     "high_entropy",
     "shannon",
 ]
@@ -87,8 +89,18 @@ _SHAPE_ALTERNATIVES = "|".join(f"(?P<s{i}>(?<![A-Za-z0-9_\\-]){p})"
 #: everything: shapes, auth schemes, userinfo, and the name rules of ``name=value`` text
 TEXT_RE = re.compile(f"{_SHAPE_ALTERNATIVES}|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}"
                      f"|{_KV_IN_TEXT}|{_PARAM_IN_TEXT}")
-#: code and markup (JS, CSS, HTML): secret-shaped values only, never a name rule
-CODE_RE = re.compile(f"{_SHAPE_ALTERNATIVES}|{_AUTH_IN_TEXT}|{_USERINFO_IN_TEXT}")
+# Code and markup (JS, CSS, HTML): secret-shaped values only, never a name rule. Bundles run to
+# megabytes, so the scan is split: every shape but one starts with one of these characters (a
+# lookahead on them lets the engine skip the rest of the text, 20x faster on minified JS); the
+# Azure AD secret (its mark is "Q~" in fifth place) and user:pass@ (after "://") are separate
+# scans, run only when their mark is in the text.
+_AZURE = [kind for kind, _ in _SHAPES].index("azure-ad-client-secret")
+_CODE_FIRSTS = "-ABDGSTaeghnprsxy"
+CODE_RE = re.compile(f"(?=[{_CODE_FIRSTS}])(?:" + "|".join(
+    f"(?P<s{i}>(?<![A-Za-z0-9_\\-]){p})" for i, (_, p) in enumerate(_SHAPES) if i != _AZURE)
+    + f"|{_AUTH_IN_TEXT})")
+AZURE_RE = re.compile(f"(?P<s{_AZURE}>(?<![A-Za-z0-9_\\-]){_SHAPES[_AZURE][1]})")
+USERINFO_RE = re.compile(_USERINFO_IN_TEXT)
 SHAPE_KINDS = {f"s{i}": kind for i, (kind, _) in enumerate(_SHAPES)}
 SPACED_RE = re.compile(f"(?P<s0>{_SHAPES[0][1]})|{_AUTH_IN_TEXT}")
 SPACED_QUICK = re.compile(r"\b(?:Bearer|Basic|Token|Digest)\s")

@@ -9,7 +9,9 @@ Run on demand (not part of the test suite)::
   (the recorder calls both once per request, so the absolute microseconds matter too);
 * ``redact_file`` on a JSONL request log written by the simulator's generator, against
   ``json.loads`` + ``json.dumps`` of every line (the floor of any line-by-line rewrite);
-* ``redact_file`` on a HAR built from the planted-secret corpus, entries per second.
+* ``redact_file`` on a HAR built from the planted-secret corpus, entries per second;
+* ``redact_file`` over the real HAR corpus (tests/data/real/har), against ``json.load`` of
+  the same files.
 """
 
 from __future__ import annotations
@@ -86,6 +88,19 @@ def main() -> None:
         print(f"redact_file HAR    {result.records} entries, "
               f"{har_path.stat().st_size / 2**20:.1f} MiB, {result.removed} secrets: {took:.2f} s "
               f"({result.records / took:,.0f} entries/s)")
+
+        real = sorted((Path(__file__).resolve().parents[1] / "data/real/har").glob("*.har"))
+        start = time.perf_counter()
+        for path in real:
+            json.loads(path.read_text(encoding="utf-8-sig"))
+        floor = time.perf_counter() - start
+        start = time.perf_counter()
+        for path in real:
+            redact_file(path, Path(tmp) / "real.har")
+        took = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in real) / 2**20
+        print(f"redact_file real   {len(real)} HARs, {size:.1f} MiB: {took:.2f} s; json.load "
+              f"{floor:.2f} s; ratio {took / floor:.1f}")
 
 
 if __name__ == "__main__":
