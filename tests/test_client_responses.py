@@ -3,6 +3,7 @@ against the simulator: every fault, plain and streamed, and what the request log
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import openai
 import pytest
 
-from chatkit.client import resilient_client
+from chatkit.client import async_resilient_client, resilient_client
 from chatkit.client.requestlog import FIELDS
 from chatkit.knowledge.classifier import classify
 from chatkit.sim import DEFAULT_KEY, SimServer
@@ -176,3 +177,24 @@ def test_embedding_faults_are_recorded(server: SimServer, tmp_path: Path, fault:
     rows = _rows(log)
     assert rows and all(r["endpoint"].endswith("/v1/embeddings") for r in rows)
     assert classify(rows[-1]).status == "fail"
+
+
+def test_the_async_client_records_responses_streams(server: SimServer, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+
+    async def run() -> list[Any]:
+        http = async_resilient_client(server.url_for_fault("incomplete:content_filter"),
+                                      log_path=str(log))
+        async with openai.AsyncOpenAI(base_url=server.url_for_fault("incomplete:content_filter"),
+                                      api_key=DEFAULT_KEY, max_retries=0,
+                                      http_client=http) as client:
+            stream = await client.responses.create(model="gpt-4o", input="hi", stream=True)
+            return [event async for event in stream]
+
+    events = asyncio.run(run())
+    (row,) = _rows(log)
+    assert events[-1].type == "response.incomplete"
+    assert (row["error_type"], row["error_code"]) == ("incomplete", "content_filter")
+    assert row["ttft_ms"] is not None and row["completion_tokens"] == (
+        events[-1].response.usage.output_tokens)
+    assert classify(row).evidence["kind"] == "response_content_filter"
