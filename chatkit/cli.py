@@ -14,6 +14,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, NoReturn
 
 from chatkit import __version__
@@ -91,6 +92,10 @@ def _check_doctor_options(args: argparse.Namespace) -> None:
 
         raise _usage("--only needs at least one check group; choose from: "
                      + ", ".join(available_groups()))
+    from chatkit.checks.dns import parse_resolver
+
+    for spec in [*(args.resolver or ()), *(args.system_resolver or ())]:
+        parse_resolver(spec)  # a bad one is named before anything runs, whatever the target
     if args.ca_bundle and not os.path.isfile(args.ca_bundle):
         raise _usage(f"--ca-bundle {args.ca_bundle} does not exist; give the PEM file of the "
                      "CA certificates to trust")
@@ -338,6 +343,8 @@ def _bundle(args: argparse.Namespace) -> int:
 
     if not args.log and not args.report:
         raise _usage("give at least one --log or a --report to bundle")
+    if args.context < 0:
+        raise _usage(f"--context takes a count of requests >= 0, not {args.context}")
     report = load_report(args.report) if args.report else None
     result = build_bundle(args.output, logs=args.log, report=report, context=args.context,
                           notes=args.note, plots=not args.no_plots,
@@ -514,6 +521,12 @@ def _monitor(args: argparse.Namespace) -> int:
 
     if args.every < 0 or (args.count is not None and args.count < 1):
         raise _usage("--every must be >= 0 and --count >= 1")
+    if not args.timeout > 0:
+        raise _usage(f"--timeout takes seconds > 0, not {args.timeout:g}")
+    # The recorder never raises into a request, so a log that cannot be written would only
+    # be warned about, probe after probe: its folder is made (as the recorder would) or
+    # refused here, once.
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     if args.fault and not args.sim:
         raise _usage("--fault needs --sim (it injects faults into the simulated API)")
     environ = dict(os.environ)

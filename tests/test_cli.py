@@ -153,6 +153,15 @@ GROUPS = "dns, tcp, tls, proxy, http, control, status, api, web, sdk"
      "Error: argument --timeout: invalid float value: 'soon'; see chatkit doctor --help"),
     (["analyze"], "Error: give a log file to read, or --sample for the sample log shipped with "
                   "chatkit"),
+    (["doctor", "--sim", "--resolver", "garbage"], "Error: resolver 'garbage' is not an IP "
+     "address (optionally with :port); give one like 1.1.1.1 or 127.0.0.1:5353"),
+    (["doctor", "--sim", "--system-resolver", "10.0.0.1:99999"], "Error: resolver "
+     "'10.0.0.1:99999' is not an IP address (optionally with :port); give one like 1.1.1.1 or "
+     "127.0.0.1:5353"),
+    (["monitor", "--sim", "--timeout", "-1", "-o", "m.jsonl"],
+     "Error: --timeout takes seconds > 0, not -1"),
+    (["bundle", "--log", "x.jsonl", "--context", "-1", "-o", "x.zip"],
+     "Error: --context takes a count of requests >= 0, not -1"),
 ])
 def test_bad_option_values_are_one_error_line(capsys: pytest.CaptureFixture[str],
                                               argv: list[str], expected: str) -> None:
