@@ -19,6 +19,8 @@ _HTTPX_LINE = re.compile(rb"(HTTP Request: \S+ \S+ \"HTTP/|HTTP Response: \S+ )"
 
 def detect_format(head: bytes) -> str | None:
     """The format of a log from its first bytes: a key of :data:`FORMATS`, or None."""
+    if head[:4] == b"PAR1":  # Parquet's magic number
+        return "parquet"
     text = head.lstrip()
     if not text:
         return None

@@ -27,7 +27,8 @@ from chatkit.logs.schema import conform, select_columns
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FORMATS", "Progress", "Skipped", "Source", "detect_format", "load"]
+__all__ = ["FORMATS", "Progress", "Skipped", "Source", "detect_format", "detected", "load",
+           "source_of"]
 
 #: ``progress(done, total)`` in bytes of the files as stored (compressed, for ``.gz``);
 #: ``total`` is None when a stream's size is unknown.
@@ -249,6 +250,16 @@ def _source(item: PathLike, progress: Progress | None) -> Source:
         raise InputError(f"{path}: permission denied; check the file's permissions") from None
 
 
+def source_of(item: PathLike, progress: Progress | None = None) -> Source:
+    """One input as a :class:`Source` (a missing file or a directory is an InputError)."""
+    return _source(item, progress)
+
+
+def detected(source: Source) -> str:
+    """The format of a source, a key of :data:`FORMATS` (InputError when none fits)."""
+    return _detect(source)
+
+
 def _detect(source: Source) -> str:
     head = source.head()
     if not head.strip():
@@ -284,6 +295,7 @@ FORMATS: dict[str, Reader] = {
     "csv": _reader("chatkit.logs.readers_text", "read_csv"),
     "openai_log": _reader("chatkit.logs.readers_text", "read_openai_log"),
     "otel": _reader("chatkit.logs.readers_otel", "read_otel"),
+    "parquet": _reader("chatkit.logs.parquet", "read_parquet"),
     # the kind detection found is passed on: the reader does not guess it again
     **{name: _reader("chatkit.logs.readers_jsonl", "read_jsonl", kind=name)
        for name in ("litellm", "langfuse", "helicone", "portkey")},

@@ -1,0 +1,128 @@
+"""DuckDB as the summary's engine: logs bigger than memory, Parquet, globs, hive directories.
+
+DuckDB runs with a memory limit (``memory_limit``, default ``CHATKIT_DUCKDB_MEMORY`` or 1GB)
+and spills what does not fit to a temporary directory (``temp_dir``, default under
+``CHATKIT_TEMP`` or the system's). chatkit JSONL is parsed once, into a table in a database
+file in that directory (columnar and compressed, so every later query reads a fraction of the
+JSON); Parquet is queried where it lies. A JSONL line that is no JSON object becomes a row of
+nulls in DuckDB's reader; those rows are counted as skipped, as ``load()`` counts them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chatkit.errors import InputError
+from chatkit.logs.engine_sql import detail_sql, repeated_ids_sql
+from chatkit.logs.readers import load
+from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from chatkit.logs.engines import Inputs
+
+__all__ = ["DuckDBLog", "duckdb_type"]
+
+_BATCH_ROWS = 1 << 20
+_MAX_LINE = 16 << 20  # as load(): longer lines are not read
+
+
+def duckdb_type(column: str) -> str:
+    """The DuckDB type a contract column is read as (``ts`` as text, parsed in Python)."""
+    if column == "stream":
+        return "BOOLEAN"
+    if column in INTEGERS:
+        return "BIGINT"
+    if column in FLOATS:
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files(files: Sequence[str]) -> str:
+    return "[" + ", ".join(_literal(os.path.abspath(f)) for f in files) + "]"
+
+
+class DuckDBLog:
+    """A log as the view ``log`` in a DuckDB database with bounded memory."""
+
+    dialect = "duckdb"
+
+    def __init__(self, inputs: Inputs, *, memory_limit: str | None = None,
+                 temp_dir: str | None = None, columns: Sequence[str] = SUMMARY_COLUMNS
+                 ) -> None:
+        import duckdb
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="chatkit-duckdb-",
+                                                dir=temp_dir or os.environ.get("CHATKIT_TEMP"))
+        limit = memory_limit or os.environ.get("CHATKIT_DUCKDB_MEMORY") or "1GB"
+        self.con = duckdb.connect(os.path.join(self._tmp.name, "log.duckdb"), config={
+            "memory_limit": limit,
+            "temp_directory": os.path.join(self._tmp.name, "spill"),
+            "preserve_insertion_order": True,
+        })
+        self.skipped = 0
+        try:
+            self._open(inputs, columns)
+        except duckdb.Error as exc:
+            self.close()
+            raise InputError(f"DuckDB could not read {inputs.files[0]}"
+                             f"{' and others' if len(inputs.files) > 1 else ''}: "
+                             f"{str(exc).splitlines()[0]}; check the files, or try "
+                             "--engine pandas") from None
+
+    def _open(self, inputs: Inputs, columns: Sequence[str]) -> None:
+        if inputs.kind == "jsonl":
+            spec = "{" + ", ".join(f"{_literal(c)}: {_literal(duckdb_type(c))}"
+                                   for c in columns) + "}"
+            self.con.execute(
+                f"CREATE TABLE raw AS SELECT * FROM read_json({_files(inputs.files)}, "
+                f"format='newline_delimited', columns={spec}, ignore_errors=true, "
+                f"maximum_object_size={_MAX_LINE}, "
+                f"compression={_literal('gzip' if inputs.gzipped else 'none')})")
+            empty = " AND ".join(f"{c} IS NULL" for c in columns)
+            self.skipped = int(self.con.execute(
+                f"SELECT count(*) FROM raw WHERE {empty}").fetchone()[0])  # type: ignore[index]
+            self.con.execute(f"CREATE VIEW log AS SELECT * FROM raw WHERE NOT ({empty})")
+        elif inputs.kind == "parquet":
+            scan = (f"read_parquet({_files(inputs.files)}, union_by_name=true, "
+                    f"hive_partitioning={'true' if inputs.hive else 'false'})")
+            present = {row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {scan}")
+                       .fetchall()}
+            picked = [(c if c == "ts" else f"CAST({c} AS {duckdb_type(c)})") + f" AS {c}"
+                      if c in present else f"CAST(NULL AS {duckdb_type(c)}) AS {c}"
+                      for c in columns]
+            self.con.execute(f"CREATE VIEW log AS SELECT {', '.join(picked)} FROM {scan}")
+        else:  # formats only load() reads: exports, small enough for memory
+            frame = load(list(inputs.files), columns=columns)
+            self.skipped = int(frame.attrs.get("skipped", 0))
+            self.con.register("loaded", frame)
+            self.con.execute("CREATE VIEW log AS SELECT * FROM loaded")
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
+
+    def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        repeated = None
+        if "request_id" in columns:
+            self.con.execute(f"CREATE TEMP TABLE repeated AS {repeated_ids_sql()}")
+            count = self.con.execute("SELECT count(*) FROM repeated").fetchone()
+            if count and count[0]:
+                repeated = "request_id IN (SELECT request_id FROM repeated)"
+        relation = self.con.sql(detail_sql(columns, repeated=repeated))
+        # DuckDB 2 renamed the relation's fetch_arrow_reader to to_arrow_reader
+        reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+        yield from reader(_BATCH_ROWS)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self._tmp.cleanup()

@@ -1,0 +1,284 @@
+"""One summary, three engines: pandas in memory, DuckDB out of core, Spark for fleets.
+
+:func:`summarize_logs` gives the summary contract of DESIGN.md (what
+:func:`chatkit.logs.analyze.summarize` gives for a loaded frame) for logs of any size:
+
+* ``pandas`` loads the logs and summarises the frame: fastest for notebook-size logs; memory
+  about 1.3 times the JSONL.
+* ``duckdb`` reads chatkit JSONL or Parquet (files, globs, hive-partitioned directories) out of
+  core, with a memory limit and a spill directory, and computes the heavy aggregates in SQL
+  (:mod:`chatkit.logs.engine_sql`).
+* ``spark`` runs the same SQL in Spark (the ``spark`` extra; local mode by default).
+
+Whatever the engine, the incident windows and the findings come from the same Python code
+(:mod:`chatkit.logs.incidents`, :mod:`chatkit.logs.diagnose`) reading a narrow projection of
+the log: per row its time, status, latency, TTFT, attempt and few-valued text columns, and the
+long text only on failed rows. That projection is what bounds an SQL engine's memory from
+below: about 50 bytes a row in the worst case, against 1.3 KB a row for the whole frame.
+
+``engine="auto"`` picks DuckDB when the input is Parquet, a glob or a directory, or larger
+than the memory budget (:data:`MEMORY_BUDGET`, or ``CHATKIT_MEMORY_BUDGET`` such as ``4GB``),
+and pandas otherwise. Formats other than chatkit's JSONL and Parquet (HAR, CSV, gateway
+exports) are read by :func:`~chatkit.logs.load` whatever the engine.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from chatkit.errors import InputError, UsageError
+from chatkit.logs.columns import PERCENTILES, Columns, iso_ms, round1
+from chatkit.logs.diagnose import log_findings
+from chatkit.logs.engine_sql import aggregate_sql, by_model_sql, status_sql
+from chatkit.logs.incidents import find_incidents
+from chatkit.logs.readers import detected, load, source_of
+from chatkit.logs.schema import CATEGORICAL, SUMMARY_COLUMNS, conform
+from chatkit.logs.timestamps import parse_timestamps
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["ENGINES", "MEMORY_BUDGET", "Inputs", "choose_engine", "contract_frame",
+           "parse_size", "resolve", "summarize_logs"]
+
+ENGINES = ("pandas", "duckdb", "spark")
+#: Inputs larger than this (bytes as stored) go to DuckDB when no engine is named.
+MEMORY_BUDGET = 2 << 30
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The files behind what the user named, and what they are."""
+
+    files: tuple[str, ...]
+    kind: str  # "jsonl", "parquet", or "other" (read by load())
+    size: int  # bytes as stored
+    spread: bool  # a glob or a directory was named
+    hive: bool  # a directory with key=value folders
+    gzipped: bool  # every file is gzip-compressed (JSONL only)
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``2GB``, ``512MB``, ``1.5G`` or a plain number."""
+    if isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*([\d.]+)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match:
+        raise UsageError(f"cannot read {text!r} as a size; write it like 2GB or 512MB")
+    number, unit = float(match.group(1)), match.group(2)
+    return int(number * 1024 ** " kmgt".index(unit or " "))
+
+
+def _budget(memory_budget: int | str | None) -> int:
+    if memory_budget is not None:
+        return parse_size(memory_budget)
+    env = os.environ.get("CHATKIT_MEMORY_BUDGET")
+    return parse_size(env) if env else MEMORY_BUDGET
+
+
+def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Inputs:
+    """The files of paths, globs (``logs/*.parquet``, ``**`` too) and directories."""
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if not items:
+        raise UsageError("give a log file, a glob or a directory to read")
+    files: list[str] = []
+    spread = hive = False
+    for item in items:
+        name = os.fspath(item)
+        if _GLOB.search(name) and not Path(name).exists():
+            matched = sorted(p for p in glob.glob(os.path.expanduser(name), recursive=True)
+                             if Path(p).is_file())
+            if not matched:
+                raise InputError(f"{name}: no file matches; check the pattern")
+            files += matched
+            spread = True
+        elif Path(name).expanduser().is_dir():
+            root = Path(name).expanduser()
+            found = sorted(str(p) for p in root.rglob("*") if p.is_file() and
+                           not any(part[:1] in "._" for part in p.relative_to(root).parts))
+            if not found:
+                raise InputError(f"{name}: no log files in this directory")
+            files += found
+            spread = True
+            hive = hive or any("=" in part for f in found
+                               for part in Path(f).relative_to(root).parts[:-1])
+        else:
+            files.append(name)
+    kinds, size, gz = set(), 0, []
+    for file in files:
+        source = source_of(file)
+        size += source.size or 0
+        gz.append(source.gzipped)
+        kind = detected(source)
+        kinds.add(kind if kind in ("jsonl", "parquet") else "other")
+    kind = kinds.pop() if len(kinds) == 1 else "other"
+    gzipped = all(gz)
+    if kind == "jsonl" and any(gz) and not gzipped:
+        kind = "other"  # DuckDB takes one compression for all the files it reads at once
+    return Inputs(tuple(files), kind, size, spread, hive, gzipped)
+
+
+def choose_engine(inputs: Inputs, memory_budget: int | str | None = None) -> str:
+    """``duckdb`` for Parquet, globs, directories and inputs over the budget; else pandas."""
+    if inputs.kind == "other":
+        return "pandas"
+    if inputs.kind == "parquet" or inputs.spread or inputs.size > _budget(memory_budget):
+        return "duckdb"
+    return "pandas"
+
+
+class Backend(Protocol):
+    """What an SQL engine offers the summary: a view named ``log`` it can query."""
+
+    dialect: str
+    skipped: int
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]: ...
+
+    def close(self) -> None: ...
+
+
+def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
+                   engine: str = "auto", memory_budget: int | str | None = None,
+                   memory_limit: str | None = None, temp_dir: str | None = None,
+                   ) -> dict[str, Any]:
+    """The summary contract for logs of any size, computed by the engine named (or chosen).
+
+    ``memory_limit`` caps DuckDB (default ``CHATKIT_DUCKDB_MEMORY`` or 1GB; beyond it DuckDB
+    spills to ``temp_dir``) and sizes Spark's driver.
+    """
+    if engine not in ("auto", *ENGINES):
+        raise UsageError(f"unknown engine {engine!r}; choose auto, {', '.join(ENGINES)}")
+    inputs = resolve(paths)
+    if engine == "auto":
+        engine = choose_engine(inputs, memory_budget)
+    if engine == "pandas":
+        from chatkit.logs.analyze import summarize
+
+        return summarize(load(list(inputs.files), columns=SUMMARY_COLUMNS))
+    backend: Backend
+    if engine == "duckdb":
+        from chatkit.logs.engine_duckdb import DuckDBLog
+
+        backend = DuckDBLog(inputs, memory_limit=memory_limit, temp_dir=temp_dir)
+    else:
+        from chatkit.logs.engine_spark import SparkLog
+
+        backend = SparkLog(inputs, memory_limit=memory_limit, temp_dir=temp_dir)
+    try:
+        return summary_of(backend)
+    finally:
+        backend.close()
+
+
+def summary_of(backend: Backend) -> dict[str, Any]:
+    """The summary contract from an SQL engine's aggregates and the narrow projection."""
+    agg = dict(zip(_AGGREGATE_NAMES, backend.rows(aggregate_sql(backend.dialect))[0],
+                   strict=True))
+    n = int(agg["requests"])
+    cols = Columns(contract_frame(backend.detail(SUMMARY_COLUMNS), SUMMARY_COLUMNS))
+    if cols.n != n:
+        raise InputError(f"the log changed while it was read ({n} rows, then {cols.n}); "
+                         "read it again when it is complete")
+    ts = cols.ts[~np.isnan(cols.ts)]
+    incidents = find_incidents(cols)
+    return {
+        "requests": n,
+        "skipped": backend.skipped,
+        "start": iso_ms(ts.min()) if ts.size else None,
+        "end": iso_ms(ts.max()) if ts.size else None,
+        "latency_ms": _percentiles(agg, "latency_ms"),
+        "ttft_ms": _percentiles(agg, "ttft_ms"),
+        "status_counts": _status_counts(backend.rows(status_sql())),
+        "error_rate": round(int(agg["failed"]) / n, 4) if n else 0.0,
+        "by_model": _by_model(backend.rows(by_model_sql(backend.dialect))),
+        "incidents": [i.to_dict() for i in incidents],
+        "findings": [f.to_dict() for f in log_findings(cols, incidents)],
+    }
+
+
+_AGGREGATE_NAMES = ("requests", "failed",
+                    *(f"{c}_{s}" for c in ("latency_ms", "ttft_ms")
+                      for s in ("q", "max", "mean", "n")))
+
+
+def _percentiles(agg: dict[str, Any], column: str) -> dict[str, float] | None:
+    if not agg[f"{column}_n"]:
+        return None
+    out = {f"p{q}": round1(v) for q, v in zip(PERCENTILES, agg[f"{column}_q"], strict=True)}
+    out["max"] = round1(agg[f"{column}_max"])
+    out["mean"] = round1(agg[f"{column}_mean"])
+    return out
+
+
+def _status_counts(rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    out = {str(int(code)): int(n) for code, n in rows if code >= 0}
+    missing = sum(int(n) for code, n in rows if code < 0)
+    if missing:
+        out["no_response"] = missing
+    return out
+
+
+def _by_model(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for model, requests, failed, q in rows:
+        p50, p95 = q if q is not None and len(q) == 2 else (None, None)
+        out[str(model)] = {
+            "requests": int(requests),
+            "error_rate": round(int(failed) / int(requests), 4),
+            "p50_ms": None if p50 is None or p50 != p50 else round1(p50),
+            "p95_ms": None if p95 is None or p95 != p95 else round1(p95),
+        }
+    return out
+
+
+def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
+    """Record batches of contract columns as a frame in the contract's dtypes.
+
+    Each batch's timestamps are parsed and its few-valued text columns dictionary-encoded as
+    it arrives, so the text of a big log never sits in memory whole.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    from chatkit.logs.schema import empty_frame
+
+    chunks: list[pa.RecordBatch] = []
+    for batch in batches:
+        arrays, names = [], []
+        for name, array in zip(batch.schema.names, batch.columns, strict=True):
+            if name == "ts":
+                array = parse_timestamps(array).values.combine_chunks()
+            elif name in CATEGORICAL:
+                if pa.types.is_dictionary(array.type):
+                    array = array.cast(array.type.value_type)
+                array = array.cast(pa.string()).dictionary_encode()
+            arrays.append(array)
+            names.append(name)
+        chunks.append(pa.RecordBatch.from_arrays(arrays, names=names))
+    if not chunks:
+        return empty_frame(columns)
+    table = pa.Table.from_batches(chunks)
+
+    def types(arrow_type: pa.DataType) -> Any:
+        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            return pd.StringDtype()
+        if pa.types.is_integer(arrow_type):
+            return pd.Int64Dtype()
+        if pa.types.is_boolean(arrow_type):
+            return pd.BooleanDtype()
+        return None
+
+    return conform(table.to_pandas(types_mapper=types), columns, keep_extra=False)
