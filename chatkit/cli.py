@@ -374,6 +374,10 @@ def _add_analyze(sub: argparse._SubParsersAction) -> None:
                    "on its status page (is it me or them?)")
     p.add_argument("--status-page", metavar="URL",
                    help="the status page to read (default: the log's provider's)")
+    p.add_argument("--engine", choices=("auto", "pandas", "duckdb", "spark"), default="auto",
+                   help="who computes the summary: pandas in memory, DuckDB out of core, Spark "
+                   "(the spark extra); auto picks DuckDB for Parquet, globs, directories and "
+                   "logs over the memory budget (CHATKIT_MEMORY_BUDGET, default 2GB)")
     p.set_defaults(handler=_analyze)
 
 
@@ -397,6 +401,17 @@ def _analyze(args: argparse.Namespace) -> int:
     if not logs:
         raise _usage("give a log file to read, or --sample for the sample log shipped with "
                      "chatkit")
+    summary = _engine_summary(args, logs, bool(mapping))
+    if summary is not None:
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            sys.stdout.write(render_summary_text(summary, sources=logs))
+        return 0
+    if args.format == "auto" and not mapping:
+        from chatkit.logs.engines import resolve
+
+        logs = list(resolve(logs).files)  # globs and directories
     progress = _progress_bar() if sys.stderr.isatty() and not args.json else None
     frame = load(logs, format=args.format, mapping=mapping or None, progress=progress,
                  columns=None if args.plots else SUMMARY_COLUMNS)
@@ -423,6 +438,47 @@ def _analyze(args: argparse.Namespace) -> int:
         sys.stdout.write(render_summary_text(summary, sources=frame.attrs.get("sources", ())))
         if "provider_incidents" in summary:
             sys.stdout.write("\n" + render_provider_incidents_text(summary["provider_incidents"]))
+    return 0
+
+
+def _engine_summary(args: argparse.Namespace, logs: list[str], mapped: bool
+                    ) -> dict[str, Any] | None:
+    """The summary by DuckDB or Spark when one is named or chosen; None for pandas."""
+    from chatkit.logs.engines import choose_engine, resolve, summarize_logs
+
+    needs_frame = [flag for flag, on in (("--plots", args.plots), ("--map", mapped),
+                                         ("--format", args.format != "auto"),
+                                         ("--provider-incidents", args.provider_incidents),
+                                         ("--status-page", args.status_page)) if on]
+    engine = args.engine
+    if engine == "auto":
+        engine = "pandas" if needs_frame else choose_engine(resolve(logs))
+    if engine == "pandas":
+        return None
+    if needs_frame:
+        raise _usage(f"{needs_frame[0]} works on a loaded frame; use --engine pandas with it")
+    return summarize_logs(logs, engine=engine)
+
+
+# --- convert ------------------------------------------------------------------------------
+
+def _add_convert(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("convert", help="write request logs as one Parquet file",
+                       description="Read logs of any format chatkit reads and write the request "
+                       "log's columns, with their types, as Parquet (chatkit JSONL is streamed "
+                       "in blocks: memory stays small whatever the size).")
+    p.add_argument("logs", nargs="+", metavar="LOG", help="log file(s)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.parquet",
+                   help="the Parquet file to write")
+    p.add_argument("--format", default="auto", help="force a format (default: detect)")
+    p.set_defaults(handler=_convert)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from chatkit.logs.parquet import convert
+
+    rows = convert(args.logs, args.output, format=args.format)
+    print(f"wrote {rows:,} requests to {args.output}")
     return 0
 
 
@@ -578,8 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chatkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_monitor,
-                _add_compare, _add_scan):
+    for add in (_add_doctor, _add_sim, _add_redact, _add_bundle, _add_analyze, _add_convert,
+                _add_monitor, _add_compare, _add_scan):
         add(sub)
     return parser
 

@@ -82,39 +82,39 @@ class DuckDBLog:
         if inputs.kind == "jsonl":
             spec = "{" + ", ".join(f"{_literal(c)}: {_literal(duckdb_type(c))}"
                                    for c in columns) + "}"
-            self.con.execute(
+            self._run(
                 f"CREATE TABLE raw AS SELECT * FROM read_json({_files(inputs.files)}, "
                 f"format='newline_delimited', columns={spec}, ignore_errors=true, "
                 f"maximum_object_size={_MAX_LINE}, "
                 f"compression={_literal('gzip' if inputs.gzipped else 'none')})")
             empty = " AND ".join(f"{c} IS NULL" for c in columns)
-            self.skipped = int(self.con.execute(
-                f"SELECT count(*) FROM raw WHERE {empty}").fetchone()[0])  # type: ignore[index]
-            self.con.execute(f"CREATE VIEW log AS SELECT * FROM raw WHERE NOT ({empty})")
+            self.skipped = int(self.rows(f"SELECT count(*) FROM raw WHERE {empty}")[0][0])
+            self._run(f"CREATE VIEW log AS SELECT * FROM raw WHERE NOT ({empty})")
         elif inputs.kind == "parquet":
             scan = (f"read_parquet({_files(inputs.files)}, union_by_name=true, "
                     f"hive_partitioning={'true' if inputs.hive else 'false'})")
-            present = {row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {scan}")
-                       .fetchall()}
+            present = {row[0] for row in self.rows(f"DESCRIBE SELECT * FROM {scan}")}
             picked = [(c if c == "ts" else f"CAST({c} AS {duckdb_type(c)})") + f" AS {c}"
                       if c in present else f"CAST(NULL AS {duckdb_type(c)}) AS {c}"
                       for c in columns]
-            self.con.execute(f"CREATE VIEW log AS SELECT {', '.join(picked)} FROM {scan}")
+            self._run(f"CREATE VIEW log AS SELECT {', '.join(picked)} FROM {scan}")
         else:  # formats only load() reads: exports, small enough for memory
             frame = load(list(inputs.files), columns=columns)
             self.skipped = int(frame.attrs.get("skipped", 0))
             self.con.register("loaded", frame)
-            self.con.execute("CREATE VIEW log AS SELECT * FROM loaded")
+            self._run("CREATE VIEW log AS SELECT * FROM loaded")
+
+    def _run(self, sql: str) -> None:
+        self.con.sql(sql)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql).fetchall()
+        return self.con.sql(sql).fetchall()
 
     def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
         repeated = None
         if "request_id" in columns:
-            self.con.execute(f"CREATE TEMP TABLE repeated AS {repeated_ids_sql()}")
-            count = self.con.execute("SELECT count(*) FROM repeated").fetchone()
-            if count and count[0]:
+            self._run(f"CREATE TEMP TABLE repeated AS {repeated_ids_sql()}")
+            if self.rows("SELECT count(*) FROM repeated")[0][0]:
                 repeated = "request_id IN (SELECT request_id FROM repeated)"
         relation = self.con.sql(detail_sql(columns, repeated=repeated))
         # DuckDB 2 renamed the relation's fetch_arrow_reader to to_arrow_reader

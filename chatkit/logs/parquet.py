@@ -79,7 +79,7 @@ def _tables(item: PathLike, format: str) -> Iterator[pa.Table]:
     import pyarrow as pa
 
     if hasattr(item, "read"):
-        item = item.read()  # type: ignore[union-attr]
+        item = item.read()
         if isinstance(item, str):
             item = item.encode("utf-8")
     source = source_of(item)
