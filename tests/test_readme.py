@@ -67,6 +67,8 @@ HOW: dict[str, str] = {
         "--count 3 --every 0",
     "chatkit analyze --sample": RUN,
     "chatkit analyze requests.jsonl": RUN,
+    "chatkit convert requests.jsonl -o requests.parquet": RUN,
+    "chatkit analyze requests.parquet --engine duckdb --json": RUN,
     "chatkit analyze session.har --plots plots/": RUN,
     "chatkit analyze export.csv --map \"Took (ms)=latency_ms\" --map When=ts --map Code=status "
     "--json": RUN,
