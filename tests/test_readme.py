@@ -54,6 +54,7 @@ HOW: dict[str, str] = {
     "chatkit doctor --local-only": OFFLINE,
     "chatkit doctor --sim --sim-fault 429_insufficient_quota": RUN,
     "chatkit doctor --sim --sim-status major_outage": RUN,
+    "chatkit doctor --sim --api responses --sim-fault response_failed": RUN,
     "chatkit doctor --provider chatgpt-web": OFFLINE,
     "chatkit doctor --only web": OFFLINE,
     "chatkit scan ./my-app": RUN,
