@@ -84,6 +84,7 @@ HOW: dict[str, str] = {
     "chatkit redact session.redacted.har --check": RUN,
     "chatkit redact debug.log -o debug.clean.log --format text": RUN,
     "chatkit redact chat.har -o chat.redacted.har --drop-content": RUN,
+    "chatkit redact session.har -o shared.har --pii": RUN,
     "chatkit doctor --json > report.json": OFFLINE,
     "chatkit bundle --log requests.jsonl --report report.json -o bundle.zip": RUN,
 }
