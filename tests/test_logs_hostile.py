@@ -105,3 +105,33 @@ def test_bundle_of_a_har_without_entries_is_an_error(tmp_path: Path,
     code, _, err = _run(["bundle", "--log", str(har), "-o", str(tmp_path / "b.zip")], capsys)
     assert (code, err) == (2, f"Error: {har}: a HAR file needs log.entries; export it again\n")
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_a_huge_line_is_skipped_unread_in_bounded_memory(tmp_path: Path) -> None:
+    """A 64 MiB line (four times MAX_LINE_BYTES) is counted and warned about, never parsed:
+    the load's peak memory grows by less than the line, and by the same for a longer one
+    (before: about ten times the line)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.jsonl"
+    with path.open("wb") as out:
+        out.write((_ok(0) + "\n").encode())
+        out.write(b'{"ts": "2026-03-02T09:00:01Z", "status": 200, "error_message": "')
+        for _ in range(64):
+            out.write(b"x" * (1 << 20))
+        out.write(b'"}\n' + (_ok(2) + "\n").encode())
+    script = ("import json, resource, sys\n"
+              "import chatkit.logs, pandas, pyarrow.json, numpy\n"
+              "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+              "frame = chatkit.logs.load(sys.argv[1])\n"
+              "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+              "print(json.dumps({'rows': len(frame), 'attrs': frame.attrs,\n"
+              "                  'grew_mb': (peak - base) / 1024}, default=str))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                          text=True, check=True)
+    result = json.loads(done.stdout)
+    assert result["rows"] == 2 and result["attrs"]["skipped"] == 1
+    assert result["attrs"]["warnings"] == [f"{path}: line 2 is longer than 16 MiB and was "
+                                           "skipped unread"]
+    assert result["grew_mb"] < 64, result["grew_mb"]  # measured: about 50, for 200 MB as well
