@@ -15,7 +15,8 @@ from chatkit.logs.schema import conform
 START = datetime(2026, 3, 2, tzinfo=timezone.utc)
 
 
-def _row(at: datetime, status: int | None, attempt: int = 0, **extra: Any) -> dict[str, Any]:
+def _row(at: datetime, status: int | None, attempt: int | None = 0, **extra: Any
+         ) -> dict[str, Any]:
     return {"ts": at.isoformat(), "status": status, "attempt": attempt, "latency_ms": 800.0,
             "host": "api.openai.com", "endpoint": "/v1/chat/completions", "model": "gpt-4.1",
             "error_code": None if status in (200, None) else "server_is_overloaded", **extra}
@@ -66,16 +67,22 @@ def test_an_outage_of_calls_is_still_an_incident() -> None:
 
 
 def test_request_ids_and_idempotency_keys_tie_attempts_without_attempt_numbers() -> None:
-    rows = [_row(START, 503, request_id="client-1"),
-            _row(START + timedelta(seconds=1), 503, request_id="client-1"),
-            _row(START + timedelta(seconds=2), 200, request_id="client-2"),
-            _row(START + timedelta(seconds=3), 429, idempotency_key="k-9"),
-            _row(START + timedelta(seconds=4), 200, idempotency_key="k-9")]
+    rows = [_row(START, 503, None, request_id="client-1"),
+            _row(START + timedelta(seconds=1), 503, None, request_id="client-1"),
+            _row(START + timedelta(seconds=2), 200, None, request_id="client-2"),
+            _row(START + timedelta(seconds=3), 429, None, idempotency_key="k-9"),
+            _row(START + timedelta(seconds=4), 200, None, idempotency_key="k-9")]
     frame = conform(pd.DataFrame(rows))
     calls = Columns(frame).calls
     assert calls.n == 3
     assert calls.failed.tolist() == [True, False, False]
     assert calls.attempts.tolist() == [2, 1, 2]
+
+
+def test_idempotency_keys_tie_attempts_even_beside_attempt_numbers() -> None:
+    rows = [_row(START, 429, 0, idempotency_key="k-1"),
+            _row(START + timedelta(seconds=1), 429, 0, idempotency_key="k-1")]
+    assert Columns(conform(pd.DataFrame(rows))).calls.n == 1
 
 
 def test_server_request_ids_never_repeat_so_they_tie_nothing() -> None:

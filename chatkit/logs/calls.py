@@ -5,13 +5,14 @@ retried twice looks like three failures. What ties attempts together, strongest 
 
 1. an idempotency key (``idempotency_key`` column, from the ``Idempotency-Key`` header): the
    same key is the same call;
-2. a request id that repeats (a client-side id such as ``X-Client-Request-Id`` is reused on
-   every retry; a server's ``x-request-id`` never repeats, so it ties nothing);
-3. attempt numbers: per host, endpoint and model, in time order, an attempt above 0 belongs
+2. attempt numbers: per host, endpoint and model, in time order, an attempt above 0 belongs
    to the call whose first attempt came last before it. With calls in flight at once a retry
    may be tied to a neighbour's call of the same route; the count of calls and of failed
    calls is what the analysis needs, and it stays right. A row without a time, or more than
-   ten minutes after the row before it, starts a call of its own.
+   ten minutes after the row before it, starts a call of its own;
+3. where a log has no attempt numbers, a request id that repeats (a client-side id such as
+   ``X-Client-Request-Id`` is reused on every retry; a server's ``x-request-id`` never
+   repeats, so it ties nothing).
 
 A call *failed* when its last attempt failed.
 """
@@ -58,43 +59,53 @@ class Calls:
 
 def group_calls(cols: Columns) -> Calls:
     """The calls of a log (see the module docstring for what ties attempts together)."""
-    import pandas as pd
-
     n = cols.n
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Calls(empty, empty, empty, np.zeros(0, dtype=bool), empty)
     order = _time_order(cols)
-    chain = _chains(cols, order)
-    key = pd.Series("c" + pd.Series(chain).astype(str).to_numpy(), dtype="object")
-    repeated = _repeated(cols.frame["request_id"]) if "request_id" in cols.frame else None
-    if repeated is not None:
-        key = key.where(repeated.isna(), "r" + repeated.astype("object").astype(str))
-    if "idempotency_key" in cols.frame:
-        idem = cols.frame["idempotency_key"].astype("object").reset_index(drop=True)
-        idem = idem.where(idem.notna() & (idem.astype(str) != ""), None)
-        key = key.where(idem.isna(), "k" + idem.astype(str))
-    of_row, _ = pd.factorize(key)
-    of_row = of_row.astype(np.int64)
-    calls = int(of_row.max()) + 1
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)  # position in time order
-    first = np.full(calls, n, dtype=np.int64)
-    last = np.full(calls, -1, dtype=np.int64)
-    np.minimum.at(first, of_row, rank)
-    np.maximum.at(last, of_row, rank)
-    first_rows, last_rows = order[first], order[last]
-    attempts = np.bincount(of_row, minlength=calls)
-    return Calls(of_row, first_rows, last_rows, cols.failed[last_rows], attempts)
+    key = _chains(cols, order)  # 0 .. chains-1, numbered in time order of their first row
+    tied = False
+    # request ids tie attempts only where attempt numbers do not (a client-side id reused on
+    # every retry); idempotency keys always do
+    numbered = bool((cols.attempt >= 0).any())
+    for column in ("request_id", "idempotency_key"):  # later ones win
+        if column in cols.frame and (column != "request_id" or not numbered):
+            codes = _repeated_codes(cols.frame[column], everything=column != "request_id")
+            if codes is not None:
+                key = np.where(codes >= 0, codes + int(key.max()) + 1, key)
+                tied = True
+    if tied:
+        _, key = np.unique(key, return_inverse=True)
+        key = key.astype(np.int64).reshape(-1)
+    calls = int(key.max()) + 1
+    in_time = key[order]
+    first_rows = np.full(calls, n, dtype=np.int64)
+    last_rows = np.empty(calls, dtype=np.int64)
+    positions = np.arange(n)
+    last_rows[in_time] = order[positions]  # the last write for each call wins: its last row
+    first_rows[in_time[::-1]] = order[positions[::-1]]  # reversed: its first row wins
+    if tied:  # number the calls in the order they began
+        renumber = np.empty(calls, dtype=np.int64)
+        began = np.empty(n, dtype=np.int64)
+        began[order] = positions
+        renumber[np.argsort(began[first_rows], kind="stable")] = np.arange(calls)
+        key = renumber[key]
+        first_rows[renumber], last_rows[renumber] = first_rows.copy(), last_rows.copy()
+    attempts = np.bincount(key, minlength=calls)
+    return Calls(key, first_rows, last_rows, cols.failed[last_rows], attempts)
 
 
 def _time_order(cols: Columns) -> np.ndarray:
     ts = np.where(np.isnan(cols.ts), np.inf, cols.ts)
+    if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):  # logs are usually in time order
+        return np.arange(ts.size)
     return np.argsort(ts, kind="stable")
 
 
 def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
-    """A chain number per row from attempt numbers: a new chain at every first attempt."""
+    """A chain number per row from attempt numbers: a new chain at every first attempt.
+    Chains are numbered in the time order of their first row."""
     route = np.zeros(cols.n, dtype=np.int64)
     for name in ("host", "endpoint", "model"):
         codes, names = cols.codes(name)
@@ -108,16 +119,41 @@ def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
     starts[1:] |= ~(np.diff(ts) <= _MAX_GAP_MS) | np.isnan(ts[:-1])
     chain = np.empty(cols.n, dtype=np.int64)
     chain[by_route] = np.cumsum(starts) - 1
-    return chain
+    # renumber by the time of each chain's first row (its start, in time order)
+    rank = np.empty(cols.n, dtype=np.int64)
+    rank[order] = np.arange(cols.n)
+    first = rank[by_route[starts]]
+    renumber = np.empty(first.size, dtype=np.int64)
+    renumber[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return renumber[chain]
 
 
-def _repeated(request_id: pd.Series) -> pd.Series | None:
-    """The request ids that occur on more than one row (others null), or None if none do."""
-    import pandas as pd
+def _repeated_codes(values: pd.Series, *, everything: bool) -> np.ndarray | None:
+    """A code per row for the ids that tie rows (-1 elsewhere), or None when none tie.
 
-    ids = pd.Series(request_id).astype("object").reset_index(drop=True)
-    ids = ids.where(ids.notna(), None)
-    dup = ids.notna() & ids.duplicated(keep=False)
-    if not dup.any():
+    Request ids tie only when they repeat (a server's never do); idempotency keys tie
+    whatever their count (``everything``).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.chunked_array(pa.array(values.array)) if not isinstance(
+            values.array, pa.ChunkedArray) else values.array
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        array = pa.chunked_array([pa.array(values.astype("object").where(values.notna(), None)
+                                           .map(str, na_action="ignore"), type=pa.string())])
+    if array.type != pa.string():
+        array = array.cast(pa.string())
+    array = pc.if_else(pc.equal(array, ""), None, array)
+    valid = len(array) - array.null_count
+    if valid == 0 or (not everything and pc.count_distinct(array).as_py() == valid):
         return None
-    return ids.where(dup, None)
+    encoded = array.combine_chunks().dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(encoded.is_valid().to_numpy(zero_copy_only=False), codes, -1).astype(
+        np.int64)
+    if not everything:  # keep only the ids seen on more than one row
+        counts = np.bincount(codes[codes >= 0], minlength=len(encoded.dictionary))
+        codes = np.where((codes >= 0) & (counts[np.maximum(codes, 0)] > 1), codes, -1)
+    return codes
