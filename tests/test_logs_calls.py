@@ -88,3 +88,30 @@ def test_idempotency_keys_tie_attempts_even_beside_attempt_numbers() -> None:
 def test_server_request_ids_never_repeat_so_they_tie_nothing() -> None:
     rows = [_row(START + timedelta(minutes=m), 503, request_id=f"req_{m}") for m in range(3)]
     assert Columns(conform(pd.DataFrame(rows))).calls.n == 3
+
+
+def test_a_har_ties_retries_by_the_sdks_headers(tmp_path: Any) -> None:
+    """openai-node in a browser sends x-stainless-retry-count with each try; a client may send
+    an Idempotency-Key shared by its retries."""
+    import json
+
+    from chatkit.logs import load
+
+    def entry(second: int, status: int, headers: dict[str, str]) -> dict[str, Any]:
+        return {"startedDateTime": f"2026-03-02T08:00:{second:02d}.000Z", "time": 80,
+                "request": {"method": "POST", "url": "https://api.openai.com/v1/responses",
+                            "headers": [{"name": k, "value": v} for k, v in headers.items()]},
+                "response": {"status": status, "headers": [], "content": {}}, "timings": {}}
+
+    har = {"log": {"version": "1.2", "creator": {"name": "WebInspector"}, "entries": [
+        entry(0, 503, {"x-stainless-retry-count": "0"}),
+        entry(1, 503, {"x-stainless-retry-count": "1"}),
+        entry(3, 200, {"x-stainless-retry-count": "2"}),
+        entry(9, 429, {"Idempotency-Key": "stainless-node-retry-7"}),
+        entry(10, 429, {"Idempotency-Key": "stainless-node-retry-7"})]}}
+    path = tmp_path / "retries.har"
+    path.write_text(json.dumps(har))
+    frame = load(path)
+    assert frame["attempt"].tolist()[:3] == [0, 1, 2]
+    calls = Columns(frame).calls
+    assert calls.n == 2 and calls.failed.tolist() == [False, True]

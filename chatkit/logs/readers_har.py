@@ -17,7 +17,9 @@ One row per entry. What the producers disagree on, and how it is read here:
 
 Columns beyond the contract, for the browser diagnosis (:mod:`chatkit.logs.browser`):
 ``user_agent``, ``cookie_bytes``, ``resource_type``, ``from_cache``, ``service_worker``,
-``mime_type``.
+``mime_type``; and ``idempotency_key`` when requests carry an ``Idempotency-Key`` header
+(the retries of one call share it). ``attempt`` comes from ``x-stainless-retry-count``, the
+header the OpenAI SDKs send with each retry.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def _browser_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["from_cache"] = frame["from_cache"].astype("category")
     out["service_worker"] = frame["service_worker"].astype("boolean")
     out["mime_type"] = frame["mime_type"].astype("category")
+    if frame["idempotency_key"].notna().any():  # ties the retries of one call together
+        out["idempotency_key"] = frame["idempotency_key"].astype("string")
     return out
 
 
@@ -202,7 +206,10 @@ def entry_to_row(entry: Mapping[str, Any], *, firefox: bool = False) -> dict[str
         "ts": entry.get("startedDateTime"), "method": request.get("method"),
         "url": redact_url(url),  # the contract's url is redacted (keys in query strings)
         "host": host, "endpoint": path, "provider": provider_of(host),
-        "model": sent.get("model") or got.get("model"), "stream": stream, "attempt": None,
+        "model": sent.get("model") or got.get("model"), "stream": stream,
+        # the OpenAI SDKs say which retry a request is; a client's key ties a call's retries
+        "attempt": _retry_count(req_headers.get("x-stainless-retry-count")),
+        "idempotency_key": req_headers.get("idempotency-key"),
         "status": status, **error, "exception": failure,
         "latency_ms": total, "ttfb_ms": ttfb, "dns_ms": dns, "connect_ms": tcp,
         "tls_ms": ssl,
@@ -224,6 +231,14 @@ def entry_to_row(entry: Mapping[str, Any], *, firefox: bool = False) -> dict[str
         "service_worker": bool(response.get("_fetchedViaServiceWorker")),
         "mime_type": mime or None,
     }
+
+
+def _retry_count(value: str | None) -> int | None:
+    try:
+        count = int(str(value))
+    except ValueError:
+        return None
+    return count if count >= 0 else None
 
 
 def _cookie_list_bytes(cookies: Any) -> int | None:
