@@ -41,6 +41,17 @@ def test_gzipped_jsonl_and_har_are_read(tmp_path: Path) -> None:
     assert len(chatkit.load([str(gz)])) == len(chatkit.load([str(tmp_path / "b.har")]))
 
 
+def test_a_truncated_gz_keeps_what_it_decoded(tmp_path: Path) -> None:
+    data = gzip.compress(("\n".join(_record(i % 10) for i in range(2000)) + "\n").encode())
+    src = tmp_path / "killed.jsonl.gz"
+    src.write_bytes(data[: len(data) * 2 // 3])
+    result = redact_file(src, tmp_path / "out.jsonl")
+    assert 0 < result.records < 2000 and result.dropped == 1
+    assert result.dropped_at[0].endswith("(the file ends early: a truncated .gz)")
+    assert KEY not in (tmp_path / "out.jsonl").read_text()
+    assert chatkit.summarize(chatkit.load([str(src)]))["requests"] >= result.records
+
+
 def test_bad_lines_are_left_out_and_named(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "in.jsonl"

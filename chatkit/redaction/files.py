@@ -199,9 +199,9 @@ def consistent_key() -> bytes:
 def _redact_lines(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
     lines, dropped = 0, []
     with atomic_writer(dst) as out:
-        for number, line in numbered_lines(src):
+        for number, line, why in numbered_lines(src):
             if line is None:
-                dropped.append(f"line {number} (not UTF-8)")
+                dropped.append(f"line {number} ({why})")
                 continue
             out.write(red.text(line))
             lines += 1
@@ -211,7 +211,7 @@ def _redact_lines(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
 def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
     records, dropped = 0, []
     with atomic_writer(dst) as out:
-        for number, line in numbered_lines(src):
+        for number, line, why in numbered_lines(src):
             if line is not None and not line.strip():
                 continue
             # a torn, foreign or non-record line is never copied: it may hold anything
@@ -221,7 +221,7 @@ def _redact_jsonl(src: Path, dst: Path, red: Redactor) -> tuple[int, list[str]]:
                 dropped.append(f"line {number} (not JSON)")
                 continue
             if line is None:
-                dropped.append(f"line {number} (not UTF-8)")
+                dropped.append(f"line {number} ({why})")
             elif not isinstance(record, dict):
                 dropped.append(f"line {number} (a JSON {_json_type(record)}, not an object)")
             else:

@@ -101,17 +101,21 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
     return "json"
 
 
-def numbered_lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) for each line; text is None for a line that is not UTF-8."""
+def numbered_lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
+    """(line number, text, "") for each line; (number, None, why) for one that cannot be read.
+
+    A line that is not UTF-8 is one such line. A gzip file that ends early (a recorder killed
+    mid-write) gives what it decoded, then one last "ends early" line, as ``analyze`` reads it.
+    """
+    number = 0
     with open_binary(path) as stream:
         try:
             for number, raw in enumerate(stream, 1):
                 if number == 1 and raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
                 try:
-                    yield number, raw.decode("utf-8")
+                    yield number, raw.decode("utf-8"), ""
                 except UnicodeDecodeError:
-                    yield number, None
-        except (OSError, EOFError) as exc:  # a truncated .gz: what came before is kept
-            raise InputError(f"cannot read all of {path}: {exc}; check that the file is "
-                             "complete") from None
+                    yield number, None, "not UTF-8"
+        except (OSError, EOFError):  # zlib's error is an OSError (BadGzipFile) or EOFError
+            yield number + 1, None, "the file ends early: a truncated .gz"
