@@ -74,7 +74,6 @@ HOW: dict[str, str] = {
     "chatkit analyze export.csv --map \"Took (ms)=latency_ms\" --map When=ts --map Code=status "
     "--json": RUN,
     "chatkit doctor --sim --persona anthropic --sim-fault 503_overloaded": RUN,
-    "chatkit doctor --sim --api responses --sim-fault response_failed": RUN,
     "chatkit doctor --base-url https://openrouter.ai/api/v1": OFFLINE,
     "chatkit sim --persona openrouter --fault 429_insufficient_quota": RUN,
     "chatkit analyze requests.jsonl --provider-incidents": "--status-page {status}",
