@@ -346,7 +346,9 @@ def test_a_measurement_that_cannot_decide_leaves_the_question_to_the_person(
 def test_the_panel_offers_the_api_to_probe(sim: SimServer) -> None:
     panel = DoctorPanel(sim_target(sim), context=sim_context(OPENAI_API_KEY=DEFAULT_KEY),
                         groups=["api"])
-    assert panel.api.value is None  # auto: the Responses API where the provider serves it
+    # auto (the Responses API where the provider serves it) shows as a choice, not as blank
+    assert panel.api.value == "auto" and panel.api.label == "auto (Responses where served)"
+    assert panel.read_target()[1].api is None
     panel.api.value = "responses"
     _, context = panel.read_target()
     assert context.api == "responses" and panel.context.api is None

@@ -59,10 +59,12 @@ class DoctorPanel:
                                          description="Provider")
         self.model = widgets.Text(value=target.model or "", description="Model",
                                   placeholder="default: a small model")
-        # Which API the completion and stream probes call (CheckContext.api).
+        # Which API the completion and stream probes call (CheckContext.api; "auto" is None
+        # there: a Dropdown shows an option whose value is None as no selection at all).
         self.api = widgets.Dropdown(
-            options=[("auto (Responses where served)", None), ("Responses API", "responses"),
-                     ("Chat completions", "chat")], value=self.context.api, description="API")
+            options=[("auto (Responses where served)", "auto"), ("Responses API", "responses"),
+                     ("Chat completions", "chat")], value=self.context.api or "auto",
+            description="API", layout=widgets.Layout(width="auto"))
         self.key = widgets.Password(description="API key", placeholder="or leave empty")
         self.use_env = widgets.Checkbox(value=True, indent=False)
         self.key_note = widgets.HTML()
@@ -78,7 +80,8 @@ class DoctorPanel:
         self.run_button = widgets.Button(description="Run", button_style="primary",
                                          icon="stethoscope", tooltip="run the selected checks")
         self.run_button.add_class("chatkit-doctor-run")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Findings")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Findings",
+                                            layout=widgets.Layout(width="240px"))
         self.status = widgets.HTML()
         self.result = widgets.HTML()
         self.result.add_class("chatkit-doctor-result")
@@ -92,7 +95,7 @@ class DoctorPanel:
         self.root = widgets.VBox([
             title,
             widgets.HBox([self.base_url, self.provider]),
-            widgets.HBox([self.model, self.api]),
+            widgets.HBox([self.model, self.api], layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.key, self.use_env, self.key_note]),
             widgets.HBox(list(self.groups.values()), layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.run_button, self.progress, self.status]),
@@ -144,7 +147,8 @@ class DoctorPanel:
                         model=self.model.value.strip() or None, api_key=self._typed_key,
                         timeout=self.context.timeout,
                         status_page=self._initial.status_page if same else None)
-        context = dataclasses.replace(self.context, api=self.api.value)
+        api = None if self.api.value == "auto" else self.api.value
+        context = dataclasses.replace(self.context, api=api)
         if not self.use_env.value:
             environ = {k: v for k, v in context.environ.items() if k != target.key_env}
             context = dataclasses.replace(context, environ=environ)
