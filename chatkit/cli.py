@@ -565,6 +565,9 @@ def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model to probe (default: gpt-4o-mini)")
     p.add_argument("--no-stream", action="store_true",
                    help="plain completions instead of streamed ones (no time to first token)")
+    p.add_argument("--api", choices=("responses", "chat"),
+                   help="the API each probe calls (default: responses for openai and azure, "
+                   "chat otherwise)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per probe (default 30)")
     p.add_argument("--sim", action="store_true", help="probe the simulated API, started here")
     p.add_argument("--fault", help="with --sim: a fault to inject, e.g. flaky:0.2, slow:800")
@@ -599,8 +602,8 @@ def _monitor(args: argparse.Namespace) -> int:
         print(f"probing {target.url} every {args.every:g} s -> {args.output}", flush=True)
         try:
             for probe in monitor(target, log_path=args.output, every=args.every,
-                                 count=args.count, stream=not args.no_stream, environ=environ,
-                                 timeout=args.timeout):
+                                 count=args.count, stream=not args.no_stream, api=args.api,
+                                 environ=environ, timeout=args.timeout):
                 probes.append(probe)
                 print(format_probe(probe), flush=True)
         except KeyboardInterrupt:

@@ -1,7 +1,9 @@
 """Repeated small probes of an API, appended to a request log, one live line each.
 
-A probe is one tiny chat completion (streamed by default, so time to first token is
-measured) or, without a key, a keyless ``GET /models`` (any answer, even 401, shows the
+A probe is one tiny answer (streamed by default, so time to first token is measured) from
+the Responses API or chat completions (``api``; by default as ``chatkit doctor`` chooses:
+the Responses API for openai and azure, chat elsewhere) or, without a key, a keyless
+``GET /models`` (any answer, even 401, shows the
 API is reachable and how fast). Every probe goes through :class:`~chatkit.client.
 RecordingTransport` without retries, so the log holds exactly one row per probe in the
 request-log contract and ``chatkit analyze`` or the log panel can plot hours of it.
@@ -16,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chatkit.checks.api import APIS, default_api
 from chatkit.client import NO_RETRY, resilient_client
 from chatkit.client.requestlog import RequestLog
+from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import classify
 from chatkit.knowledge.sse import percentile
@@ -54,12 +58,15 @@ class _Tee(RequestLog):
         self.rows.append(row)
 
 
-def _request(target: Target, environ: Mapping[str, str] | None, stream: bool
+def _request(target: Target, environ: Mapping[str, str] | None, stream: bool, api: str
              ) -> tuple[str, str, dict[str, str], dict[str, Any] | None]:
     headers = target.auth_headers(environ)
     if not headers:
         return "GET", f"{target.url}/models", {}, None
     model = target.model or "gpt-4o-mini"
+    if api == "responses":  # 16: the API's smallest max_output_tokens
+        answer = {"model": model, "input": PROMPT, "max_output_tokens": 16, "store": False}
+        return "POST", f"{target.url}/responses", headers, {**answer, "stream": stream}
     body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": PROMPT}],
                             "max_tokens": 5}
     if stream:
@@ -68,7 +75,8 @@ def _request(target: Target, environ: Mapping[str, str] | None, stream: bool
 
 
 def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | None = None,
-            stream: bool = True, environ: Mapping[str, str] | None = None,
+            stream: bool = True, api: str | None = None,
+            environ: Mapping[str, str] | None = None,
             timeout: float | None = None, sleep: Callable[[float], Any] = time.sleep,
             clock: Callable[[], float] = time.monotonic) -> Iterator[Probe]:
     """Probe ``target`` every ``every`` seconds (``count`` times, or until stopped), append
@@ -76,7 +84,10 @@ def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | 
     import httpx
 
 
-    method, url, headers, body = _request(target, environ, stream)
+    api = api or default_api(target.provider)
+    if api not in APIS:
+        raise UsageError(f"api must be 'responses' or 'chat', not {api!r}")
+    method, url, headers, body = _request(target, environ, stream, api)
     # A key no HTTP client can send (a typographic dash, a newline) is named as doctor names
     # it, once, instead of failing inside the client on every probe.
     refused = [f for f in validate_request(body or {}, headers=headers, check="monitor.probe")

@@ -121,3 +121,17 @@ def test_a_key_no_client_can_send_is_named_once(tmp_path: Path, capsys: pytest.C
     assert len(out) == 3 and out[2] == "1 probes, 1 failed"
     assert out[1].endswith(f"FAIL headers.Authorization: {problem}")
     assert not log.exists()  # nothing was sent
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_probes_through_the_responses_api(tmp_path: Path, stream: bool) -> None:
+    log = tmp_path / "probes.jsonl"
+    with SimServer() as sim:
+        probes = list(monitor(Target(sim.base_url, provider="compatible"), log_path=str(log),
+                              every=0, count=2, stream=stream, api="responses",
+                              environ={"OPENAI_API_KEY": DEFAULT_KEY}))
+    assert all(p.ok for p in probes), [p.finding for p in probes]
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["endpoint"] for r in rows] == ["/v1/responses"] * 2
+    assert all(r["completion_tokens"] for r in rows)
+    assert all((r["ttft_ms"] is not None) == stream for r in rows)

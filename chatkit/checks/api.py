@@ -82,11 +82,17 @@ def _model(target: Target) -> str:
     return target.model or DEFAULT_MODEL
 
 
+def default_api(provider: str | None) -> str:
+    """The API to probe a provider through when none is asked for: the Responses API where
+    the provider serves it, chat completions elsewhere."""
+    return "responses" if provider in RESPONSES_PROVIDERS else "chat"
+
+
 def probed_api(target: Target, ctx: CheckContext) -> str:
-    """The API the completion and stream probes call: ``ctx.api``, else the Responses API
-    where the provider serves it."""
+    """The API the completion and stream probes call: ``ctx.api``, else
+    :func:`default_api`."""
     if ctx.api is None:
-        return "responses" if target.provider in RESPONSES_PROVIDERS else "chat"
+        return default_api(target.provider)
     if ctx.api not in APIS:
         raise UsageError(f"api must be 'responses' or 'chat', not {ctx.api!r}")
     return ctx.api
