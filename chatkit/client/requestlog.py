@@ -181,9 +181,14 @@ class Attempt:
             return
         self.request_bytes = len(content)
         if content[:1] == b"{":
-            model = _MODEL.search(content)
+            # openai-python writes "model" and "stream" right after "messages": look at the
+            # tail first, so that a long conversation is not scanned on every attempt
+            tail = content[-4096:]
+            model = _MODEL.search(tail) or (_MODEL.search(content) if len(content) > 4096
+                                            else None)
             self.model = model.group(1).decode("utf-8", "replace") if model else None
-            self.stream = _STREAM.search(content) is not None
+            self.stream = _STREAM.search(tail) is not None or (
+                len(content) > 4096 and _STREAM.search(content) is not None)
         if self.model is None and "/deployments/" in self.endpoint:
             self.model = self.endpoint.split("/deployments/", 1)[1].split("/", 1)[0]
 
@@ -264,9 +269,10 @@ class Attempt:
             completion = self.meter.output_tokens if self.meter.usage else None
             self.model = self.model or self.meter.model
         elif self.body:
-            prompt, completion = self._parse_body(bytes(self.body))
+            raw = bytes(self.body)
+            prompt, completion = self._parse_body(raw)
             if completed and self.exception is None:
-                self._check_answer(bytes(self.body))
+                self._check_answer(raw)
         message = self.error.get("message")
         row = {
             "ts": utc_iso(self.wall_start), "method": self.method, "url": self.url,
@@ -311,6 +317,8 @@ class Attempt:
     def _phase(self, name: str, prefix: str) -> float | None:
         if name in self.phases:  # timed by chatkit.client.conntiming
             return round(self.phases[name], 2)
+        if self.timed and not self.phases:  # a kept-alive connection: nothing to connect
+            return 0.0 if self.status is not None else None
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
             return round((done - started) * 1000, 2)
