@@ -11,18 +11,22 @@ measured from the same instant.
 
 from __future__ import annotations
 
+import importlib
 import json
 from typing import Any
 
 import httpx
-import httpx2
 import openai
 import openai._base_client as sdk_base
 import pytest
 from openai._models import FinalRequestOptions
 
 from chatkit.client.policy import RetryPolicy
+from chatkit.client.transport import http_flavour
 from chatkit.errors import UsageError
+
+# the HTTP package the installed openai takes (httpx2 for openai >= 3): the SDK's own types
+HTTP = importlib.import_module(http_flavour())
 
 NOW = 1696004797.0  # Fri, 29 Sep 2023 16:26:37 GMT, the instant of the SDK's own tests
 POLICY = RetryPolicy(random=lambda: 0.0, now=lambda: NOW)
@@ -111,8 +115,8 @@ def sdk() -> Any:
 def _sdk_retries(sdk: Any, status: int, headers: dict[str, str],
                  monkeypatch: pytest.MonkeyPatch) -> bool:
     """What the installed openai client decides for this answer."""
-    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
-    response = httpx2.Response(status, headers=headers, request=request)
+    request = HTTP.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    response = HTTP.Response(status, headers=headers, request=request)
     if response.is_success:
         return False  # raise_for_status passes: the SDK returns the answer
     monkeypatch.setattr(sdk_base.time, "time", lambda: NOW)
@@ -157,7 +161,7 @@ def test_wait_matches_the_sdk(sdk: Any, monkeypatch: pytest.MonkeyPatch, value: 
     monkeypatch.setattr(sdk_base.time, "time", lambda: NOW)
     monkeypatch.setattr(sdk_base, "random", lambda: 0.0)
     options = FinalRequestOptions(method="post", url="/chat/completions", max_retries=3)
-    assert sdk._calculate_retry_timeout(3 - retries, options, httpx2.Headers(headers)) == wait
+    assert sdk._calculate_retry_timeout(3 - retries, options, HTTP.Headers(headers)) == wait
 
 
 def test_jitter_takes_up_to_a_quarter_off() -> None:
@@ -168,10 +172,10 @@ def test_jitter_takes_up_to_a_quarter_off() -> None:
 
 @pytest.mark.parametrize(("exc", "retry", "why"), [
     (httpx.ReadTimeout("timed out"), True, "SDK I:1188 timeouts are retried"),
-    (httpx2.ConnectTimeout("timed out"), True, "SDK I:1188 timeouts are retried"),
+    (HTTP.ConnectTimeout("timed out"), True, "SDK I:1188 timeouts are retried"),
     (httpx.ConnectError("[Errno 111] Connection refused"), True,
      "SDK I:1205 request errors are retried"),
-    (httpx2.ReadError("[Errno 104] Connection reset by peer"), True,
+    (HTTP.ReadError("[Errno 104] Connection reset by peer"), True,
      "SDK I:1205 request errors are retried"),
     (httpx.RemoteProtocolError("Server disconnected without sending a response."), True,
      "SDK I:1205 request errors are retried"),
