@@ -358,3 +358,31 @@ def test_threads_and_processes_through_openai_with_faults(tmp_path: Path,
     assert len(rows) == (len(outcomes) - faulted) + 3 * faulted
     assert {r["exception"] for r in rows if r["status"] is None} <= {
         "ReadError", "RemoteProtocolError", "ConnectError"}
+
+
+def test_a_cancelled_attempt_is_logged_and_the_cancellation_goes_on(tmp_path: Path) -> None:
+    from chatkit.client import AsyncRecordingTransport
+
+    class Hanging(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.sent = asyncio.Event()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            self.sent.set()
+            await asyncio.Event().wait()
+            raise AssertionError("never answered")
+
+    async def run() -> None:
+        hanging = Hanging()
+        transport = AsyncRecordingTransport(hanging, log=str(tmp_path / "l.jsonl"),
+                                            policy=RetryPolicy())
+        async with httpx.AsyncClient(transport=transport) as client:
+            task = asyncio.ensure_future(client.get("https://api.example.test/v1/models"))
+            await hanging.sent.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(run())
+    (row,) = _rows(tmp_path / "l.jsonl")
+    assert (row["exception"], row["status"], row["attempt"]) == ("CancelledError", None, 0)
