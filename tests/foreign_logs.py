@@ -1,7 +1,7 @@
 """Request logs written by someone else's generator: DuckDB SQL, not chatkit's writer.
 
 Rows are drawn from hashes of the row number (the same ``rows`` give the same file, on any
-number of threads): five models, a background of 500s, 429s and timeouts, a 503 outage, a
+number of threads; DuckDB keeps ``range``'s order with ``preserve_insertion_order``): five models, a background of 500s, 429s and timeouts, a 503 outage, a
 429 burst on one model, a slow period, retries (attempt 1) and streamed rows with a TTFT.
 """
 
@@ -70,7 +70,6 @@ SELECT
   CASE WHEN code = 200 THEN (10 + floor(800 * u4))::BIGINT END AS completion_tokens,
   'req_' || md5(i::VARCHAR) AS request_id
 FROM drawn
-ORDER BY i
 """
 _START = "TIMESTAMP '2026-03-02 08:00:00' + i * INTERVAL 173 MILLISECOND"
 
@@ -89,6 +88,7 @@ def write_log(path: str | Path, rows: int, *, fmt: str = "parquet",
     else:
         ts = f"CAST({_START} AS TIMESTAMPTZ)"  # UTC: no time zone extension is loaded
         target = "(FORMAT parquet, COMPRESSION zstd)"
+    con.sql("SET enable_progress_bar = false")
     query = _ROWS.format(n=int(rows), ts=ts)
     con.sql(f"COPY ({query}) TO '{path}' {target}")
     con.close()

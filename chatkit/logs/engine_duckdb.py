@@ -68,6 +68,7 @@ class DuckDBLog:
             "temp_directory": os.path.join(self._tmp.name, "spill"),
             "preserve_insertion_order": True,
         })
+        self._run("SET enable_progress_bar = false")  # it would write into the summary's output
         self.skipped = 0
         try:
             self._open(inputs, columns)

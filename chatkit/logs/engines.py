@@ -271,6 +271,7 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
     if not chunks:
         return empty_frame(columns)
     table = pa.Table.from_batches(chunks)
+    del chunks  # the table holds the only reference: to_pandas frees each column as it goes
 
     def types(arrow_type: pa.DataType) -> Any:
         if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
@@ -281,4 +282,6 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
             return pd.BooleanDtype()
         return None
 
-    return conform(table.to_pandas(types_mapper=types), columns, keep_extra=False)
+    frame = table.to_pandas(types_mapper=types, self_destruct=True, split_blocks=True)
+    del table
+    return conform(frame, columns, keep_extra=False)
