@@ -1,8 +1,9 @@
 """Request logs written by someone else's generator: DuckDB SQL, not chatkit's writer.
 
-Rows are drawn from hashes of the row number (the same ``rows`` give the same file, on any
-number of threads; DuckDB keeps ``range``'s order with ``preserve_insertion_order``): five models, a background of 500s, 429s and timeouts, a 503 outage, a
-429 burst on one model, a slow period, retries (attempt 1) and streamed rows with a TTFT.
+Rows are drawn from hashes of the row number, so the same ``rows`` give the same file on any
+number of threads (DuckDB keeps ``range``'s order with ``preserve_insertion_order``): five
+models, a background of 500s, 429s and timeouts, a 503 outage, a 429 burst on one model, a
+slow period, retries (attempt 1) and streamed rows with a TTFT.
 """
 
 from __future__ import annotations
