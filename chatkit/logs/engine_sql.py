@@ -26,6 +26,10 @@ __all__ = ["DIALECTS", "aggregate_sql", "by_model_sql", "detail_sql", "repeated_
 DIALECTS = ("duckdb", "spark")
 _QUANTILES = (0.5, 0.9, 0.95, 0.99)
 FAILED = "NOT (coalesce(status, -1) >= 100 AND coalesce(status, -1) < 400)"
+# a row a finding may quote: it failed, or it answered with an error noted (an incomplete
+# Responses answer is a 200 with error_type "incomplete")
+NOTED = (f"({FAILED} OR error_type IS NOT NULL OR error_code IS NOT NULL "
+         "OR exception IS NOT NULL)")
 
 
 def _quantiles(column: str, qs: Sequence[float], dialect: str) -> str:
@@ -79,9 +83,9 @@ def detail_sql(columns: Sequence[str], *, repeated: str | None, source: str = "l
     picked = []
     for column in columns:
         if column == "error_message":
-            picked.append(f"CASE WHEN {FAILED} THEN error_message END AS error_message")
+            picked.append(f"CASE WHEN {NOTED} THEN error_message END AS error_message")
         elif column == "request_id":
-            keep = f"{FAILED}" + (f" OR {repeated}" if repeated else "")
+            keep = NOTED + (f" OR {repeated}" if repeated else "")
             picked.append(f"CASE WHEN {keep} THEN request_id END AS request_id")
         else:
             picked.append(column)

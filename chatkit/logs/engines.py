@@ -177,18 +177,28 @@ def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
         from chatkit.logs.engine_spark import SparkLog
 
         backend = SparkLog(inputs, memory_limit=memory_limit, temp_dir=temp_dir)
-    try:
-        return summary_of(backend)
-    finally:
-        backend.close()
+    return summary_of(backend)
 
 
 def summary_of(backend: Backend) -> dict[str, Any]:
-    """The summary contract from an SQL engine's aggregates and the narrow projection."""
-    agg = dict(zip(_AGGREGATE_NAMES, backend.rows(aggregate_sql(backend.dialect))[0],
-                   strict=True))
+    """The summary contract from an SQL engine's aggregates and the narrow projection.
+
+    The engine is closed as soon as the projection is read, so its memory is given back
+    before the incident and finding pass takes its own.
+    """
+    import pyarrow as pa
+
+    try:
+        agg = dict(zip(_AGGREGATE_NAMES, backend.rows(aggregate_sql(backend.dialect))[0],
+                       strict=True))
+        statuses = backend.rows(status_sql())
+        models = backend.rows(by_model_sql(backend.dialect))
+        frame = contract_frame(backend.detail(SUMMARY_COLUMNS), SUMMARY_COLUMNS)
+    finally:
+        backend.close()
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
     n = int(agg["requests"])
-    cols = Columns(contract_frame(backend.detail(SUMMARY_COLUMNS), SUMMARY_COLUMNS))
+    cols = Columns(frame)
     if cols.n != n:
         raise InputError(f"the log changed while it was read ({n} rows, then {cols.n}); "
                          "read it again when it is complete")
@@ -201,9 +211,9 @@ def summary_of(backend: Backend) -> dict[str, Any]:
         "end": iso_ms(ts.max()) if ts.size else None,
         "latency_ms": _percentiles(agg, "latency_ms"),
         "ttft_ms": _percentiles(agg, "ttft_ms"),
-        "status_counts": _status_counts(backend.rows(status_sql())),
+        "status_counts": _status_counts(statuses),
         "error_rate": round(int(agg["failed"]) / n, 4) if n else 0.0,
-        "by_model": _by_model(backend.rows(by_model_sql(backend.dialect))),
+        "by_model": _by_model(models),
         "incidents": [i.to_dict() for i in incidents],
         "findings": [f.to_dict() for f in log_findings(cols, incidents)],
     }
