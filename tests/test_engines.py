@@ -79,6 +79,13 @@ def test_unreadable_lines_are_skipped_alike(tmp_path: Path, generated: list[Path
     assert_same(pandas, summarize_logs(path, engine="duckdb"))
 
 
+def test_other_formats_are_summarised_in_memory_by_every_engine() -> None:
+    """A HAR keeps its own columns (user agent, idempotency key) for the browser findings."""
+    har = Path(__file__).parent / "data" / "har_chrome.har"
+    pandas = summarize_logs(har, engine="pandas")
+    assert_same(pandas, summarize_logs(har, engine="duckdb"))
+
+
 def test_convert_writes_the_contract_types_and_load_reads_them(tmp_path: Path) -> None:
     out = tmp_path / "sample.parquet"
     assert convert(SAMPLE, out) == 3000

@@ -68,3 +68,12 @@ def test_million_rows_spark_equals_duckdb_and_pandas(million: Path) -> None:
 
 def test_sample_jsonl_spark_equals_pandas() -> None:
     assert_same(summarize_logs(SAMPLE, engine="pandas"), summarize_logs(SAMPLE, engine="spark"))
+
+
+def test_unreadable_lines_are_skipped_alike(tmp_path: Path) -> None:
+    lines = Path(SAMPLE).read_bytes().splitlines(keepends=True)
+    path = tmp_path / "torn.jsonl"
+    path.write_bytes(b"".join(lines[:100]) + b"not json\n" + b"".join(lines[100:]) + b"{\"ts\"")
+    pandas = summarize_logs(path, engine="pandas")
+    assert pandas["skipped"] == 2
+    assert_same(pandas, summarize_logs(path, engine="spark"))

@@ -4,7 +4,8 @@ DuckDB runs with a memory limit (``memory_limit``, default ``CHATKIT_DUCKDB_MEMO
 and spills what does not fit to a temporary directory (``temp_dir``, default under
 ``CHATKIT_TEMP`` or the system's). chatkit JSONL is parsed once, into a table in a database
 file in that directory (columnar and compressed, so every later query reads a fraction of the
-JSON); Parquet is queried where it lies. A JSONL line that is no JSON object becomes a row of
+JSON); Parquet is queried where it lies. Other formats never come here (they are summarised in
+memory, :mod:`chatkit.logs.engines`). A JSONL line that is no JSON object becomes a row of
 nulls in DuckDB's reader; those rows are counted as skipped, as ``load()`` counts them.
 """
 
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
 from chatkit.logs.engine_sql import detail_sql, repeated_ids_sql
-from chatkit.logs.readers import load
 from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class DuckDBLog:
             empty = " AND ".join(f"{c} IS NULL" for c in columns)
             self.skipped = int(self.rows(f"SELECT count(*) FROM raw WHERE {empty}")[0][0])
             self._run(f"CREATE VIEW log AS SELECT * FROM raw WHERE NOT ({empty})")
-        elif inputs.kind == "parquet":
+        else:  # Parquet
             scan = (f"read_parquet({_files(inputs.files)}, union_by_name=true, "
                     f"hive_partitioning={'true' if inputs.hive else 'false'})")
             present = {row[0] for row in self.rows(f"DESCRIBE SELECT * FROM {scan}")}
@@ -99,11 +99,6 @@ class DuckDBLog:
                       if c in present else f"CAST(NULL AS {duckdb_type(c)}) AS {c}"
                       for c in columns]
             self._run(f"CREATE VIEW log AS SELECT {', '.join(picked)} FROM {scan}")
-        else:  # formats only load() reads: exports, small enough for memory
-            frame = load(list(inputs.files), columns=columns)
-            self.skipped = int(frame.attrs.get("skipped", 0))
-            self.con.register("loaded", frame)
-            self._run("CREATE VIEW log AS SELECT * FROM loaded")
 
     def _run(self, sql: str) -> None:
         self.con.sql(sql)

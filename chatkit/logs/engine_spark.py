@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import UsageError
 from chatkit.logs.engine_sql import detail_sql, repeated_ids_sql
-from chatkit.logs.readers import load
 from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
@@ -103,19 +102,11 @@ class SparkLog:
                              f"`{_CORRUPT}` STRING"])
             frame = (reader.schema(ddl).option("mode", "PERMISSIVE")
                      .option("columnNameOfCorruptRecord", _CORRUPT).json(list(inputs.files)))
-        elif inputs.kind == "parquet":
-            if inputs.hive:
-                frame = reader.option("basePath", os.path.commonpath(inputs.files)) \
-                    .parquet(*inputs.files)
-            else:
-                frame = reader.parquet(*inputs.files)
+        elif inputs.hive:
+            frame = reader.option("basePath", os.path.commonpath(inputs.files)) \
+                .parquet(*inputs.files)
         else:
-            loaded = load(list(inputs.files), columns=columns)
-            self.skipped = int(loaded.attrs.get("skipped", 0))
-            loaded = loaded.astype({c: "object" for c in loaded.columns
-                                    if str(loaded[c].dtype) == "category"})
-            with _quiet():
-                frame = self.spark.createDataFrame(loaded)
+            frame = reader.parquet(*inputs.files)
         frame = frame.withColumn("_file", F.input_file_name()) \
             .withColumn("_row", F.monotonically_increasing_id())
         present = set(frame.columns)

@@ -12,8 +12,8 @@ ones :func:`chatkit.logs.analyze.summarize` computes with numpy, written down on
 
 :func:`detail_sql` is the narrow projection the incident and finding code reads: every row's
 time, status, latency, TTFT, attempt and the few-valued text columns, and the long text
-(error message, request id) only where a finding can quote it (a failed row) or the call
-grouping needs it (a request id seen on more than one row).
+(error message, request id) only where a finding can quote it (a row that failed or noted an
+error) or the call grouping needs it (a request id seen on more than one row).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ below: about 50 bytes a row in the worst case, against 1.3 KB a row for the whol
 ``engine="auto"`` picks DuckDB when the input is Parquet, a glob or a directory, or larger
 than the memory budget (:data:`MEMORY_BUDGET`, or ``CHATKIT_MEMORY_BUDGET`` such as ``4GB``),
 and pandas otherwise. Formats other than chatkit's JSONL and Parquet (HAR, CSV, gateway
-exports) are read by :func:`~chatkit.logs.load` whatever the engine.
+exports: small, and with columns of their own such as a HAR's user agent) are loaded and
+summarised in memory whatever the engine.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     inputs = resolve(paths)
     if engine == "auto":
         engine = choose_engine(inputs, memory_budget)
-    if engine == "pandas":
+    if engine == "pandas" or inputs.kind == "other":
         from chatkit.logs.analyze import summarize
 
         return summarize(load(list(inputs.files), columns=SUMMARY_COLUMNS))
