@@ -242,7 +242,7 @@ def _check(server: AnswerServer, answer: Answer, bare: Seen, recorded: Seen, log
     assert row["status"] == bare[0][0] and row["response_bytes"] == len(bare[1])
 
 
-SETTINGS = settings(max_examples=40, deadline=None, database=None,
+SETTINGS = settings(max_examples=80, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
