@@ -386,3 +386,26 @@ def test_a_cancelled_attempt_is_logged_and_the_cancellation_goes_on(tmp_path: Pa
     asyncio.run(run())
     (row,) = _rows(tmp_path / "l.jsonl")
     assert (row["exception"], row["status"], row["attempt"]) == ("CancelledError", None, 0)
+
+
+FORK = r"""
+import os, sys
+from chatkit.client import resilient_client
+client = resilient_client(sys.argv[1], log_path=sys.argv[2])
+kept = client.send(client.build_request("GET", sys.argv[1] + "/models",
+                   headers={"Authorization": "Bearer " + sys.argv[3]}), stream=True)
+child = os.fork()
+if child == 0:
+    sys.exit(0)  # the child's exit must not write the parent's open attempt
+os.waitpid(child, 0)
+"""
+
+
+def test_a_forked_child_does_not_write_its_parents_attempts(server: SimServer,
+                                                            tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    done = subprocess.run([sys.executable, "-c", FORK, server.base_url, str(log), DEFAULT_KEY],
+                          capture_output=True, text=True, timeout=60, env=_env())
+    assert done.returncode == 0, done.stderr
+    (row,) = _rows(log)
+    assert row["aborted"] == "exit" and row["status"] == 200

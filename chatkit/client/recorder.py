@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Generator
@@ -49,6 +50,9 @@ def _write_pending_at_exit() -> None:
 
 
 atexit.register(_write_pending_at_exit)
+# A forked child inherits the parent's open attempts, which are the parent's to write.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_PENDING.clear)
 
 
 def as_log(log_path: Any) -> Any:
