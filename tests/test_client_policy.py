@@ -14,11 +14,14 @@ from __future__ import annotations
 import importlib
 import json
 from typing import Any
+from unittest import mock
 
 import httpx
 import openai
 import openai._base_client as sdk_base
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openai._models import FinalRequestOptions
 
 from chatkit.client.policy import RetryPolicy
@@ -201,3 +204,21 @@ def test_negative_retries_are_refused() -> None:
     with pytest.raises(UsageError):
         RetryPolicy(max_retries=-1)
 
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(status=st.sampled_from([200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 408, 409, 413,
+                               422, 429, 500, 502, 503, 504, 529]),
+       headers=st.dictionaries(
+           st.sampled_from(["x-should-retry", "retry-after", "retry-after-ms"]),
+           st.one_of(st.sampled_from(["true", "false", "inf", "nan", "1e400", "121", "120",
+                                      "-1", "0.5", "Fri, 29 Sep 2023 16:28:38 GMT",
+                                      "Fri, 29 Sep 2023 16:28:37 -0000", "soon", ""]),
+                     st.integers(-10, 10**6).map(str), st.floats().map(repr))),
+       body=st.sampled_from(["", RATE, QUOTA, TOO_LARGE, CONTEXT, "<html>oops</html>"]))
+def test_chatkit_retries_only_what_the_sdk_retries(sdk: Any, status: int,
+                                                   headers: dict[str, str], body: str) -> None:
+    if POLICY.should_retry(status=status, headers=headers, body=body):
+        request = HTTP.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+        with mock.patch.object(sdk_base.time, "time", lambda: NOW):
+            assert sdk._should_retry(HTTP.Response(status, headers=headers, request=request))
