@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -134,3 +135,43 @@ def test_parse_timestamps_types() -> None:
     parsed = parse_timestamps(naive)
     assert parsed.assumed_utc == 1 and parsed.values.type == pa.timestamp("ms", tz="UTC")
     assert parse_timestamps(pa.array([None, None])).values.null_count == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(log())
+def test_the_same_shapes_through_duckdbs_reader(case: tuple[bytes, list[int], int]) -> None:
+    """Big plain files are read by DuckDB's JSON reader: the same values, no line by line."""
+    import tempfile
+
+    import chatkit.logs.readers_jsonl as readers_jsonl
+
+    data, expected, zoneless = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/log.jsonl"
+        with open(path, "wb") as out:
+            out.write(data)
+        before, readers_jsonl.DUCKDB_MIN_BYTES = readers_jsonl.DUCKDB_MIN_BYTES, 0
+        try:
+            frame = load(path, format="jsonl")
+        finally:
+            readers_jsonl.DUCKDB_MIN_BYTES = before
+    assert frame.attrs["parsed_by_line"] == 0 and frame.attrs["skipped"] == 0
+    assert frame["ts"].array.asi8.tolist() == expected
+    assert frame.attrs["ts_assumed_utc"] == zoneless
+
+
+def test_duckdb_takes_a_code_written_as_a_number_and_leaves_torn_files_to_arrow(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    import chatkit.logs.readers_jsonl as readers_jsonl
+
+    monkeypatch.setattr(readers_jsonl, "DUCKDB_MIN_BYTES", 0)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"ts": "2026-03-02T09:00:00Z", "status": 429, "error_code": 429}\n'
+                     '{"ts": "2026-03-02T09:00:01Z", "status": 429, "error_code": "rate"}\n')
+    frame = load(mixed)
+    assert frame["error_code"].tolist() == ["429", "rate"] and frame.attrs["parsed_by_line"] == 0
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text('{"ts": "2026-03-02T09:00:00Z", "status": 200}\n{"ts": "2026-03-02T09:0\n'
+                    '{"ts": "2026-03-02T09:00:02Z", "status": 500}\n')
+    frame = load(torn)
+    assert frame["status"].tolist() == [200, 500] and frame.attrs["skipped"] == 1

@@ -87,6 +87,14 @@ class Source:
         with self._raw() as raw:
             self.gzipped = raw.read(2) == b"\x1f\x8b"
 
+    @property
+    def plain_file(self) -> Path | None:
+        """The file behind this input when another reader may open it itself: a file on disk,
+        not compressed, and nobody waiting for progress reports."""
+        if self._path is None or self.gzipped or self._progress is not None:
+            return None
+        return self._path
+
     def _raw(self) -> BinaryIO:
         if self._data is not None:
             return io.BytesIO(self._data)

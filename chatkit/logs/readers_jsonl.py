@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 from chatkit.errors import InputError
 from chatkit.logs.detect import lines_kind
 from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
-from chatkit.logs.schema import CATEGORICAL, COLUMNS, arrow_schema, conform, empty_frame
+from chatkit.logs.schema import (
+    CATEGORICAL,
+    COLUMNS,
+    FLOATS,
+    INTEGERS,
+    arrow_schema,
+    conform,
+    empty_frame,
+)
 from chatkit.logs.timestamps import parse_timestamps
 
 if TYPE_CHECKING:
@@ -33,9 +41,15 @@ if TYPE_CHECKING:
 
     from chatkit.logs.readers import Skipped, Source
 
-__all__ = ["MAX_LINE_BYTES", "arrow_to_frame", "read_json_array", "read_jsonl"]
+__all__ = ["DUCKDB_MIN_BYTES", "MAX_LINE_BYTES", "arrow_to_frame", "read_json_array",
+           "read_jsonl"]
 
 _BLOCK = 8 << 20  # bytes per block on the tolerant path
+#: Plain files from this size on are read by DuckDB's JSON reader when it can (smaller ones:
+#: Arrow's, which starts faster).
+DUCKDB_MIN_BYTES = 16 << 20
+_DUCKDB_TYPES = {**{c: "BIGINT" for c in INTEGERS}, **{c: "DOUBLE" for c in FLOATS},
+                 "stream": "BOOLEAN", "ts": "VARCHAR"}
 #: Lines longer than this are skipped unread, which bounds the memory a hostile file can take:
 #: about three times this above what the rows need, whatever the line (a 200 MB line: +50 MB).
 MAX_LINE_BYTES = 16 << 20
@@ -52,6 +66,9 @@ def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str
         kind = lines_kind(source.head().lstrip())
     if kind not in (None, "jsonl", "otel"):
         return _read_records(source, columns, mapping, skipped, kind)
+    frame = _read_duckdb(source, columns, mapping, skipped)
+    if frame is not None:
+        return frame
     try:
         frame = _read_fast(source, columns, mapping, skipped)
     except _ArrowFailure:
@@ -112,6 +129,42 @@ def _read_fast(source: Source, columns: Sequence[str], mapping: Mapping[str, str
             table = table.rename_columns([rename.get(n, n) for n in table.column_names])
         return arrow_to_frame(table, columns, skipped)
     raise _ArrowFailure(failure)
+
+
+def _read_duckdb(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
+                 skipped: Skipped) -> pd.DataFrame | None:
+    """A big plain file through DuckDB's JSON reader, or None to leave it to Arrow's.
+
+    DuckDB's reader (yyjson) takes about half the CPU of Arrow's for the same projection, and
+    it takes what Arrow refuses within a valid file (a code written as a number in one line
+    and as text in the next). A file it cannot read whole (a torn line, a value of the wrong
+    kind) returns None: the Arrow path then reads it, block by block, skipping and counting.
+    """
+    path = source.plain_file
+    if path is None or (source.size or 0) < DUCKDB_MIN_BYTES:
+        return None
+    import duckdb
+
+    theirs = {contract: their for their, contract in (mapping or {}).items()}
+    spec = ", ".join(f"{_quoted(theirs.get(c, c))}: '{_DUCKDB_TYPES.get(c, 'VARCHAR')}'"
+                     for c in columns)
+    query = (f"SELECT * FROM read_json({_quoted(str(path))}, format='newline_delimited', "
+             f"columns={{{spec}}}, maximum_object_size={MAX_LINE_BYTES})")
+    con = duckdb.connect()
+    try:
+        table = con.sql(query).to_arrow_table()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    rename = {theirs[c]: c for c in columns if c in theirs}
+    if rename:
+        table = table.rename_columns([rename.get(n, n) for n in table.column_names])
+    return arrow_to_frame(table, columns, skipped)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _ts_types() -> tuple[Any, ...]:

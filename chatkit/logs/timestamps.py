@@ -68,6 +68,9 @@ def _strings(values: pa.ChunkedArray) -> Parsed:
         return Parsed(values.cast(utc).cast(target, safe=False), 0, 0)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
+    if values.null_count < len(values) and pc.all(pc.match_substring_regex(
+            values, r"^-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$")).as_py():
+        return Parsed(_epoch(values.cast(pa.float64())), 0, 0)  # epoch numbers read as text
     valid = pc.is_valid(values)
     zoned = pc.fill_null(pc.match_substring_regex(values, _ZONE), False)
     assumed = int(pc.sum(pc.and_(valid, pc.invert(zoned))).as_py() or 0)
