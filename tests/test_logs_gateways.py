@@ -80,3 +80,12 @@ def test_a_csv_mapping_without_a_status_column_is_one_error_line(
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["status_counts"] == {"200": 2, "429": 1, "500": 1,
                                                       "no_response": 1}
+
+
+def test_a_record_longer_than_the_first_peek_is_still_recognised() -> None:
+    """Gateway records carry prompts and answers: the first line can pass 64 KB."""
+    record = json.loads((REAL / "litellm_standard_logging_payload.json").read_text())
+    record["messages"][0]["content"] = "word " * 40_000  # 200 KB of prompt
+    data = (json.dumps(record) + "\n" + json.dumps(record) + "\n").encode()
+    frame = load(data)
+    assert frame.attrs["formats"] == ["litellm"] and len(frame) == 2

@@ -36,6 +36,7 @@ Progress = Callable[[int, int | None], None]
 PathLike = str | os.PathLike | IO[bytes] | IO[str] | bytes
 
 _PEEK = 64 * 1024
+_WIDE_PEEK = 4 << 20  # looked at when the first line does not end within _PEEK
 _BOM = b"\xef\xbb\xbf"
 _MAX_POSITIONS = 10
 
@@ -273,6 +274,9 @@ def _detect(source: Source) -> str:
     if not head.strip():
         raise EmptyInput(f"{source.name} is empty; export the log again or pick another file")
     kind = detect_format(head)
+    if kind is None and len(head) == _PEEK and head.lstrip()[:1] == b"{" \
+            and head.count(b"\n") < 2:  # one long first line (a gateway record with a prompt)
+        kind = detect_format(source.head(_WIDE_PEEK))
     if kind is None:
         raise InputError(
             f"{source.name} is not a log chatkit can read (expected JSONL request log, HAR, CSV, "
