@@ -106,6 +106,10 @@ def _time_order(cols: Columns) -> np.ndarray:
 def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
     """A chain number per row from attempt numbers: a new chain at every first attempt.
     Chains are numbered in the time order of their first row."""
+    rank = np.empty(cols.n, dtype=np.int64)
+    rank[order] = np.arange(cols.n)
+    if not bool((cols.attempt > 0).any()):  # no retries: every row is a call of its own
+        return rank
     route = np.zeros(cols.n, dtype=np.int64)
     for name in ("host", "endpoint", "model"):
         codes, names = cols.codes(name)
@@ -120,8 +124,6 @@ def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
     chain = np.empty(cols.n, dtype=np.int64)
     chain[by_route] = np.cumsum(starts) - 1
     # renumber by the time of each chain's first row (its start, in time order)
-    rank = np.empty(cols.n, dtype=np.int64)
-    rank[order] = np.arange(cols.n)
     first = rank[by_route[starts]]
     renumber = np.empty(first.size, dtype=np.int64)
     renumber[np.argsort(first, kind="stable")] = np.arange(first.size)

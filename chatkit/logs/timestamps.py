@@ -68,6 +68,12 @@ def _strings(values: pa.ChunkedArray) -> Parsed:
         return Parsed(values.cast(utc).cast(target, safe=False), 0, 0)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
+    try:  # or none does (a naive timestamp cast to one with a zone is taken as UTC)
+        naive = values.cast(pa.timestamp("ns"))
+        return Parsed(naive.cast(utc).cast(target, safe=False),
+                      len(values) - values.null_count, 0)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     if values.null_count < len(values) and pc.all(pc.match_substring_regex(
             values, r"^-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$")).as_py():
         return Parsed(_epoch(values.cast(pa.float64())), 0, 0)  # epoch numbers read as text
