@@ -89,3 +89,14 @@ def test_a_record_longer_than_the_first_peek_is_still_recognised() -> None:
     data = (json.dumps(record) + "\n" + json.dumps(record) + "\n").encode()
     frame = load(data)
     assert frame.attrs["formats"] == ["litellm"] and len(frame) == 2
+
+
+def test_langfuse_trace_download_and_api_pages() -> None:
+    """The trace JSON Langfuse's UI downloads, and a {"data": [...]} page of an API."""
+    frame = load(REAL / "langfuse_trace.json")
+    assert frame.attrs["formats"] == ["json_array"] and len(frame) == 1
+    assert frame["model"].tolist() == ["gemini-2.5-flash"]
+    page = {"data": [json.loads((REAL / "litellm_spend_logs_payload.json").read_text())],
+            "total": 1, "page": 1, "page_size": 50, "total_pages": 1}
+    frame = load(json.dumps(page).encode())
+    assert frame.attrs["formats"] == ["json_array"] and frame["model"].tolist() == ["gpt-4o"]

@@ -14,6 +14,7 @@ _PEEK = 64 * 1024
 _CONTRACT_MARKERS = frozenset({"ts", "latency_ms", "status", "endpoint", "attempt", "ttfb_ms"})
 _OPENAI_LOG = re.compile(rb"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.\d]* - [\w.]+:\d+ - [A-Z]+\] ",
                          re.M)
+_WRAPPED = re.compile(rb'^\{\s*(?:"trace"\s*:.*?)?"(?:data|observations)"\s*:\s*\[', re.S)
 _HTTPX_LINE = re.compile(rb"(HTTP Request: \S+ \S+ \"HTTP/|HTTP Response: \S+ )")
 
 
@@ -29,6 +30,9 @@ def detect_format(head: bytes) -> str | None:
             return "har"
         if re.match(rb'\{\s*"resource_?[sS]pans"\s*:', text):
             return "otel"
+        wrapped = _WRAPPED.search(text)  # {"data": [...]} pages, a Langfuse trace download
+        if wrapped is not None and _first_array_record(text[wrapped.end() - 1:]) is not None:
+            return "json_array"
         kind = lines_kind(text)
         if kind is not None:
             return kind

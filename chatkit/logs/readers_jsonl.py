@@ -78,7 +78,9 @@ def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str
 
 def read_json_array(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
                     skipped: Skipped) -> pd.DataFrame:
-    """Read a JSON array of records (a gateway's "export as JSON")."""
+    """Read a JSON array of records (a gateway's "export as JSON"), also wrapped in an API
+    page (``{"data": [...]}``) or a Langfuse trace download (``{"trace": ..., "observations":
+    [...]}``)."""
     try:
         records = json.loads(source.text())
     except RecursionError:
@@ -87,6 +89,8 @@ def read_json_array(source: Source, columns: Sequence[str], mapping: Mapping[str
     except ValueError as exc:
         raise InputError(f"{source.name}: not valid JSON ({exc}); check that the export "
                          "finished") from None
+    if isinstance(records, dict):  # a page of an API ({"data": [...]}), a trace download
+        records = records.get("data", records.get("observations"))
     if not isinstance(records, list):
         raise InputError(f"{source.name}: expected a JSON array of records")
     return _frame_from_records(_enumerated(records), columns, mapping, skipped, source.name,
