@@ -79,6 +79,16 @@ def test_unreadable_lines_are_skipped_alike(tmp_path: Path, generated: list[Path
     assert_same(pandas, summarize_logs(path, engine="duckdb"))
 
 
+def test_fields_of_the_wrong_type_become_null_alike(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"ts":"2026-03-02T08:00:01Z","status":"abc","latency_ms":5,"model":"a"}\n'
+                    '{"ts":"2026-03-02T08:00:02Z","status":200,"latency_ms":"x","model":"a"}\n'
+                    '{"ts":"2026-03-02T08:00:03Z","status":"200","latency_ms":7,"model":"a"}\n')
+    pandas = summarize_logs(path, engine="pandas")
+    assert pandas["status_counts"] == {"200": 2, "no_response": 1} and pandas["skipped"] == 0
+    assert_same(pandas, summarize_logs(path, engine="duckdb"))
+
+
 def test_other_formats_are_summarised_in_memory_by_every_engine() -> None:
     """A HAR keeps its own columns (user agent, idempotency key) for the browser findings."""
     har = Path(__file__).parent / "data" / "har_chrome.har"

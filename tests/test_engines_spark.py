@@ -77,3 +77,13 @@ def test_unreadable_lines_are_skipped_alike(tmp_path: Path) -> None:
     pandas = summarize_logs(path, engine="pandas")
     assert pandas["skipped"] == 2
     assert_same(pandas, summarize_logs(path, engine="spark"))
+
+
+def test_hive_directory_spark_equals_duckdb(tmp_path: Path) -> None:
+    import duckdb
+
+    source = write_log(tmp_path / "all.parquet", 20_000)
+    hive = tmp_path / "hive"
+    duckdb.sql(f"COPY (SELECT *, minute(ts) // 10 AS slot FROM '{source}') TO '{hive}' "
+               "(FORMAT parquet, PARTITION_BY (slot))")
+    assert_same(summarize_logs(source, engine="duckdb"), summarize_logs(hive, engine="spark"))

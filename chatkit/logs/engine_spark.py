@@ -7,6 +7,11 @@ as it is. Percentiles use Spark's exact ``percentile`` (linear interpolation, as
 ``percentile_approx``: exact costs memory per group on the executors, and is what makes the
 numbers equal the other engines'.
 
+The aggregates run on the executors; the narrow projection the incident and finding pass
+reads (:mod:`chatkit.logs.engines`) is collected on the driver as Arrow, so the driver needs
+memory in proportion to the rows, about 115 bytes a row serialized: 4 GB by default
+(``memory_limit``), half of which may be results, which holds 10M rows in local mode.
+
 Rows keep the log's order through a row number taken per file (``input_file_name`` then
 ``monotonically_increasing_id``): the findings quote a failure's first row, as pandas does.
 """
@@ -20,7 +25,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import UsageError
-from chatkit.logs.engine_sql import detail_sql, repeated_ids_sql
+from chatkit.logs.engine_sql import detail_sql, parse_size, repeated_ids_sql
 from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ def local_session(*, memory_limit: str | None = None, temp_dir: str | None = Non
     """A local Spark session as chatkit starts one: UI off, UTC, Arrow on, quiet logs."""
     from pyspark.sql import SparkSession
 
+    driver = parse_size(memory_limit or "4GB")
     builder = (SparkSession.builder
                .master(os.environ.get("CHATKIT_SPARK_MASTER", "local[*]"))
                .appName("chatkit")
@@ -55,12 +61,14 @@ def local_session(*, memory_limit: str | None = None, temp_dir: str | None = Non
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "8")
-               .config("spark.driver.memory", (memory_limit or "2g").lower()
-                       .replace("gb", "g").replace("mb", "m"))
+               .config("spark.driver.memory", f"{driver >> 20}m")
+               # the projection is collected on the driver: half its memory may arrive
+               .config("spark.driver.maxResultSize", f"{driver >> 21}m")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     if temp_dir:
         builder = builder.config("spark.local.dir", temp_dir)
-    session = builder.getOrCreate()
+    with _quiet():
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -102,9 +110,8 @@ class SparkLog:
                              f"`{_CORRUPT}` STRING"])
             frame = (reader.schema(ddl).option("mode", "PERMISSIVE")
                      .option("columnNameOfCorruptRecord", _CORRUPT).json(list(inputs.files)))
-        elif inputs.hive:
-            frame = reader.option("basePath", os.path.commonpath(inputs.files)) \
-                .parquet(*inputs.files)
+        elif inputs.hive and len(inputs.roots) == 1:  # partition columns from the folders
+            frame = reader.option("basePath", inputs.roots[0]).parquet(*inputs.files)
         else:
             frame = reader.parquet(*inputs.files)
         frame = frame.withColumn("_file", F.input_file_name()) \

@@ -14,14 +14,19 @@ ones :func:`chatkit.logs.analyze.summarize` computes with numpy, written down on
 time, status, latency, TTFT, attempt and the few-valued text columns, and the long text
 (error message, request id) only where a finding can quote it (a row that failed or noted an
 error) or the call grouping needs it (a request id seen on more than one row).
+
+:func:`parse_size` reads the memory settings the engines take (``2GB``, ``512MB``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-__all__ = ["DIALECTS", "aggregate_sql", "by_model_sql", "detail_sql", "repeated_ids_sql",
-           "status_sql"]
+from chatkit.errors import UsageError
+
+__all__ = ["DIALECTS", "aggregate_sql", "by_model_sql", "detail_sql", "parse_size",
+           "repeated_ids_sql", "status_sql"]
 
 DIALECTS = ("duckdb", "spark")
 _QUANTILES = (0.5, 0.9, 0.95, 0.99)
@@ -90,3 +95,14 @@ def detail_sql(columns: Sequence[str], *, repeated: str | None, source: str = "l
         else:
             picked.append(column)
     return "SELECT " + ", ".join(picked) + f" FROM {source}"
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``2GB``, ``512MB``, ``1.5G`` or a plain number."""
+    if isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*([\d.]+)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match:
+        raise UsageError(f"cannot read {text!r} as a size; write it like 2GB or 512MB")
+    number, unit = float(match.group(1)), match.group(2)
+    return int(number * 1024 ** " kmgt".index(unit or " "))

@@ -38,7 +38,7 @@ import numpy as np
 from chatkit.errors import InputError, UsageError
 from chatkit.logs.columns import PERCENTILES, Columns, iso_ms, round1
 from chatkit.logs.diagnose import log_findings
-from chatkit.logs.engine_sql import aggregate_sql, by_model_sql, status_sql
+from chatkit.logs.engine_sql import aggregate_sql, by_model_sql, parse_size, status_sql
 from chatkit.logs.incidents import find_incidents
 from chatkit.logs.readers import detected, load, source_of
 from chatkit.logs.schema import CATEGORICAL, SUMMARY_COLUMNS, conform
@@ -67,17 +67,7 @@ class Inputs:
     spread: bool  # a glob or a directory was named
     hive: bool  # a directory with key=value folders
     gzipped: bool  # every file is gzip-compressed (JSONL only)
-
-
-def parse_size(text: str | int) -> int:
-    """Bytes from ``2GB``, ``512MB``, ``1.5G`` or a plain number."""
-    if isinstance(text, int):
-        return text
-    match = re.fullmatch(r"\s*([\d.]+)\s*([kmgt]?)i?b?\s*", text.lower())
-    if not match:
-        raise UsageError(f"cannot read {text!r} as a size; write it like 2GB or 512MB")
-    number, unit = float(match.group(1)), match.group(2)
-    return int(number * 1024 ** " kmgt".index(unit or " "))
+    roots: tuple[str, ...] = ()  # the directories named (where hive partitions start)
 
 
 def _budget(memory_budget: int | str | None) -> int:
@@ -93,6 +83,7 @@ def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
     if not items:
         raise UsageError("give a log file, a glob or a directory to read")
     files: list[str] = []
+    roots: list[str] = []
     spread = hive = False
     for item in items:
         name = os.fspath(item)
@@ -110,6 +101,7 @@ def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
             if not found:
                 raise InputError(f"{name}: no log files in this directory")
             files += found
+            roots.append(str(root))
             spread = True
             hive = hive or any("=" in part for f in found
                                for part in Path(f).relative_to(root).parts[:-1])
@@ -126,7 +118,7 @@ def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) ->
     gzipped = all(gz)
     if kind == "jsonl" and any(gz) and not gzipped:
         kind = "other"  # DuckDB takes one compression for all the files it reads at once
-    return Inputs(tuple(files), kind, size, spread, hive, gzipped)
+    return Inputs(tuple(files), kind, size, spread, hive, gzipped, tuple(roots))
 
 
 def choose_engine(inputs: Inputs, memory_budget: int | str | None = None) -> str:
@@ -258,31 +250,15 @@ def _by_model(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
 def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
     """Record batches of contract columns as a frame in the contract's dtypes.
 
-    Each batch's timestamps are parsed and its few-valued text columns dictionary-encoded as
-    it arrives, so the text of a big log never sits in memory whole.
+    Each batch is converted as it arrives (timestamps parsed, few-valued text as categories)
+    and let go, so neither the engine's buffers nor the text of a big log are held whole; the
+    categories are united in order of appearance, as ``load()`` makes them.
     """
     import pandas as pd
     import pyarrow as pa
+    from pandas.api.types import union_categoricals
 
     from chatkit.logs.schema import empty_frame
-
-    chunks: list[pa.RecordBatch] = []
-    for batch in batches:
-        arrays, names = [], []
-        for name, array in zip(batch.schema.names, batch.columns, strict=True):
-            if name == "ts":
-                array = parse_timestamps(array).values.combine_chunks()
-            elif name in CATEGORICAL:
-                if pa.types.is_dictionary(array.type):
-                    array = array.cast(array.type.value_type)
-                array = array.cast(pa.string()).dictionary_encode()
-            arrays.append(array)
-            names.append(name)
-        chunks.append(pa.RecordBatch.from_arrays(arrays, names=names))
-    if not chunks:
-        return empty_frame(columns)
-    table = pa.Table.from_batches(chunks)
-    del chunks  # the table holds the only reference: to_pandas frees each column as it goes
 
     def types(arrow_type: pa.DataType) -> Any:
         if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
@@ -293,6 +269,27 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
             return pd.BooleanDtype()
         return None
 
-    frame = table.to_pandas(types_mapper=types, self_destruct=True, split_blocks=True)
-    del table
-    return conform(frame, columns, keep_extra=False)
+    parts: list[pd.DataFrame] = []
+    for batch in batches:
+        arrays = []
+        for name, array in zip(batch.schema.names, batch.columns, strict=True):
+            if name == "ts":
+                array = parse_timestamps(array).values.combine_chunks()
+            elif name in CATEGORICAL:
+                if pa.types.is_dictionary(array.type):
+                    array = array.cast(array.type.value_type)
+                array = array.cast(pa.string()).dictionary_encode()
+            arrays.append(array)
+        part = pa.Table.from_arrays(arrays, names=batch.schema.names)
+        del batch, arrays
+        parts.append(part.to_pandas(types_mapper=types))
+    if not parts:
+        return empty_frame(columns)
+    combined: dict[str, Any] = {}
+    for name in parts[0].columns:
+        pieces = [part.pop(name) for part in parts]
+        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
+            combined[name] = pd.Series(union_categoricals(pieces))
+        else:
+            combined[name] = pd.concat(pieces, ignore_index=True)
+    return conform(pd.DataFrame(combined), columns, keep_extra=False)
