@@ -60,6 +60,15 @@ def test_generated_logs_pandas_equals_duckdb(generated: list[Path]) -> None:
         assert_same(pandas, summarize_logs(path, engine="duckdb"))
 
 
+def test_many_small_batches(monkeypatch: pytest.MonkeyPatch, generated: list[Path]) -> None:
+    """The projection arrives in batches; columns null in a whole batch are united too."""
+    import chatkit.logs.engine_duckdb
+
+    pandas = summarize_logs(generated[1], engine="pandas")
+    monkeypatch.setattr(chatkit.logs.engine_duckdb, "_BATCH_ROWS", 500)
+    assert_same(pandas, summarize_logs(generated[1], engine="duckdb"))
+
+
 def test_foreign_jsonl_and_parquet_agree(tmp_path: Path) -> None:
     jsonl = write_log(tmp_path / "foreign.jsonl", 30_000, fmt="jsonl")
     parquet = write_log(tmp_path / "foreign.parquet", 30_000)

@@ -289,6 +289,8 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
     for name in parts[0].columns:
         pieces = [part.pop(name) for part in parts]
         if isinstance(pieces[0].dtype, pd.CategoricalDtype):
+            # a batch where the column is all null has categories of another dtype
+            pieces = [p.cat.set_categories(p.cat.categories.astype(object)) for p in pieces]
             combined[name] = pd.Series(union_categoricals(pieces))
         else:
             combined[name] = pd.concat(pieces, ignore_index=True)
