@@ -155,6 +155,7 @@ def _read_duckdb(source: Source, columns: Sequence[str], mapping: Mapping[str, s
     query = (f"SELECT * FROM read_json({_quoted(str(path))}, format='newline_delimited', "
              f"columns={{{spec}}}, maximum_object_size={MAX_LINE_BYTES})")
     con = duckdb.connect()
+    con.sql("SET enable_progress_bar = false")  # it writes to stdout, into `analyze --json`
     try:
         table = con.sql(query).to_arrow_table()
     except duckdb.Error:
