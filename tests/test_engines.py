@@ -187,3 +187,30 @@ def test_cli_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert main(["convert", SAMPLE, "-o", SAMPLE]) == 2
     assert capsys.readouterr().err == (f"Error: {Path(SAMPLE)} is also an input; write the "
                                        "Parquet file elsewhere\n")
+
+
+def test_gzip_and_a_directory_of_jsonl(tmp_path: Path) -> None:
+    """gzip is known by its content (no .gz needed); a folder of JSONL is one log."""
+    import gzip
+
+    data = Path(SAMPLE).read_bytes()
+    (tmp_path / "log").write_bytes(gzip.compress(data))
+    pandas = summarize_logs(SAMPLE, engine="pandas")
+    assert_same(pandas, summarize_logs(tmp_path / "log", engine="duckdb"))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    lines = data.splitlines(keepends=True)
+    (folder / "a.jsonl").write_bytes(b"".join(lines[:1500]))
+    (folder / "b.jsonl").write_bytes(b"".join(lines[1500:]))
+    assert resolve(folder).kind == "jsonl"
+    assert_same(pandas, summarize_logs(folder))
+
+
+def test_spark_missing_is_one_error_line(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
+    assert main(["analyze", SAMPLE, "--engine", "spark"]) == 2
+    assert capsys.readouterr().err == ("Error: --engine spark needs pyspark and Java: pip "
+                                       "install 'chatkit[spark]'\n")
