@@ -83,7 +83,6 @@ def monitor(target: Target, *, log_path: str, every: float = 60.0, count: int | 
     one row per probe to ``log_path`` and yield each :class:`Probe` as it completes."""
     import httpx
 
-
     api = api or default_api(target.provider)
     if api not in APIS:
         raise UsageError(f"api must be 'responses' or 'chat', not {api!r}")

@@ -92,7 +92,6 @@ async def status_page(target: Target, ctx: CheckContext) -> list[Finding]:
     """Read the provider's status page summary and judge it."""
     import json
 
-
     page = target.status_page
     human = target.profile.status_page
     if not page and human:  # an Instatus, Better Stack or home-made page: for people only

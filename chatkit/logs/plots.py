@@ -167,7 +167,8 @@ def error_rate_over_time(frame: pd.DataFrame, incidents: Sequence[dict[str, Any]
               label="failed requests")
     for n, incident in enumerate(incidents):
         axes.axvspan(pd.Timestamp(incident["start"]), pd.Timestamp(incident["end"]),
-                     color="#E69F00", alpha=0.3, label="incident" if n == 0 else None)
+                     color="#E69F00", alpha=0.3,
+                     label="incident window (log)" if n == 0 else None)
     axes.set_ylim(bottom=0)
     axes.set_ylabel("failed (%)")
     axes.set_xlabel("time (UTC)")

@@ -57,7 +57,6 @@ def read_har(source: Source, columns: Sequence[str], mapping: Mapping[str, str] 
     """
     import pandas as pd
 
-
     firefox = False
     entries = -1  # -1: no log.entries array yet
     rows = []

@@ -329,7 +329,6 @@ def _frame_from_records(records: Iterator[tuple[int, Any]], columns: Sequence[st
                         kind: str | None, what: str) -> pd.DataFrame:
     import pandas as pd
 
-
     mapper = GATEWAYS[kind].to_row if kind in GATEWAYS else None
     rows: list[dict[str, Any]] = []
     for number, record in records:

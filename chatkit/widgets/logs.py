@@ -404,7 +404,6 @@ def _plot_images(frame: pd.DataFrame, summary: dict[str, Any]) -> list[Any]:
     the picture is in the panel whether the kernel runs in a browser or headless)."""
     import ipywidgets as widgets
 
-
     figures = [
         plots.latency_histogram(frame),
         plots.error_rate_over_time(frame, summary.get("incidents")),
