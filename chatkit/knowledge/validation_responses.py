@@ -33,7 +33,7 @@ KNOWN_FIELDS = frozenset({
 CHAT_FIELDS = {"messages": "input", "max_tokens": "max_output_tokens",
                "max_completion_tokens": "max_output_tokens", "response_format": "text.format",
                "reasoning_effort": "reasoning.effort", "n": None, "stop": None}
-ITEM_TYPES = frozenset({
+ITEM_TYPES = (
     "message", "file_search_call", "computer_call", "computer_call_output", "web_search_call",
     "function_call", "function_call_output", "tool_search_call", "tool_search_output",
     "additional_tools", "reasoning", "compaction", "image_generation_call",
@@ -41,7 +41,7 @@ ITEM_TYPES = frozenset({
     "shell_call_output", "apply_patch_call", "apply_patch_call_output", "mcp_list_tools",
     "mcp_approval_request", "mcp_approval_response", "mcp_call", "custom_tool_call_output",
     "custom_tool_call", "compaction_trigger", "item_reference", "program", "program_output",
-})
+)
 ROLES = ("user", "assistant", "system", "developer")
 INPUT_PARTS = ("input_text", "input_image", "input_file")
 OUTPUT_PARTS = ("output_text", "refusal")

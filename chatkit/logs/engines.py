@@ -41,7 +41,13 @@ from chatkit.logs.diagnose import log_findings
 from chatkit.logs.engine_sql import aggregate_sql, by_model_sql, parse_size, status_sql
 from chatkit.logs.incidents import find_incidents
 from chatkit.logs.readers import detected, load, source_of
-from chatkit.logs.schema import CATEGORICAL, SUMMARY_COLUMNS, conform
+from chatkit.logs.schema import (
+    CATEGORICAL,
+    SUMMARY_COLUMNS,
+    conform,
+    empty_frame,
+    pandas_type_of,
+)
 from chatkit.logs.timestamps import parse_timestamps
 
 if TYPE_CHECKING:
@@ -258,17 +264,6 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
     import pyarrow as pa
     from pandas.api.types import union_categoricals
 
-    from chatkit.logs.schema import empty_frame
-
-    def types(arrow_type: pa.DataType) -> Any:
-        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-            return pd.StringDtype()
-        if pa.types.is_integer(arrow_type):
-            return pd.Int64Dtype()
-        if pa.types.is_boolean(arrow_type):
-            return pd.BooleanDtype()
-        return None
-
     parts: list[pd.DataFrame] = []
     for batch in batches:
         arrays = []
@@ -282,7 +277,7 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
             arrays.append(array)
         part = pa.Table.from_arrays(arrays, names=batch.schema.names)
         del batch, arrays
-        parts.append(part.to_pandas(types_mapper=types))
+        parts.append(part.to_pandas(types_mapper=pandas_type_of))
     if not parts:
         return empty_frame(columns)
     combined: dict[str, Any] = {}

@@ -32,6 +32,7 @@ from chatkit.logs.schema import (
     arrow_schema,
     conform,
     empty_frame,
+    pandas_type_of,
 )
 from chatkit.logs.timestamps import parse_timestamps
 
@@ -194,8 +195,6 @@ def _schema(columns: Sequence[str], mapping: Mapping[str, str] | None, ts_type: 
 def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | None = None
                    ) -> pd.DataFrame:
     """An Arrow table of contract columns as a frame in the contract's pandas dtypes."""
-    import pandas as pd
-    import pyarrow as pa
 
     for i, name in enumerate(table.column_names):
         if name in CATEGORICAL:
@@ -206,16 +205,7 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
             if stats is not None:
                 stats.timestamps(parsed.assumed_utc, parsed.unreadable)
 
-    def types(arrow_type: pa.DataType) -> Any:
-        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-            return pd.StringDtype()
-        if pa.types.is_integer(arrow_type):
-            return pd.Int64Dtype()
-        if pa.types.is_boolean(arrow_type):
-            return pd.BooleanDtype()
-        return None
-
-    frame = table.to_pandas(types_mapper=types)
+    frame = table.to_pandas(types_mapper=pandas_type_of)
     return conform(frame, columns, keep_extra=False, stats=stats)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "conform",
     "empty_frame",
     "pandas_dtype",
+    "pandas_type_of",
 ]
 
 # The contract, in its documented order (DESIGN.md, "Request log").
@@ -80,6 +81,21 @@ def pandas_dtype(column: str) -> Any:
     if column in CATEGORICAL:
         return "category"
     return pd.StringDtype()
+
+
+def pandas_type_of(arrow_type: pa.DataType) -> Any:
+    """The contract's nullable pandas dtype for an Arrow column type (``to_pandas``'s
+    ``types_mapper``): text, integers and booleans keep their nulls; the rest as Arrow says."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
 
 
 def arrow_schema(columns: Iterable[str] = COLUMNS, *, ts: pa.DataType | None = None

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from chatkit.knowledge.validation_responses import ITEM_TYPES, ROLES
 from chatkit.sim.payloads import API_ERROR_MESSAGES as MSG
 
 __all__ = [
@@ -45,17 +46,6 @@ EMBEDDING_MODELS: Mapping[str, int] = {
 INCOMPLETE_REASONS = ("max_output_tokens", "content_filter")
 #: The smallest ``max_output_tokens`` the API accepts.
 MIN_OUTPUT_TOKENS = 16
-#: Input item types of ``ResponseInputItemParam`` (openai-python), for the 400 on others.
-ITEM_TYPES = (
-    "message", "file_search_call", "computer_call", "computer_call_output", "web_search_call",
-    "function_call", "function_call_output", "tool_search_call", "tool_search_output",
-    "additional_tools", "reasoning", "compaction", "image_generation_call",
-    "code_interpreter_call", "local_shell_call", "local_shell_call_output", "shell_call",
-    "shell_call_output", "apply_patch_call", "apply_patch_call_output", "mcp_list_tools",
-    "mcp_approval_request", "mcp_approval_response", "mcp_call", "custom_tool_call_output",
-    "custom_tool_call", "compaction_trigger", "item_reference", "program", "program_output",
-)
-ROLES = ("user", "assistant", "system", "developer")
 
 Problem = tuple[str, str | None, str | None]  # message, param, code
 
