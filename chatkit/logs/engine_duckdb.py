@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
-from chatkit.logs.engine_sql import detail_sql, repeated_ids_sql
-from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
+from chatkit.logs.engine_sql import column_type, detail_sql, repeated_ids_sql
+from chatkit.logs.schema import SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -32,14 +32,8 @@ _MAX_LINE = 16 << 20  # as load(): longer lines are not read
 
 
 def duckdb_type(column: str) -> str:
-    """The DuckDB type a contract column is read as (``ts`` as text, parsed in Python)."""
-    if column == "stream":
-        return "BOOLEAN"
-    if column in INTEGERS:
-        return "BIGINT"
-    if column in FLOATS:
-        return "DOUBLE"
-    return "VARCHAR"
+    """The DuckDB type a contract column is read as."""
+    return column_type(column, "VARCHAR")
 
 
 def _literal(text: str) -> str:

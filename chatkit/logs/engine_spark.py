@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import UsageError
-from chatkit.logs.engine_sql import detail_sql, parse_size, repeated_ids_sql
-from chatkit.logs.schema import FLOATS, INTEGERS, SUMMARY_COLUMNS
+from chatkit.logs.engine_sql import column_type, detail_sql, parse_size, repeated_ids_sql
+from chatkit.logs.schema import SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,14 +39,8 @@ _CORRUPT = "_corrupt_record"
 
 
 def spark_type(column: str) -> str:
-    """The Spark SQL type a contract column is read as (``ts`` as text, parsed in Python)."""
-    if column == "stream":
-        return "BOOLEAN"
-    if column in INTEGERS:
-        return "BIGINT"
-    if column in FLOATS:
-        return "DOUBLE"
-    return "STRING"
+    """The Spark SQL type a contract column is read as."""
+    return column_type(column, "STRING")
 
 
 def local_session(*, memory_limit: str | None = None, temp_dir: str | None = None) -> Any:

@@ -24,9 +24,30 @@ import re
 from collections.abc import Sequence
 
 from chatkit.errors import UsageError
+from chatkit.logs.schema import FLOATS, INTEGERS
 
-__all__ = ["DIALECTS", "aggregate_sql", "by_model_sql", "detail_sql", "parse_size",
-           "repeated_ids_sql", "status_sql"]
+__all__ = [
+    "DIALECTS",
+    "aggregate_sql",
+    "by_model_sql",
+    "column_type",
+    "detail_sql",
+    "parse_size",
+    "repeated_ids_sql",
+    "status_sql",
+]
+
+
+def column_type(column: str, text: str) -> str:
+    """The SQL type a contract column is read as, ``text`` being the dialect's string type
+    (``ts`` stays text, parsed in Python)."""
+    if column == "stream":
+        return "BOOLEAN"
+    if column in INTEGERS:
+        return "BIGINT"
+    if column in FLOATS:
+        return "DOUBLE"
+    return text
 
 DIALECTS = ("duckdb", "spark")
 _QUANTILES = (0.5, 0.9, 0.95, 0.99)
