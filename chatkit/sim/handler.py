@@ -199,19 +199,28 @@ class SimHandler(BaseHTTPRequestHandler):
     def _bad_request(self, message: str, param: str | None, code: str | None) -> None:
         self._send(400, error_body(message, "invalid_request_error", param=param, code=code))
 
-    def _chat(self, key: str, body: bytes, stream_fault: str | None,
-              arg: str | None = None) -> None:
+    def _json_request(self, body: bytes) -> dict[str, Any] | None:
+        """The request body as a dict, or None once the 400 is sent."""
         ctype = self.headers.get("Content-Type")
         # A missing Content-Type is read as JSON; a wrong one is refused as the API does.
         if ctype is not None and ctype.split(";")[0].strip().lower() != "application/json":
             message = MSG["content_type"].format(ctype=ctype)
-            return self._bad_request(message, None, "unsupported_content_type")
+            self._bad_request(message, None, "unsupported_content_type")
+            return None
         try:
             request = json.loads(body)
         except ValueError:
             request = None
         if not isinstance(request, dict):
-            return self._bad_request(MSG["bad_json"], None, None)
+            self._bad_request(MSG["bad_json"], None, None)
+            return None
+        return request
+
+    def _chat(self, key: str, body: bytes, stream_fault: str | None,
+              arg: str | None = None) -> None:
+        request = self._json_request(body)
+        if request is None:
+            return
         problem = validate_chat(request)
         if problem:
             return self._bad_request(*problem)

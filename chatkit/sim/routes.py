@@ -47,6 +47,8 @@ class Handler(Protocol):
 
     def _send_cut(self, data: bytes, headers: dict[str, str]) -> None: ...
 
+    def _json_request(self, body: bytes) -> dict[str, Any] | None: ...
+
     def _bad_request(self, message: str, param: str | None, code: str | None) -> None: ...
 
     def _model_not_found(self, model: str) -> None: ...
@@ -60,22 +62,6 @@ class Handler(Protocol):
     def _pause(self, seconds: float) -> bool: ...
 
 
-def _read_json(h: Handler, body: bytes) -> dict[str, Any] | None:
-    """The request body as a dict, or None once the 400 is sent."""
-    ctype = h.headers.get("Content-Type")
-    if ctype is not None and ctype.split(";")[0].strip().lower() != "application/json":
-        h._bad_request(MSG["content_type"].format(ctype=ctype), None, "unsupported_content_type")
-        return None
-    try:
-        request = json.loads(body)
-    except ValueError:
-        request = None
-    if not isinstance(request, dict):
-        h._bad_request(MSG["bad_json"], None, None)
-        return None
-    return request
-
-
 def _server_error(h: Handler, headers: Mapping[str, str]) -> None:
     h._send(500, error_body(MSG["server_error"], "server_error"), headers=headers)
 
@@ -83,7 +69,7 @@ def _server_error(h: Handler, headers: Mapping[str, str]) -> None:
 def serve_responses(h: Handler, key: str, body: bytes, fault: str | None,
                     arg: str | None) -> None:
     """``POST /v1/responses``, plain or streamed."""
-    request = _read_json(h, body)
+    request = h._json_request(body)
     if request is None:
         return
     problem = validate_responses(request)
@@ -150,7 +136,7 @@ def _stream(h: Handler, events: ResponseEvents, tokens: list[str], prompt: int, 
 def serve_embeddings(h: Handler, key: str, body: bytes, fault: str | None,
                      arg: str | None) -> None:
     """``POST /v1/embeddings`` (never streamed: stream faults cut or fail the body)."""
-    request = _read_json(h, body)
+    request = h._json_request(body)
     if request is None:
         return
     problem = validate_embeddings(request)
