@@ -164,6 +164,15 @@ def test_the_log_names_its_provider_status_page(frame) -> None:  # type: ignore[
     assert status_page_for(frame) == "https://status.openai.com"
 
 
+def test_a_regional_host_names_its_provider_status_page() -> None:
+    import pandas as pd
+
+    # OpenAI's European data-residency host: a subdomain of the profile's api.openai.com
+    frame = pd.DataFrame({"host": ["eu.api.openai.com"] * 3})
+    assert status_page_for(frame) == "https://status.openai.com"
+    assert status_page_for(pd.DataFrame({"host": ["api.deepseek.com"]})) is None  # no page read
+
+
 # --- the faces: analyze and doctor ------------------------------------------------------------
 
 def test_analyze_provider_incidents_json_text_and_figure(frame, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from chatkit.checks.status_history import StatusHistory
 from chatkit.findings import iso_utc
 from chatkit.logs.columns import Columns
 from chatkit.logs.incidents import Incident, find_incidents
-from chatkit.targets import PROVIDERS
+from chatkit.providers import PROVIDERS, detect_provider
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,12 +32,10 @@ def status_page_for(frame: pd.DataFrame) -> str | None:
         if column not in frame or not frame[column].notna().any():
             continue
         top = str(frame[column].value_counts().index[0])
-        for profile in PROVIDERS.values():
-            hosts = ({urlsplit(profile.default_base_url).hostname} if profile.default_base_url
-                     else set())
-            page = profile.readable_status_page  # a page for people only cannot be matched
-            if page and (profile.name == top or top in hosts):
-                return page
+        name = top if top in PROVIDERS else detect_provider(top)
+        page = PROVIDERS[name].readable_status_page if name else None
+        if page:  # a page for people only cannot be matched
+            return page
     return None
 
 
