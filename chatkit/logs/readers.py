@@ -211,14 +211,14 @@ def load(
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown log format {format!r}; choose auto or one of: "
                          f"{', '.join(FORMATS)}")
-    sources = [_source(item, progress) for item in _items(paths)]
+    sources = [source_of(item, progress) for item in _items(paths)]
     if not sources:
         raise UsageError("load() needs at least one path or file")
     frames: list[pd.DataFrame] = []
     skipped = Skipped()
     formats: list[str] = []
     for source in sources:
-        kind = format if format != "auto" else _detect(source)
+        kind = format if format != "auto" else detected(source)
         frame = FORMATS[kind](source, wanted, mapping, skipped)
         formats.append(kind)
         frames.append(frame)
@@ -239,7 +239,8 @@ def _items(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
     return list(paths)
 
 
-def _source(item: PathLike, progress: Progress | None) -> Source:
+def source_of(item: PathLike, progress: Progress | None = None) -> Source:
+    """One input as a :class:`Source` (a missing file or a directory is an InputError)."""
     if isinstance(item, bytes):
         return Source("<bytes>", data=item, progress=progress)
     if hasattr(item, "read"):
@@ -259,17 +260,8 @@ def _source(item: PathLike, progress: Progress | None) -> Source:
         raise InputError(f"{path}: permission denied; check the file's permissions") from None
 
 
-def source_of(item: PathLike, progress: Progress | None = None) -> Source:
-    """One input as a :class:`Source` (a missing file or a directory is an InputError)."""
-    return _source(item, progress)
-
-
 def detected(source: Source) -> str:
     """The format of a source, a key of :data:`FORMATS` (InputError when none fits)."""
-    return _detect(source)
-
-
-def _detect(source: Source) -> str:
     head = source.head()
     if not head.strip():
         raise EmptyInput(f"{source.name} is empty; export the log again or pick another file")
