@@ -22,11 +22,13 @@ from chatkit import __version__
 __all__ = [
     "CATEGORIES",
     "CAUSAL_ORDER",
+    "SEVERITY",
     "STATUSES",
     "Finding",
     "FindingDict",
     "Report",
     "ReportDict",
+    "causal_rank",
     "iso_utc",
     "utcnow_iso",
 ]
@@ -41,7 +43,13 @@ CATEGORIES: tuple[Category, ...] = ("network", "service", "browser", "account", 
 # failure later in it (no DNS -> no TCP -> no TLS -> no API call). "control" failing means
 # nothing at all is reachable, which explains everything below it.
 CAUSAL_ORDER: tuple[str, ...] = ("control", "proxy", "dns", "tcp", "tls", "http", "status", "api")
-_SEVERITY = {"fail": 0, "warn": 1, "info": 2, "ok": 3, "skip": 4}
+#: status -> rank, the most severe first.
+SEVERITY: dict[str, int] = {"fail": 0, "warn": 1, "info": 2, "ok": 3, "skip": 4}
+
+
+def causal_rank(group: str) -> int:
+    """Where a check group stands in :data:`CAUSAL_ORDER` (groups not in it come after)."""
+    return CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
 
 
 class FindingDict(TypedDict):
@@ -226,10 +234,10 @@ class Report:
 
         def rank(f: Finding) -> tuple[int, int]:
             group = f.group
-            order = CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
+            order = causal_rank(group)
             if local and group == "control":
                 order = len(CAUSAL_ORDER) + 1
-            return (_SEVERITY[f.status], order)
+            return (SEVERITY[f.status], order)
 
         return min(problems, key=rank)  # min is stable: ties keep the earlier finding
 

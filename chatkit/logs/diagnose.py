@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chatkit.findings import Finding
+from chatkit.findings import SEVERITY, Finding
 from chatkit.knowledge.classifier import explain
 from chatkit.logs.answers import answer_findings
 from chatkit.logs.browser import browser_findings, cors_rows
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["log_findings"]
 
 _SLOW_TTFT_MS = 2000.0
-_SEVERITY = {"fail": 3, "warn": 2, "info": 1, "ok": 0, "skip": 0}
 
 
 def log_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
@@ -73,7 +72,7 @@ def _fold_into_waves(findings: list[Finding], waves: list[Finding]) -> list[Find
                     k: v for k, v in other.evidence.items()
                     if k in ("failures", "attempts", "share", "retries", "max_attempt",
                              "requests", "error_rate", "start", "end")}
-                if _SEVERITY[other.status] > _SEVERITY[status]:
+                if SEVERITY[other.status] < SEVERITY[status]:
                     status = other.status
                 at = i
                 del out[i]

@@ -17,14 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from chatkit.findings import CAUSAL_ORDER, Finding, Report, utcnow_iso
+from chatkit.findings import SEVERITY, Finding, Report, causal_rank, utcnow_iso
 from chatkit.knowledge.classifier import explain
 
 __all__ = ["compare_reports", "report_label"]
 
 Key = tuple[str, str]
 _BAD = ("fail", "warn")
-_RANK = {"fail": 0, "warn": 1, "info": 2, "ok": 3, "skip": 4}
 _OUTCOME = {"refused": "refused", "timeout": "timed out", "network_unreachable": "unroutable",
             "host_unreachable": "unroutable"}
 
@@ -46,7 +45,7 @@ def _index(findings: Iterable[Finding]) -> dict[Key, Finding]:
     out: dict[Key, Finding] = {}
     for finding in findings:
         key = _key(finding)
-        if key not in out or _RANK[finding.status] < _RANK[out[key].status]:
+        if key not in out or SEVERITY[finding.status] < SEVERITY[out[key].status]:
             out[key] = finding
     return out
 
@@ -166,7 +165,7 @@ def _status_differs(key: Key, fa: Finding | None, fb: Finding | None, sides: _Si
     sb = fb.status if fb else missing[1]
     if sa == sb or (sa not in _BAD and sb not in _BAD):
         return None
-    a_bad = _RANK.get(sa, 5) < _RANK.get(sb, 5)
+    a_bad = SEVERITY.get(sa, len(SEVERITY)) < SEVERITY.get(sb, len(SEVERITY))
     bad, where, other, other_status = (fa, sides.a, sides.b, sb) if a_bad else (
         fb, sides.b, sides.a, sa)
     assert bad is not None
@@ -205,7 +204,7 @@ def compare_reports(a: Report, b: Report) -> Report:
             agree.append(f"{key[0]} {key[1]}".strip() + f" ({fa.status})")
     # Worst first and, among equals, in causal order (a DNS difference explains an API one),
     # so the comparison's verdict is the root cause as in any report.
-    differences.sort(key=lambda item: (_RANK[item[1].status], _causal(item[0])))
+    differences.sort(key=lambda item: (SEVERITY[item[1].status], causal_rank(item[0])))
     shown = ", ".join(agree[:8]) + (f" and {len(agree) - 8} more" if len(agree) > 8 else "")
     summary = Finding(
         check="compare.agree", status="ok" if agree else "info",
@@ -215,10 +214,6 @@ def compare_reports(a: Report, b: Report) -> Report:
     return Report(findings=(*(f for _, f in differences), summary), target=dict(a.target),
                   started_at=utcnow_iso(), finished_at=utcnow_iso(),
                   label=f"{sides.a} vs {sides.b}")
-
-
-def _causal(group: str) -> int:
-    return CAUSAL_ORDER.index(group) if group in CAUSAL_ORDER else len(CAUSAL_ORDER)
 
 
 def _about(report: Report, label: str) -> dict[str, Any]:
