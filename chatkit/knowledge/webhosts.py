@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["WEB_HOSTS", "WebHost", "web_host"]
+__all__ = ["WEB_HOSTS", "WebHost"]
 
 Need = Literal["required", "feature", "optional"]
 
@@ -54,7 +54,3 @@ WEB_HOSTS: tuple[WebHost, ...] = (
             "usually nothing visible (privacy lists such as EasyPrivacy block it)", "optional"),
 )
 
-
-def web_host(name: str) -> WebHost | None:
-    """The row for ``name``, or None."""
-    return next((h for h in WEB_HOSTS if h.name == name), None)
