@@ -20,7 +20,7 @@ from chatkit.findings import CATEGORIES
 from chatkit.knowledge.cause import Cause
 from chatkit.knowledge.classifier import classify, explain
 from chatkit.knowledge.patterns import EXCEPTION_KINDS, HTTP_RULES, NET_ERRORS
-from chatkit.knowledge.recognize import parse_retry_after
+from chatkit.knowledge.ratelimits import parse_retry_after
 from chatkit.knowledge.table import KNOWLEDGE
 
 

@@ -4,17 +4,35 @@ OpenAI sends ``x-ratelimit-{limit,remaining,reset}-{requests,tokens}`` on API an
 reset values are Go duration strings (``6m0s``, ``1s``, ``12ms``). Azure OpenAI may send
 integer seconds, ``0`` or ``-1``; everything is parsed defensively and an unreadable value
 becomes None rather than an error.
+
+``Retry-After`` (or ``retry-after-ms``) is read by :func:`parse_retry_after` exactly as
+openai-python reads it, for the knowledge table's wait and for chatkit's retry policy alike.
 """
 
 from __future__ import annotations
 
+import email.utils
+import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatkit.findings import Finding
 
-__all__ = ["go_duration", "parse_rate_limits", "rate_limit_finding"]
+__all__ = [
+    "RETRY_AFTER_CAP",
+    "go_duration",
+    "parse_rate_limits",
+    "parse_retry_after",
+    "rate_limit_finding",
+]
+
+#: openai-python's MAX_RETRY_AFTER_DELAY: a longer wait asked by the server means no retry.
+RETRY_AFTER_CAP = 120.0
+# The spellings float() reads as infinity on purpose (anything else that overflows is a
+# number too large, which openai-python treats as an excessive wait).
+_INFINITY = frozenset({"inf", "+inf", "infinity", "+infinity"})
 
 _GO_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)")
 _GO_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -58,6 +76,33 @@ def parse_rate_limits(headers: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         budgets[what] = {"limit": limit, "remaining": remaining, "reset": reset,
                          "reset_s": go_duration(reset)}
     return budgets
+
+
+def parse_retry_after(headers: Mapping[str, str], *,
+                      now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds, or an HTTP date in
+    any zone), read exactly as openai-python's ``_parse_retry_after_header`` reads them;
+    None when absent or unreadable. A number too large for a float is an excessive wait
+    (``RETRY_AFTER_CAP + 1``), not infinity; ``now`` is the wall clock dates are measured from."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    for name, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
+        value = lower.get(name)
+        if value is None:
+            continue
+        try:
+            delay = float(value)
+        except ValueError:
+            continue
+        if delay == math.inf and value.strip().lower() not in _INFINITY:
+            return RETRY_AFTER_CAP + 1
+        return delay / divisor
+    try:
+        parsed = email.utils.parsedate_tz(lower.get("retry-after"))
+        if parsed is None:
+            return None
+        return float(email.utils.mktime_tz(parsed) - now())
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _describe(what: str, budget: Mapping[str, Any]) -> str:

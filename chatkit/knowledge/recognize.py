@@ -11,12 +11,9 @@ without a row here.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from chatkit.errors import UsageError
@@ -44,7 +41,7 @@ from chatkit.knowledge.patterns import (
     STREAM_ERROR_CODES,
     HttpRule,
 )
-from chatkit.knowledge.ratelimits import parse_rate_limits
+from chatkit.knowledge.ratelimits import RETRY_AFTER_CAP, parse_rate_limits, parse_retry_after
 from chatkit.knowledge.sse import StreamMeter
 from chatkit.providers import detect_provider
 from chatkit.redaction.scrub import redact_text
@@ -54,19 +51,13 @@ __all__ = [
     "HTTP_RULES",
     "MESSAGE_HINTS",
     "NET_ERRORS",
-    "RETRY_AFTER_CAP",
+    "RETRY_AFTER_CAP",  # with parse_retry_after, as chatkit.client.policy imports them
     "HttpRule",
     "Recognized",
     "parse_retry_after",
     "recognize",
     "stream_outcome",
 ]
-
-#: openai-python's MAX_RETRY_AFTER_DELAY: a longer wait asked by the server means no retry.
-RETRY_AFTER_CAP = 120.0
-# The spellings float() reads as infinity on purpose (anything else that overflows is a
-# number too large, which openai-python treats as an excessive wait).
-_INFINITY = frozenset({"inf", "+inf", "infinity", "+infinity"})
 
 #: ``(kind, found)``: the knowledge-table row and the values read from the failure.
 Recognized = tuple[str, dict[str, Any]]
@@ -108,33 +99,6 @@ def recognize(failure: object = None, *, status: int | None = None,
     if failure is None and body is not None:
         return _from_response(200, headers or {}, body, extra)
     raise UsageError("classify() needs an exception, a response, a log row, a name, or status=")
-
-
-def parse_retry_after(headers: Mapping[str, str], *,
-                      now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds, or an HTTP date in
-    any zone), read exactly as openai-python's ``_parse_retry_after_header`` reads them;
-    None when absent or unreadable. A number too large for a float is an excessive wait
-    (``RETRY_AFTER_CAP + 1``), not infinity; ``now`` is the wall clock dates are measured from."""
-    lower = {k.lower(): v for k, v in headers.items()}
-    for name, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
-        value = lower.get(name)
-        if value is None:
-            continue
-        try:
-            delay = float(value)
-        except ValueError:
-            continue
-        if delay == math.inf and value.strip().lower() not in _INFINITY:
-            return RETRY_AFTER_CAP + 1
-        return delay / divisor
-    try:
-        parsed = email.utils.parsedate_tz(lower.get("retry-after"))
-        if parsed is None:
-            return None
-        return float(email.utils.mktime_tz(parsed) - now())
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
 
 
 # --- helpers ---------------------------------------------------------------------------------
