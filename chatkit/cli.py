@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from chatkit import __version__
 from chatkit.errors import ChatkitError
 from chatkit.findings import Report
+from chatkit.providers import PROVIDERS
 
 __all__ = ["build_parser", "main"]
 
@@ -35,11 +36,7 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
                        "status: 0 nothing failed, 1 something failed, 2 bad usage.")
     p.add_argument("--base-url", help="API base URL (default: the provider's, e.g. "
                    "https://api.openai.com/v1)")
-    p.add_argument("--provider", default="", help="provider profile: openai, azure, anthropic, "
-                   "gemini, openrouter, deepseek, groq, mistral, xai, together, fireworks, "
-                   "perplexity, cometapi, litellm, ollama, vllm, lmstudio, compatible, "
-                   "chatgpt-web (the website and the hosts its page needs; no key) (default: the "
-                   "one the base URL points at, else openai)")
+    _add_provider(p, "; chatgpt-web: the website and the hosts its page needs, no key")
     p.add_argument("--model", help="model to try (default: a small one)")
     p.add_argument("--only", help="comma-separated check groups: dns, tcp, tls, proxy, http, "
                    "control, status, api, web, sdk")
@@ -77,6 +74,11 @@ def _add_doctor(sub: argparse._SubParsersAction) -> None:
                    help="the API the completion and stream probes call (default: responses "
                    "for providers that serve it, openai and azure; chat otherwise)")
     p.set_defaults(handler=_doctor)
+
+
+def _add_provider(p: argparse.ArgumentParser, note: str = "") -> None:
+    p.add_argument("--provider", default="", help=f"provider profile: {', '.join(PROVIDERS)} "
+                   f"(default: the one the base URL points at, else openai{note})")
 
 
 def _check_doctor_options(args: argparse.Namespace) -> None:
@@ -552,16 +554,16 @@ def _scan(args: argparse.Namespace) -> int:
 def _add_monitor(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("monitor", help="probe the API repeatedly and append each probe to a log",
                        description="One small probe every few seconds (a streamed completion "
-                       "with the key from OPENAI_API_KEY, or a keyless GET /models without one), "
-                       "one JSONL row per probe in the request-log format, one live line each. "
-                       "Ctrl-C stops it.")
+                       "with the key from OPENAI_API_KEY or the provider's variable, or a "
+                       "keyless GET /models without one), one JSONL row per probe in the "
+                       "request-log format, one live line each. Ctrl-C stops it.")
     p.add_argument("-o", "--output", required=True, metavar="LOG.jsonl",
                    help="request log to append to")
     p.add_argument("--every", type=float, default=60.0, metavar="S",
                    help="seconds between probes (default 60)")
     p.add_argument("--count", type=int, metavar="N", help="stop after N probes (default: never)")
     p.add_argument("--base-url", help="API base URL (default: the provider's)")
-    p.add_argument("--provider", default="openai", help="provider profile (default: openai)")
+    _add_provider(p)
     p.add_argument("--model", help="model to probe (default: gpt-4o-mini)")
     p.add_argument("--no-stream", action="store_true",
                    help="plain completions instead of streamed ones (no time to first token)")
