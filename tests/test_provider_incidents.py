@@ -241,6 +241,26 @@ def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
     panel.close()
 
 
+def test_the_log_explorer_names_an_incident_declared_before_the_failures(tmp_path: Path
+                                                                          ) -> None:
+    from chatkit.widgets.logs import LogExplorer
+
+    log = tmp_path / "requests.jsonl"
+    generate_log(log, seed=1)
+    span = IncidentSpan(start=OUTAGE - timedelta(minutes=10), end=OUTAGE + timedelta(minutes=30),
+                        declared=OUTAGE - timedelta(minutes=5))
+    panel = LogExplorer(log)
+    panel.load_path(log)
+    assert panel.wait()
+    with SimServer(history=[span]) as sim:
+        fetch_history(sim.root_url, refresh=True)
+        panel.check_provider_incidents(sim.root_url)
+        assert panel.wait()
+    shown = panel.incidents_html.value
+    assert "(declared 5 min before the first failure)" in shown
+    panel.close()
+
+
 def test_the_bundle_says_whose_incident_it_was(tmp_path: Path) -> None:
     import zipfile
 
