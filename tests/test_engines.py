@@ -98,6 +98,18 @@ def test_fields_of_the_wrong_type_become_null_alike(tmp_path: Path) -> None:
     assert_same(pandas, summarize_logs(path, engine="duckdb"))
 
 
+def test_what_reading_assumed_is_said_alike(tmp_path: Path) -> None:
+    path = tmp_path / "naive.jsonl"
+    path.write_text('{"ts":"2026-03-02 08:00:01","status":200,"latency_ms":5,"model":"a"}\n'
+                    '{"ts":"2026-03-02 08:00:02","status":500,"latency_ms":6,"model":"a"}\n'
+                    '{"ts":"yesterday","status":200,"latency_ms":7,"model":"a"}\n')
+    pandas = summarize_logs(path, engine="pandas")
+    reading = [f["title"] for f in pandas["findings"] if f["check"] == "log.reading"]
+    assert reading == ["2 timestamp(s) had no time zone and were read as UTC",
+                       "1 timestamp(s) could not be read (left empty)"]
+    assert_same(pandas, summarize_logs(path, engine="duckdb"))
+
+
 def test_other_formats_are_summarised_in_memory_by_every_engine() -> None:
     """A HAR keeps its own columns (user agent, idempotency key) for the browser findings."""
     har = Path(__file__).parent / "data" / "har_chrome.har"

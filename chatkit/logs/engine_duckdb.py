@@ -47,8 +47,6 @@ def _files(files: Sequence[str]) -> str:
 class DuckDBLog:
     """A log as the view ``log`` in a DuckDB database with bounded memory."""
 
-    dialect = "duckdb"
-
     def __init__(self, inputs: Inputs, *, memory_limit: str | None = None,
                  temp_dir: str | None = None, columns: Sequence[str] = SUMMARY_COLUMNS
                  ) -> None:

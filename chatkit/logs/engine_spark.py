@@ -70,8 +70,6 @@ def local_session(*, memory_limit: str | None = None, temp_dir: str | None = Non
 class SparkLog:
     """A log as the temporary view ``log`` in a Spark session."""
 
-    dialect = "spark"
-
     def __init__(self, inputs: Inputs, *, memory_limit: str | None = None,
                  temp_dir: str | None = None, columns: Sequence[str] = SUMMARY_COLUMNS
                  ) -> None:
@@ -122,10 +120,6 @@ class SparkLog:
         self._base.createOrReplaceTempView("log")
         return frame
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        assert self.spark is not None
-        return [tuple(_plain(v) for v in row) for row in self.spark.sql(sql).collect()]
-
     def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
         assert self.spark is not None
         repeated = None
@@ -158,8 +152,3 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark(\.|$)")
         yield
-
-
-def _plain(value: Any) -> Any:
-    """Spark's arrays as Python lists (the percentile results)."""
-    return list(value) if isinstance(value, (list, tuple)) else value

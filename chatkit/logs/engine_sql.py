@@ -1,19 +1,12 @@
-"""The summary's heavy aggregates as SQL, one text for DuckDB and Spark SQL.
+"""The SQL that DuckDB and Spark SQL share, one text for both.
 
-Each query reads a view named ``log`` holding the contract's columns. The definitions are the
-ones :func:`chatkit.logs.analyze.summarize` computes with numpy, written down once here:
+Each query reads a view named ``log`` holding the contract's columns; a request *failed* unless
+its status is 100-399 (no status = failed), as :func:`chatkit.logs.columns.failed` says.
 
-* a request *failed* unless its status is 100-399 (no status = failed);
-* percentiles interpolate linearly between the two nearest values (numpy's default): DuckDB's
-  ``quantile_cont`` and Spark's exact ``percentile``, never an approximate sketch;
-* ``status_counts`` counts statuses 0-999 by value, and null or negative ones as
-  ``no_response``;
-* ``by_model`` leaves out rows without a model.
-
-:func:`detail_sql` is the narrow projection the incident and finding code reads: every row's
-time, status, latency, TTFT, attempt and the few-valued text columns, and the long text
-(error message, request id) only where a finding can quote it (a row that failed or noted an
-error) or the call grouping needs it (a request id seen on more than one row).
+:func:`detail_sql` is the narrow projection the summary reads: every row's time, status,
+latency, TTFT, attempt and the few-valued text columns, and the long text (error message,
+request id) only where a finding can quote it (a row that failed or noted an error) or the call
+grouping needs it (a request id seen on more than one row).
 
 :func:`parse_size` reads the memory settings the engines take (``2GB``, ``512MB``).
 """
@@ -27,14 +20,10 @@ from chatkit.errors import UsageError
 from chatkit.logs.schema import FLOATS, INTEGERS
 
 __all__ = [
-    "DIALECTS",
-    "aggregate_sql",
-    "by_model_sql",
     "column_type",
     "detail_sql",
     "parse_size",
     "repeated_ids_sql",
-    "status_sql",
 ]
 
 
@@ -49,52 +38,12 @@ def column_type(column: str, text: str) -> str:
         return "DOUBLE"
     return text
 
-DIALECTS = ("duckdb", "spark")
-_QUANTILES = (0.5, 0.9, 0.95, 0.99)
+
 FAILED = "NOT (coalesce(status, -1) >= 100 AND coalesce(status, -1) < 400)"
 # a row a finding may quote: it failed, or it answered with an error noted (an incomplete
 # Responses answer is a 200 with error_type "incomplete")
 NOTED = (f"({FAILED} OR error_type IS NOT NULL OR error_code IS NOT NULL "
          "OR exception IS NOT NULL)")
-
-
-def _quantiles(column: str, qs: Sequence[float], dialect: str) -> str:
-    values = ", ".join(str(q) for q in qs)
-    valid = f"{column} IS NOT NULL AND NOT isnan({column})"
-    if dialect == "duckdb":
-        return f"quantile_cont({column}, [{values}]) FILTER (WHERE {valid})"
-    return f"percentile(CASE WHEN {valid} THEN {column} END, array({values}))"
-
-
-def _valid(column: str) -> str:
-    return f"CASE WHEN {column} IS NOT NULL AND NOT isnan({column}) THEN {column} END"
-
-
-def aggregate_sql(dialect: str) -> str:
-    """One row: requests, failed requests, latency and TTFT percentiles, max, mean, counts."""
-    parts = ["count(*) AS requests", f"sum(CASE WHEN {FAILED} THEN 1 ELSE 0 END) AS failed"]
-    for column in ("latency_ms", "ttft_ms"):
-        parts += [f"{_quantiles(column, _QUANTILES, dialect)} AS {column}_q",
-                  f"max({_valid(column)}) AS {column}_max",
-                  f"avg({_valid(column)}) AS {column}_mean",
-                  f"count({_valid(column)}) AS {column}_n"]
-    return "SELECT " + ",\n       ".join(parts) + "\nFROM log"
-
-
-def status_sql() -> str:
-    """(status or -1 for no response, requests) per status, in status order."""
-    return ("SELECT CASE WHEN status IS NULL OR status < 0 THEN -1 ELSE status END AS code, "
-            "count(*) AS n FROM log WHERE status IS NULL OR status < 1000 "
-            "GROUP BY 1 ORDER BY 1")
-
-
-def by_model_sql(dialect: str) -> str:
-    """Requests, failed requests and latency p50/p95 per model, the busiest first."""
-    return (f"SELECT model, count(*) AS requests, "
-            f"sum(CASE WHEN {FAILED} THEN 1 ELSE 0 END) AS failed, "
-            f"{_quantiles('latency_ms', (0.5, 0.95), dialect)} AS q "
-            "FROM log WHERE model IS NOT NULL GROUP BY model "
-            "ORDER BY requests DESC, model")
 
 
 def repeated_ids_sql() -> str:

@@ -6,13 +6,13 @@
 * ``pandas`` loads the logs and summarises the frame: fastest for notebook-size logs; memory
   about 1.3 times the JSONL.
 * ``duckdb`` reads chatkit JSONL or Parquet (files, globs, hive-partitioned directories) out of
-  core, with a memory limit and a spill directory, and computes the heavy aggregates in SQL
+  core, with a memory limit and a spill directory, and hands over a narrow projection
   (:mod:`chatkit.logs.engine_sql`).
 * ``spark`` runs the same SQL in Spark (the ``spark`` extra; local mode by default).
 
-Whatever the engine, the incident windows and the findings come from the same Python code
-(:mod:`chatkit.logs.incidents`, :mod:`chatkit.logs.diagnose`) reading a narrow projection of
-the log: per row its time, status, latency, TTFT, attempt and few-valued text columns, and the
+Whatever the engine, the summary comes from the same Python code
+(:func:`chatkit.logs.analyze.summarize`); an SQL engine feeds it the narrow projection of the
+log: per row its time, status, latency, TTFT, attempt and few-valued text columns, and the
 long text only on failed rows. That projection is what bounds an SQL engine's memory from
 below: about 50 bytes a row in the worst case, against 1.3 KB a row for the whole frame.
 
@@ -33,13 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 from chatkit.errors import InputError, UsageError
-from chatkit.logs.columns import PERCENTILES, Columns, iso_ms, round1
-from chatkit.logs.diagnose import log_findings
-from chatkit.logs.engine_sql import aggregate_sql, by_model_sql, parse_size, status_sql
-from chatkit.logs.incidents import find_incidents
+from chatkit.logs.analyze import summarize
+from chatkit.logs.engine_sql import parse_size
 from chatkit.logs.readers import detected, load, source_of
 from chatkit.logs.schema import (
     CATEGORICAL,
@@ -137,12 +133,9 @@ def choose_engine(inputs: Inputs, memory_budget: int | str | None = None) -> str
 
 
 class Backend(Protocol):
-    """What an SQL engine offers the summary: a view named ``log`` it can query."""
+    """What an SQL engine offers the summary: the narrow projection of its view ``log``."""
 
-    dialect: str
     skipped: int
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]: ...
 
@@ -164,8 +157,6 @@ def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
     if engine == "auto":
         engine = choose_engine(inputs, memory_budget)
     if engine == "pandas" or inputs.kind == "other":
-        from chatkit.logs.analyze import summarize
-
         return summarize(load(list(inputs.files), columns=SUMMARY_COLUMNS))
     backend: Backend
     if engine == "duckdb":
@@ -180,77 +171,20 @@ def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
 
 
 def summary_of(backend: Backend) -> dict[str, Any]:
-    """The summary contract from an SQL engine's aggregates and the narrow projection.
+    """The summary contract of an SQL engine's log: :func:`~chatkit.logs.analyze.summarize`
+    on the narrow projection, which holds every column the summary reads.
 
     The engine is closed as soon as the projection is read, so its memory is given back
-    before the incident and finding pass takes its own.
+    before the summary takes its own.
     """
     import pyarrow as pa
 
     try:
-        agg = dict(zip(_AGGREGATE_NAMES, backend.rows(aggregate_sql(backend.dialect))[0],
-                       strict=True))
-        statuses = backend.rows(status_sql())
-        models = backend.rows(by_model_sql(backend.dialect))
         frame = contract_frame(backend.detail(SUMMARY_COLUMNS), SUMMARY_COLUMNS)
     finally:
         backend.close()
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
-    n = int(agg["requests"])
-    cols = Columns(frame)
-    if cols.n != n:
-        raise InputError(f"the log changed while it was read ({n} rows, then {cols.n}); "
-                         "read it again when it is complete")
-    ts = cols.ts[~np.isnan(cols.ts)]
-    incidents = find_incidents(cols)
-    return {
-        "requests": n,
-        "skipped": backend.skipped,
-        "start": iso_ms(ts.min()) if ts.size else None,
-        "end": iso_ms(ts.max()) if ts.size else None,
-        "latency_ms": _percentiles(agg, "latency_ms"),
-        "ttft_ms": _percentiles(agg, "ttft_ms"),
-        "status_counts": _status_counts(statuses),
-        "error_rate": round(int(agg["failed"]) / n, 4) if n else 0.0,
-        "by_model": _by_model(models),
-        "incidents": [i.to_dict() for i in incidents],
-        "findings": [f.to_dict() for f in log_findings(cols, incidents)],
-    }
-
-
-_AGGREGATE_NAMES = ("requests", "failed",
-                    *(f"{c}_{s}" for c in ("latency_ms", "ttft_ms")
-                      for s in ("q", "max", "mean", "n")))
-
-
-def _percentiles(agg: dict[str, Any], column: str) -> dict[str, float] | None:
-    if not agg[f"{column}_n"]:
-        return None
-    out = {f"p{q}": round1(v) for q, v in zip(PERCENTILES, agg[f"{column}_q"], strict=True)}
-    out["max"] = round1(agg[f"{column}_max"])
-    out["mean"] = round1(agg[f"{column}_mean"])
-    return out
-
-
-def _status_counts(rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    out = {str(int(code)): int(n) for code, n in rows if code >= 0}
-    missing = sum(int(n) for code, n in rows if code < 0)
-    if missing:
-        out["no_response"] = missing
-    return out
-
-
-def _by_model(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for model, requests, failed, q in rows:
-        p50, p95 = q if q is not None and len(q) == 2 else (None, None)
-        out[str(model)] = {
-            "requests": int(requests),
-            "error_rate": round(int(failed) / int(requests), 4),
-            "p50_ms": None if p50 is None or p50 != p50 else round1(p50),
-            "p95_ms": None if p95 is None or p95 != p95 else round1(p95),
-        }
-    return out
+    return summarize(frame, skipped=backend.skipped)
 
 
 def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
@@ -265,11 +199,15 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
     from pandas.api.types import union_categoricals
 
     parts: list[pd.DataFrame] = []
+    assumed = unreadable = 0
     for batch in batches:
         arrays = []
         for name, array in zip(batch.schema.names, batch.columns, strict=True):
             if name == "ts":
-                array = parse_timestamps(array).values.combine_chunks()
+                parsed = parse_timestamps(array)
+                array = parsed.values.combine_chunks()
+                assumed += parsed.assumed_utc
+                unreadable += parsed.unreadable
             elif name in CATEGORICAL:
                 if pa.types.is_dictionary(array.type):
                     array = array.cast(array.type.value_type)
@@ -289,4 +227,6 @@ def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) ->
             combined[name] = pd.Series(union_categoricals(pieces))
         else:
             combined[name] = pd.concat(pieces, ignore_index=True)
-    return conform(pd.DataFrame(combined), columns, keep_extra=False)
+    frame = conform(pd.DataFrame(combined), columns, keep_extra=False)
+    frame.attrs = {"ts_assumed_utc": assumed, "ts_unreadable": unreadable}  # as load() says
+    return frame
