@@ -32,8 +32,8 @@ from chatkit.checks.proxy import proxy_for
 from chatkit.errors import UsageError
 from chatkit.findings import Finding
 from chatkit.knowledge.classifier import classify, explain
+from chatkit.knowledge.outcomes import stream_outcome
 from chatkit.knowledge.ratelimits import rate_limit_finding
-from chatkit.knowledge.recognize import stream_outcome
 from chatkit.knowledge.sse import StreamMeter
 from chatkit.knowledge.validation import validate_request
 from chatkit.providers import get_provider, key_owner

@@ -31,10 +31,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from chatkit.providers import PROVIDERS, detect_provider, key_owner
+from chatkit.redaction.scrub import redact_text
 
 __all__ = [
     "asked_wait_s",
     "echoed_key_owner",
+    "error_fields",
     "error_status",
     "human_wait",
     "model_named",
@@ -42,6 +44,7 @@ __all__ = [
     "refine",
     "row_provider",
     "said_wait_s",
+    "short_text",
 ]
 
 _GOOGLE = "type.googleapis.com/google.rpc."
@@ -181,6 +184,19 @@ def human_wait(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:g}s"
     return f"{seconds / 60:.3g}m" if seconds < 7200 else f"{seconds / 3600:.3g}h"
+
+
+def short_text(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters, with anything key-shaped removed: messages go
+    into reports, and some gateways echo the key they refused in full."""
+    text = redact_text(text) if text else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_fields(error: Mapping[str, Any]) -> dict[str, Any]:
+    """An error in OpenAI's names as a Finding's evidence names it (the message shortened)."""
+    return {"error_type": error.get("type"), "error_code": error.get("code"),
+            "param": error.get("param"), "message": short_text(str(error.get("message") or ""))}
 
 
 # --- the dialects -------------------------------------------------------------------------

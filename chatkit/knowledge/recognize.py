@@ -6,7 +6,8 @@ names the row: :data:`EXCEPTION_KINDS` (exception class -> kind), :data:`MESSAGE
 an exception's message reveals when its class is too coarse), :data:`NET_ERRORS` (Chrome's
 net errors) and :data:`HTTP_RULES` (status, ``error.type``, ``error.code``, message -> kind).
 A test walks every exception class httpx, httpx2 and dnspython export and fails on any
-without a row here.
+without a row here. A 200 answer whose body says the call did not end well (a cut stream, an
+error event, a Responses run incomplete or failed) is read by :mod:`chatkit.knowledge.outcomes`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from chatkit.errors import UsageError
 from chatkit.knowledge.dialects import (
     asked_wait_s,
     echoed_key_owner,
+    error_fields,
     error_status,
     human_wait,
     model_named,
     read_error,
     refine,
     row_provider,
+    short_text,
 )
+from chatkit.knowledge.outcomes import outcome_kind, response_kind, stream_kind
 from chatkit.knowledge.patterns import (
     CDN_HEADERS,
     COARSE,
@@ -34,17 +38,13 @@ from chatkit.knowledge.patterns import (
     FILTER_WORDS,
     HINTS,
     HTTP_RULES,
-    INCOMPLETE_KINDS,
     MESSAGE_HINTS,
     NET_ERRORS,
     PORTAL_WORDS,
-    STREAM_ERROR_CODES,
     HttpRule,
 )
 from chatkit.knowledge.ratelimits import RETRY_AFTER_CAP, parse_rate_limits, parse_retry_after
-from chatkit.knowledge.sse import StreamMeter
 from chatkit.providers import detect_provider
-from chatkit.redaction.scrub import redact_text
 
 __all__ = [
     "EXCEPTION_KINDS",
@@ -56,7 +56,6 @@ __all__ = [
     "Recognized",
     "parse_retry_after",
     "recognize",
-    "stream_outcome",
 ]
 
 #: ``(kind, found)``: the knowledge-table row and the values read from the failure.
@@ -160,12 +159,12 @@ def _kind_of_message(text: str) -> str | None:
 
 def _from_exception(exc: BaseException, extra: Mapping[str, Any]) -> Recognized:
     chain = _chain(exc)
-    found: dict[str, Any] = {"exception": type(exc).__name__, "detail": _short(str(exc))}
+    found: dict[str, Any] = {"exception": type(exc).__name__, "detail": short_text(str(exc))}
     body = getattr(exc, "body", None)
     if isinstance(body, Mapping) and type(exc).__name__ == "APIError":  # openai stream error
         error = body.get("error", body)
         if isinstance(error, Mapping):
-            found.update(_error_fields(error))
+            found.update(error_fields(error))
     request = getattr(exc, "_request", None) or _safe_request(exc)
     if request is not None:
         found.setdefault("host", getattr(request.url, "host", None))
@@ -201,19 +200,6 @@ def _sent_to(response: object, result: Recognized) -> Recognized:
     return result
 
 
-def _short(text: str, limit: int = 300) -> str:
-    """``text`` cut to ``limit`` characters, with anything key-shaped removed: messages go
-    into reports, and some gateways echo the key they refused in full."""
-
-    text = redact_text(text) if text else text
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _error_fields(error: Mapping[str, Any]) -> dict[str, Any]:
-    return {"error_type": error.get("type"), "error_code": error.get("code"),
-            "param": error.get("param"), "message": _short(str(error.get("message") or ""))}
-
-
 def _decode(body: str | bytes | Mapping[str, Any] | None) -> tuple[str, Any]:
     if isinstance(body, Mapping):
         return json.dumps(body), body
@@ -232,23 +218,23 @@ def _from_response(status: int, headers: Mapping[str, str], body: str | bytes | 
     ctype = lower.get("content-type", "")
     kind: str | None = None
     if "text/event-stream" in ctype or text.lstrip().startswith(("data:", "event:", ":")):
-        kind = _stream_kind(text, found)
+        kind = stream_kind(text, found)
         if kind is None and 200 <= status < 300:
             return "ok", found
     elif data is None and text.strip():
         kind = _non_json_kind(status, lower, text, ctype)
-        found["detail"] = _short(" ".join(text.split()), 200)
+        found["detail"] = short_text(" ".join(text.split()), 200)
     elif data is None and 200 <= status < 300:
         return "ok", found
     elif isinstance(data, Mapping) and data.get("object") == "response" and status < 300:
-        kind = _response_kind(data, found)
+        kind = response_kind(data, found)
         if kind is None:
             return "ok", found
     if kind is None:
         error, said = read_error(data)  # any provider's shape, in OpenAI's field names
-        found.update(_error_fields(error))
+        found.update(error_fields(error))
         found.update({k: v for k, v in said.items() if k != "upstream_message"})
-        found["upstream_message"] = _short(str(said.get("upstream_message") or "")) or None
+        found["upstream_message"] = short_text(str(said.get("upstream_message") or "")) or None
         found["request_id"] = (lower.get("x-request-id") or said.get("request_id")
                                or lower.get("request-id"))  # Anthropic's name for it
         found["message"] = found.get("message") or f"HTTP {status}"
@@ -269,57 +255,6 @@ def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
     """The error fields of ``found`` in the API's own names, for :class:`HttpRule`."""
     return {"type": found.get("error_type"), "code": found.get("error_code"),
             "message": found.get("message")}
-
-
-def _stream_kind(text: str, found: dict[str, Any]) -> str | None:
-    """``stream_error`` for an error event, ``stream_cut`` for no ``[DONE]``, else None."""
-
-    meter = StreamMeter(started=0.0)
-    meter.feed(text.encode("utf-8"), 0.0)
-    meter.close(0.0)
-    outcome = stream_outcome(meter)
-    if outcome is None:
-        return None
-    found.update(outcome[1])
-    return outcome[0]
-
-
-def stream_outcome(meter: StreamMeter) -> tuple[str, dict[str, Any]] | None:
-    """What the end of a measured stream means: None when it ended cleanly, else the kind
-    (``stream_cut``, ``stream_error``, ``response_failed``, ``response_incomplete``, or the
-    kind its error code has as an HTTP error) and the error's fields."""
-    if meter.error is not None:
-        return (_outcome_kind("response.failed" if meter.status == "failed" else None,
-                              meter.error.get("code")), _error_fields(meter.error))
-    if meter.status == "incomplete":
-        return (_outcome_kind("incomplete", meter.incomplete_reason),
-                {"error_code": meter.incomplete_reason})
-    return None if meter.done else ("stream_cut", {})
-
-
-def _response_kind(data: Mapping[str, Any], found: dict[str, Any]) -> str | None:
-    """A plain Responses API answer that is incomplete or failed (None when completed)."""
-    if data.get("status") == "incomplete":
-        details = data.get("incomplete_details") or {}
-        reason = details.get("reason") if isinstance(details, Mapping) else None
-        found["error_code"] = reason
-        return _outcome_kind("incomplete", reason)
-    if data.get("status") == "failed":
-        error = data.get("error")
-        if not isinstance(error, Mapping):
-            error = {}
-        found.update(_error_fields(error))
-        return _outcome_kind("response.failed", error.get("code"))
-    return None
-
-
-def _outcome_kind(outcome: str | None, code: Any) -> str:
-    """The kind of a 200 answer that did not end well: ``outcome`` is ``incomplete``,
-    ``response.failed`` or None (an error event); ``code`` the reason or error code."""
-    if outcome == "incomplete":
-        return INCOMPLETE_KINDS.get(str(code), "response_incomplete")
-    named = STREAM_ERROR_CODES.get(str(code))
-    return named or ("response_failed" if outcome == "response.failed" else "stream_error")
 
 
 def _non_json_kind(status: int, headers: Mapping[str, str], text: str, ctype: str) -> str:
@@ -393,12 +328,12 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
                 kind = _non_json_kind(int(status), {}, str(row.get("error_message") or ""),
                                       "text/html")
             return _finish(kind, {"status": int(status), "exception": row["exception"],
-                                  "detail": _short(str(row.get("error_message") or ""))
+                                  "detail": short_text(str(row.get("error_message") or ""))
                                   or None}, extra)
         if row.get("error_type") == "stream_error" or (int(status) < 300 and any(error.values())):
-            found = {"status": int(status), **_error_fields(error)}
+            found = {"status": int(status), **error_fields(error)}
             outcome = row.get("error_type")
-            kind = _outcome_kind(outcome if outcome in ("incomplete", "response.failed")
+            kind = outcome_kind(outcome if outcome in ("incomplete", "response.failed")
                                  else None, row.get("error_code"))
             return _finish(kind, found, extra)
         kind, found = _from_response(int(status), headers, body, extra)
@@ -406,7 +341,7 @@ def _from_log_row(row: Mapping[str, Any], extra: Mapping[str, Any]) -> Recognize
     exception = row.get("exception") or row.get("error_type") or ""
     kind = _kind_of_logged(row) or "unknown_error"
     found = {"exception": exception or None,
-             "detail": _short(str(row.get("error_message") or exception)), **_host_of(row)}
+             "detail": short_text(str(row.get("error_message") or exception)), **_host_of(row)}
     return _finish(kind, found, extra)
 
 
