@@ -7,6 +7,7 @@ diagnosis, browser checks and plots all read the same arrays.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,13 +47,10 @@ class Columns:
         self.attempt = (attempt.to_numpy(dtype="float64", na_value=np.nan) if attempt is not None
                         else np.full(self.n, np.nan))
 
-    @property
+    @cached_property
     def calls(self) -> Calls:
         """The rows grouped into calls (retries with the call they retry), computed once."""
-        cached = self.__dict__.get("_calls")
-        if cached is None:
-            cached = self.__dict__["_calls"] = group_calls(self)
-        return cached
+        return group_calls(self)
 
     def _floats(self, name: str) -> np.ndarray:
         if name not in self.frame:
