@@ -16,6 +16,7 @@ import select
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -276,24 +277,35 @@ class SimHandler(BaseHTTPRequestHandler):
         self._open_stream(headers)
         chunks = payloads.StreamChunks(model, include_usage=usage)
         self._chunk(chunks.role())
-        broken_at = len(tokens) // 2 if fault in ("stream_cut", "stream_error") else -1
-        for index, token in enumerate(tokens):
-            if index == broken_at:
-                if fault == "stream_cut":
-                    self.close_connection = True  # no terminating chunk: incomplete body
-                    return
-                self._chunk(payloads.sse_error(MSG["server_error"], "server_error"))
-                self._chunk(b"")
-                return
-            if not self._pause(self.state.token_gap_ms / 1000):
-                self.close_connection = True
-                return
-            self._chunk(chunks.content(token))
+        broken = fault if fault in ("stream_cut", "stream_error") else None
+        if not self._send_tokens(tokens, chunks.content, broken,
+                                 lambda: payloads.sse_error(MSG["server_error"], "server_error")):
+            return
         self._chunk(chunks.finish(finish))
         if usage:
             self._chunk(chunks.usage(prompt, len(tokens)))
         self._chunk(payloads.SSE_DONE)
         self._chunk(b"")
+
+    def _send_tokens(self, tokens: list[str], delta: Callable[[str], bytes], fault: str | None,
+                     error: Callable[[], bytes]) -> bool:
+        """Stream each token as ``delta(token)``, spaced by the token gap; True when all went
+        out. A ``fault`` breaks the stream half-way: ``stream_cut`` hangs up without the last
+        chunk, any other sends ``error()`` and ends the body."""
+        broken_at = len(tokens) // 2 if fault else -1
+        for index, token in enumerate(tokens):
+            if index == broken_at:
+                if fault == "stream_cut":
+                    self.close_connection = True  # no terminating chunk: incomplete body
+                else:
+                    self._chunk(error())
+                    self._chunk(b"")
+                return False
+            if not self._pause(self.state.token_gap_ms / 1000):
+                self.close_connection = True
+                return False
+            self._chunk(delta(token))
+        return True
 
     def _open_stream(self, headers: dict[str, str]) -> None:
         """Send the status line and headers of a chunked event stream."""

@@ -36,7 +36,6 @@ __all__ = ["ROUTES", "Handler"]
 class Handler(Protocol):
     """What these endpoints use of :class:`~chatkit.sim.handler.SimHandler`."""
 
-    close_connection: bool
     headers: Any
 
     @property
@@ -59,7 +58,8 @@ class Handler(Protocol):
 
     def _chunk(self, data: bytes) -> None: ...
 
-    def _pause(self, seconds: float) -> bool: ...
+    def _send_tokens(self, tokens: list[str], delta: Callable[[str], bytes], fault: str | None,
+                     error: Callable[[], bytes]) -> bool: ...
 
 
 def _server_error(h: Handler, headers: Mapping[str, str]) -> None:
@@ -114,20 +114,11 @@ def _stream(h: Handler, events: ResponseEvents, tokens: list[str], prompt: int, 
     h._open_stream(headers)
     for event in events.opening():
         h._chunk(event)
-    broken_at = len(tokens) // 2 if fault in ("stream_cut", "stream_error", "failed") else -1
-    for index, token in enumerate(tokens):
-        if index == broken_at:
-            if fault == "stream_cut":
-                h.close_connection = True  # no terminal event, no last chunk
-                return
-            h._chunk(events.error("server_error", MSG["server_error"]) if fault == "stream_error"
-                     else events.failed("server_error", MSG["server_error"]))
-            h._chunk(b"")
-            return
-        if not h._pause(h.state.token_gap_ms / 1000):
-            h.close_connection = True
-            return
-        h._chunk(events.delta(token))
+    broken = fault if fault in ("stream_cut", "stream_error", "failed") else None
+    ending = events.error if fault == "stream_error" else events.failed
+    if not h._send_tokens(tokens, events.delta, broken,
+                          lambda: ending("server_error", MSG["server_error"])):
+        return  # broken half-way, or the client left: no terminal event
     for event in events.closing(status, prompt, len(tokens), reason):
         h._chunk(event)
     h._chunk(b"")
