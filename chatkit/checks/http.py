@@ -157,7 +157,9 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
     send_headers = dict(headers or {})
     started = time.perf_counter()
     resolved = started
-    if not via_proxy and not _is_ip(host):  # a proxy resolves the name; an IP needs no lookup
+    # A proxy resolves the name itself; an IP address needs no lookup.
+    looked_up = not via_proxy and not is_ip_literal(host)
+    if looked_up:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port,
                                                                  type=socket.SOCK_STREAM)
@@ -208,11 +210,7 @@ async def measure_phases(url: str, client: Any, *, via_proxy: bool = False,
         headers=dict(response.headers) if response is not None else {}, body=body,
         http_version=response.http_version if response is not None else None,
         error=error, response=response, overhead_ms=overhead, elapsed_ms=elapsed,
-        looked_up=not via_proxy and not _is_ip(host))
-
-
-def _is_ip(host: str) -> bool:
-    return is_ip_literal(host)
+        looked_up=looked_up)
 
 
 def _is_json(body: bytes) -> bool:
@@ -231,7 +229,6 @@ def _summary(phases: Mapping[str, float | None]) -> str:
 @register("http")
 async def phases(target: Target, ctx: CheckContext) -> list[Finding]:
     """One keyless GET <base>/models, timed phase by phase (any JSON answer proves the path)."""
-
     url = f"{target.url}/models"
     via_proxy = proxy_for(url, ctx.environ, target.proxy).url is not None
     async with probe_client(target, ctx) as client:

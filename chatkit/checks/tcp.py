@@ -70,15 +70,9 @@ def _family(address: str) -> str:
     return "IPv6" if ":" in address else "IPv4"
 
 
-def _explain(kind: str, *, check: str, status: str = "fail", evidence: Mapping[str, Any],
-             **fmt: Any) -> Finding:
-    return explain(kind, check=check, status=status, evidence=evidence, **fmt)
-
-
 @register("tcp")
 async def connect(target: Target, ctx: CheckContext) -> list[Finding]:
     """TCP ping to the API's host and port."""
-
     started = time.perf_counter()
     # Distinct addresses in the order getaddrinfo gives them (the order clients try).
     lookup = await os_lookup(target.host, target.port)
@@ -115,10 +109,10 @@ def judge_connect(target: Target, primary: dict[str, Any], fallback: dict[str, A
         return [main]
     good, bad = (fallback, primary) if first_dead else (primary, fallback)
     why = Counter(o for o in bad["outcomes"] if o != "ok").most_common(1)[0][0]
-    note = _explain("tcp_family_broken", check="tcp.connect" if first_dead else "tcp.family",
-                    status="warn" if first_dead else "info", evidence=evidence,
-                    host=target.host, good=_family(good["address"]),
-                    bad=_family(bad["address"]), why=why)
+    note = explain("tcp_family_broken", check="tcp.connect" if first_dead else "tcp.family",
+                   status="warn" if first_dead else "info", evidence=evidence,
+                   host=target.host, good=_family(good["address"]),
+                   bad=_family(bad["address"]), why=why)
     return [note] if first_dead else [main, note]
 
 
@@ -133,17 +127,14 @@ def _judge(target: Target, evidence: dict[str, Any], proxied: str | None) -> Fin
                   f"{evidence['max_ms']:.1f}/{evidence['stddev_ms']:.1f} ms, 0% loss",
             evidence=evidence)
     if evidence["received"]:
-        return _explain("tcp_packet_loss", check="tcp.connect", status="warn", evidence=evidence,
-                        host=where, loss_pct=evidence["loss_pct"], sent=evidence["sent"])
+        return explain("tcp_packet_loss", check="tcp.connect", status="warn", evidence=evidence,
+                       host=where, loss_pct=evidence["loss_pct"], sent=evidence["sent"])
     failure = Counter(o for o in outcomes if o != "ok").most_common(1)[0][0]
     kind = _KIND.get(failure, failure if failure.endswith("_unreachable") else "connect_failed")
-    status = "fail"
-    if proxied:  # direct connections are not needed when a proxy carries the traffic
-        status = "info"
-
-    return _explain(kind, check="tcp.connect", status=status,
-                    evidence={**evidence, "proxy": redact_url(proxied) if proxied else None},
-                    host=target.host, port=target.port, detail=failure)
+    # Direct connections are not needed when a proxy carries the traffic.
+    return explain(kind, check="tcp.connect", status="info" if proxied else "fail",
+                   evidence={**evidence, "proxy": redact_url(proxied) if proxied else None},
+                   host=target.host, port=target.port, detail=failure)
 
 
 # --- the path: tracepath / traceroute ----------------------------------------------------------

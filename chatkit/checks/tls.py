@@ -177,7 +177,6 @@ def _explain(kind: str, *, status: str = "fail", evidence: Mapping[str, Any],
 @register("tls")
 async def tls_check(target: Target, ctx: CheckContext) -> list[Finding]:
     """Handshake with the API host and judge its certificate."""
-
     if target.scheme != "https":
         return [Finding(check="tls.handshake", status="skip",
                         title=f"{target.url} is plain HTTP: no TLS to check",
