@@ -37,10 +37,10 @@ _BUILTIN_MODULES = (
     "chatkit.checks.sdk",
 )
 
+
 def _load_builtin_checks() -> None:
     for module in _BUILTIN_MODULES:
         importlib.import_module(module)
-
 
 
 def available_groups() -> list[str]:

@@ -75,7 +75,6 @@ class Session:
 
     def groups(self, *wanted: str) -> list[str]:
         """Those of ``wanted`` (default: all) that this installation has checks for."""
-
         available = checks.available_groups()  # importing chatkit's own check modules
         return [g for g in available if not wanted or g in wanted]
 

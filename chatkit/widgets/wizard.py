@@ -1,10 +1,9 @@
 """TriageWizard: the troubleshooting guide's decision tree, one question at a time.
 
 The tree and its walker live in :mod:`chatkit.knowledge.triage`; this panel shows the current
-question
-with one button per answer, offers "Measure it" where a check can answer instead of the
-person, and at the end shows the likely cause and what to do, and hands the findings to the
-notes.
+question with one button per answer, offers "Measure it" where a check can answer instead of
+the person, and at the end shows the likely cause and what to do, and hands the findings to
+the notes.
 """
 
 from __future__ import annotations
