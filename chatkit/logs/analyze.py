@@ -36,13 +36,13 @@ if TYPE_CHECKING:
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
            "timeline"]
 
+
 def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, Any]:
     """The summary contract of DESIGN.md for a normalized frame (JSON-ready dict).
 
     ``skipped`` defaults to ``frame.attrs["skipped"]`` (what :func:`~chatkit.logs.load` could
     not read).
     """
-
     cols = Columns(_conformed(frame))
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
@@ -66,7 +66,7 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
 
 
 def _reading_findings(attrs: dict[str, Any]) -> list[Finding]:
-    """What reading the log had to assume or leave out, said (info), after the findings."""
+    """What reading the log had to assume (info) or leave out (warn), after the findings."""
     out = [Finding(check="log.reading", status="warn", title=text,
                    evidence={"warning": text}) for text in attrs.get("warnings", ())]
     assumed = int(attrs.get("ts_assumed_utc") or 0)
@@ -99,7 +99,6 @@ def status_counts(code: np.ndarray) -> dict[str, int]:
 def _conformed(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` in the contract's dtypes: as is when it came from load(), converted when a
     caller built it by hand (text timestamps, float statuses ...)."""
-
     if all(str(frame[c].dtype) == str(pandas_dtype(c)) for c in COLUMNS if c in frame):
         return frame
     converted = conform(frame, [c for c in COLUMNS if c in frame])
@@ -186,5 +185,5 @@ def timeline(frame: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     return out
 
 
-#: What :func:`summarize` reads; pass it as ``load(..., columns=SUMMARY_COLUMNS)``.
+# load(..., columns=SUMMARY_COLUMNS) keeps what summarize reads
 assert {"ts", "status", "latency_ms", "ttft_ms", "model", "attempt"} <= set(SUMMARY_COLUMNS)
