@@ -11,6 +11,7 @@ request-log contract and ``chatkit analyze`` or the log panel can plot hours of 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -53,9 +54,9 @@ class _Tee(RequestLog):
         super().__init__(path)
         self.rows: list[Mapping[str, Any]] = []
 
-    def write(self, row: Mapping[str, Any]) -> None:
+    def write(self, row: Mapping[str, Any] | str) -> None:
         super().write(row)
-        self.rows.append(row)
+        self.rows.append(json.loads(row) if isinstance(row, str) else row)  # a line: its row
 
 
 def _request(target: Target, environ: Mapping[str, str] | None, stream: bool, api: str

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatkit.client import RecordingTransport, RequestLog, RetryPolicy, resilient_client
 from chatkit.client.requestlog import FIELDS, Attempt
@@ -141,7 +143,7 @@ def test_a_failing_meter_and_row_builder_are_a_warning_and_a_field(
         with httpx.Client(transport=transport) as client:
             with client.stream("POST", "https://api.example.test/v1/x") as response:
                 assert response.read() == body
-            monkeypatch.setattr(Attempt, "row", lambda self, now, completed=True: 1 / 0)
+            monkeypatch.setattr(Attempt, "_values", lambda self, now, completed: 1 / 0)
             assert client.get("https://api.example.test/v1/y").status_code == 200
     metered, built = _rows(tmp_path / "l.jsonl")
     assert metered["recorder_error"] == "stream meter: ValueError: meter bug"
@@ -409,3 +411,45 @@ def test_a_forked_child_does_not_write_its_parents_attempts(server: SimServer,
     assert done.returncode == 0, done.stderr
     (row,) = _rows(log)
     assert row["aborted"] == "exit" and row["status"] == 200
+
+
+# --- the line written is exactly the row's encoding --------------------------------------------
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text()
+                     | st.floats(allow_nan=True, allow_infinity=True),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(status=st.none() | st.integers(100, 599), text=st.text(), value=_JSON, usage=_JSON,
+       ctype=st.sampled_from(["application/json", "text/html", "text/plain", "",
+                              "text/event-stream"]),
+       stream=st.booleans(), completed=st.booleans(),
+       aborted=st.none() | st.sampled_from(["closed", "collected", "exit"]),
+       trouble=st.none() | st.text(), https=st.booleans())
+def test_the_line_is_the_encoded_row(status: int | None, text: str, value: Any, usage: Any,
+                                     ctype: str, stream: bool, completed: bool,
+                                     aborted: str | None, trouble: str | None,
+                                     https: bool) -> None:
+    """:meth:`Attempt.line` (the text the recorder writes) is byte for byte what the row
+    encoder makes of :meth:`Attempt.row`, whatever types the parsed body puts in a row."""
+    body = json.dumps({"error": {"type": value, "code": value, "message": text},
+                       "model": text, "usage": {"prompt_tokens": usage,
+                                                "completion_tokens": value}}).encode()
+
+    def attempt() -> Attempt:
+        made = Attempt(method=text or "POST", url=("https" if https else "http") + "://h/v1/x",
+                       host=text, endpoint="/v1/x", provider=text or None, attempt=3,
+                       wall_start=1764474000.25, start=10.0, stream=stream)
+        made.read_request(body)
+        if status is not None:
+            made.got_response(status, text, ctype, 10.0123)
+            made.got_bytes(body, 10.02)
+        made.aborted, made.trouble = aborted, trouble
+        return made
+
+    row = attempt().row(10.5, completed=completed)
+    line = attempt().line(10.5, completed=completed)
+    assert line == json.dumps(row, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert list(json.loads(line))[:len(FIELDS)] == list(FIELDS)

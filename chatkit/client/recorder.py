@@ -184,8 +184,9 @@ class Recorder:
         if self.log is None:
             return
         now = self.clock()
+        row: dict[str, Any] | str
         try:
-            row = attempt.row(now, completed=completed)
+            row = attempt.line(now, completed=completed)
         except Exception as exc:
             row = attempt.fallback_row(now, exc)
         try:

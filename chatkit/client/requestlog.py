@@ -59,6 +59,25 @@ def _row_encoder() -> Callable[[Any], str]:
 
 
 _ENCODE_ROW = _row_encoder()
+_STR = json.encoder.encode_basestring  # what the row encoder writes a str as
+_INF = float("inf")
+#: A row's text with its values left out: keys in the template cost nothing per line.
+_LINE = "{" + ",".join(f'"{key}":%s' for key in FIELDS) + "}"
+
+
+def _json_value(value: Any) -> str:
+    """One value as the row encoder writes it: the usual types directly, anything else (a
+    container, a subclass, NaN or an infinity) through the encoder itself."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _STR(value)
+    if value is True or value is False:
+        return "true" if value else "false"
+    if kind is int or (kind is float and -_INF < value < _INF):
+        return f"{value}"  # the text the encoder writes: int and float repr
+    return _ENCODE_ROW(value)
 _LOG = logging.getLogger("chatkit.client")
 
 
@@ -94,9 +113,10 @@ class RequestLog:
             self._fd = fd
         return self._fd
 
-    def write(self, row: Mapping[str, Any]) -> None:
-        """Append one row as one line, in one system call."""
-        line = (_ENCODE_ROW(row) + "\n").encode("utf-8")
+    def write(self, row: Mapping[str, Any] | str) -> None:
+        """Append one row (or its JSON text, :meth:`Attempt.line`) as one line, in one
+        system call."""
+        line = ((row if isinstance(row, str) else _ENCODE_ROW(row)) + "\n").encode("utf-8")
         with self._lock:
             os.write(self._open(), line)
 
@@ -253,6 +273,24 @@ class Attempt:
 
     def row(self, now: float, *, completed: bool = True) -> dict[str, Any]:
         """The log row; ``completed`` says whether the body was read to its end."""
+        return self._extras(dict(zip(FIELDS, self._values(now, completed), strict=True)))
+
+    def line(self, now: float, *, completed: bool = True) -> str:
+        """The row as its JSON text, exactly as the row encoder writes it, with no dict and
+        no encoder between (the recorder writes one per attempt: the keys are in a
+        template, and each value is encoded by its type)."""
+        text = _LINE % tuple([  # the commonest values inline: a call per value costs more
+            "null" if value is None else _STR(value) if type(value) is str
+            else f"{value}" if type(value) is int else _json_value(value)
+            for value in self._values(now, completed)])
+        if self.aborted or self.trouble:
+            extras = self._extras({})
+            text = text[:-1] + "".join(f",{_STR(key)}:{_json_value(value)}"
+                                       for key, value in extras.items()) + "}"
+        return text
+
+    def _values(self, now: float, completed: bool) -> tuple[Any, ...]:
+        """The row's values, in the order of :data:`FIELDS`."""
         self.end = self.end or now
         prompt = completion = None
         if self.meter is not None:
@@ -273,28 +311,26 @@ class Attempt:
             prompt, completion = self._parse_body(raw)
             if completed and self.exception is None:
                 self._check_answer(raw)
-        message = self.error.get("message")
-        row = {
-            "ts": utc_iso(self.wall_start), "method": self.method, "url": self.url,
-            "host": self.host, "endpoint": self.endpoint, "provider": self.provider,
-            "model": self.model, "stream": self.stream, "attempt": self.attempt,
-            "status": self.status, "error_type": self.error.get("type"),
-            "error_code": _text(self.error.get("code")),
-            "error_message": redact_text(str(message))[:300] if message else None,
-            "exception": self.exception,
-            "latency_ms": _ms(self.start, self.end),
-            "ttfb_ms": _ms(self.start, self.ttfb),
-            "ttft_ms": round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
-            "dns_ms": None,  # httpcore resolves inside connect: DNS is part of connect_ms
-            "connect_ms": self._phase("connect", "connection.connect_tcp."),
-            "tls_ms": self._phase("tls", "connection.start_tls.") if self.url.startswith("https:")
+        error = self.error
+        message = error.get("message") if error else None
+        return (
+            utc_iso(self.wall_start), self.method, self.url, self.host, self.endpoint,
+            self.provider, self.model, self.stream, self.attempt, self.status,
+            error.get("type") if error else None,
+            _text(error.get("code")) if error else None,
+            redact_text(str(message))[:300] if message else None,
+            self.exception,
+            _ms(self.start, self.end),
+            _ms(self.start, self.ttfb),
+            round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
+            None,  # dns_ms: httpcore resolves inside connect, so DNS is part of connect_ms
+            self._phase("connect", "connection.connect_tcp."),
+            self._phase("tls", "connection.start_tls.") if self.url.startswith("https:")
             else None,
-            "request_bytes": self.request_bytes,
-            "response_bytes": self.response_bytes if self.status is not None else None,
-            "prompt_tokens": prompt, "completion_tokens": completion,
-            "request_id": self.request_id,
-        }
-        return self._extras(row)
+            self.request_bytes,
+            self.response_bytes if self.status is not None else None,
+            prompt, completion, self.request_id,
+        )
 
     def fallback_row(self, now: float, exc: BaseException) -> dict[str, Any]:
         """The plain fields only, when building the full row failed."""
@@ -315,10 +351,10 @@ class Attempt:
         return row
 
     def _phase(self, name: str, prefix: str) -> float | None:
+        if not self.phases:  # timed and kept alive (nothing to connect), or not timed at all
+            return 0.0 if self.timed and self.status is not None else None
         if name in self.phases:  # timed by chatkit.client.conntiming
             return round(self.phases[name], 2)
-        if self.timed and not self.phases:  # a kept-alive connection: nothing to connect
-            return 0.0 if self.status is not None else None
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
             return round((done - started) * 1000, 2)
