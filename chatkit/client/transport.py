@@ -155,14 +155,26 @@ def _collected(stream: Any) -> None:
         pass
 
 
+def _kinds(response: Any) -> tuple[type, type, type]:
+    """The flavour's ``ByteStream`` and its recording streams (sync, async), by the class of
+    the response (a dict lookup on every attempt after the first)."""
+    kinds = _KINDS.get(type(response))
+    if kinds is None:
+        module = _module_of(response)
+        kinds = _KINDS[type(response)] = (module.ByteStream, *_stream_classes(module.__name__))
+    return kinds
+
+
+_KINDS: dict[type, tuple[type, type, type]] = {}
+
+
 def _wrap(response: Any, attempt: Attempt, *, core: Recorder, sync: bool) -> Any:
-    module = _module_of(response)
-    if isinstance(response.stream, module.ByteStream):  # read already (a mock): record now
+    read, sync_stream, async_stream = _kinds(response)
+    if isinstance(response.stream, read):  # read already (a mock): record now
         attempt.got_bytes(response.content, core.clock())
         core.finish(attempt)
         return response
-    classes = _stream_classes(module.__name__)
-    response.stream = classes[0 if sync else 1](response.stream, core, attempt)
+    response.stream = (sync_stream if sync else async_stream)(response.stream, core, attempt)
     return response
 
 
