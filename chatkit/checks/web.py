@@ -262,14 +262,8 @@ def _finding(web: WebHost, result: dict[str, Any]) -> Finding:
 
 
 def _nothing_resolves(results: list[dict[str, Any]]) -> Finding:
-    return Finding(
-        check="web.dns", status="fail", category="network",
-        title=f"none of the {len(results)} hosts the ChatGPT web app needs resolves",
-        cause="this machine resolves none of the page's host names: it is offline or has no "
-              "working DNS (not a filter picking some hosts)",
-        remedy="check the connection (Wi-Fi, cable, VPN); `chatkit doctor --only dns,control` "
-               "compares the resolvers and other sites",
-        evidence={"hosts": [{"host": r["host"], "detail": r.get("detail")} for r in results]})
+    return explain("web_nothing_resolves", check="web.dns", count=len(results), evidence={
+        "hosts": [{"host": r["host"], "detail": r.get("detail")} for r in results]})
 
 
 @register("web")

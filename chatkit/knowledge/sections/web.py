@@ -20,6 +20,12 @@ ROWS: tuple[Cause, ...] = (
     Cause("web_dns_failed", "network",
           "{host} ({role}) does not resolve here ({detail}), so {breaks}",
           _ALLOW, None, "{host} does not resolve"),
+    Cause("web_nothing_resolves", "network",
+          "this machine resolves none of the page's host names: it is offline or has no "
+          "working DNS (not a filter picking some hosts)",
+          "check the connection (Wi-Fi, cable, VPN); `chatkit doctor --only dns,control` "
+          "compares the resolvers and other sites",
+          None, "none of the {count} hosts the ChatGPT web app needs resolves"),
     Cause("web_unreachable", "network",
           "{host} ({role}) does not accept connections on port 443 ({detail}): a firewall or "
           "the VPN blocks it, so {breaks}",
