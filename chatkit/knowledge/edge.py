@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from chatkit.knowledge.patterns import is_html
+
 __all__ = ["edge_kind"]
 
 _CHALLENGE_BODY = re.compile(r"<title>\s*Just a moment\.\.\.\s*</title>|window\._cf_chl_opt",
@@ -54,8 +56,7 @@ def edge_kind(status: int, headers: Mapping[str, str], body: str | bytes
         return "web_cloudflare_block", found
     if status == 403 and _error_code(text) == _COUNTRY:
         return "web_unsupported_country", found
-    html = "html" in lower.get("content-type", "") or text.lstrip()[:15].lower().startswith(
-        ("<!doctype", "<html"))
+    html = is_html(lower.get("content-type", ""), text)
     if html and not cloudflare and status in (403, 407, 451, 502, 511):
         return "web_block_page", found
     return None, found

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EXCEPTION_KINDS", "HTTP_RULES", "MESSAGE_HINTS", "NET_ERRORS", "HttpRule"]
+__all__ = ["EXCEPTION_KINDS", "HTTP_RULES", "MESSAGE_HINTS", "NET_ERRORS", "HttpRule", "is_html"]
 
 # =============================================================================================
 # From an exception to a kind
@@ -353,6 +353,12 @@ FILTER_WORDS = re.compile(
     r"|zscaler|netskope|forcepoint|websense|fortiguard|bluecoat|blue coat|palo ?alto|sophos",
     re.IGNORECASE)
 CDN_HEADERS = ("cf-ray", "x-amz-cf-id", "x-akamai-request-id", "x-served-by")
+
+
+def is_html(content_type: str, text: str) -> bool:
+    """Whether an answer is an HTML page: by its Content-Type, or by how its text begins."""
+    return "html" in content_type or text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+
 
 #: ``error.code`` inside a 200 stream (an ``error`` event, ``response.failed``) -> the kind the
 #: same code has as an HTTP error; other codes are ``stream_error`` / ``response_failed``.

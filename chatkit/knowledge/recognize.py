@@ -42,6 +42,7 @@ from chatkit.knowledge.patterns import (
     NET_ERRORS,
     PORTAL_WORDS,
     HttpRule,
+    is_html,
 )
 from chatkit.knowledge.ratelimits import RETRY_AFTER_CAP, parse_rate_limits, parse_retry_after
 from chatkit.providers import detect_provider
@@ -258,8 +259,7 @@ def _rule_fields(found: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _non_json_kind(status: int, headers: Mapping[str, str], text: str, ctype: str) -> str:
-    html = "html" in ctype or text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
-    if not html:
+    if not is_html(ctype, text):
         return "malformed_json" if "json" in ctype else "html_instead_of_json"
     if status >= 500 and (any(h in headers for h in CDN_HEADERS) or
                           headers.get("server", "").lower() in ("cloudflare", "akamaighost")):
