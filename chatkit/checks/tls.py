@@ -27,7 +27,13 @@ from chatkit.knowledge.classifier import classify, explain
 from chatkit.redaction.scrub import redact_url
 from chatkit.targets import Target
 
-__all__ = ["describe_certificate", "handshake", "trust_store", "verifying_context"]
+__all__ = [
+    "describe_certificate",
+    "handshake",
+    "open_socket",
+    "trust_store",
+    "verifying_context",
+]
 
 _EXPIRY_WARNING_DAYS = 14
 _ALPN = ["h2", "http/1.1"]
@@ -96,7 +102,7 @@ def describe_certificate(der: bytes) -> dict[str, Any]:
     return out
 
 
-def _connect(host: str, port: int, timeout: float, proxy: str | None) -> socket.socket:
+def open_socket(host: str, port: int, timeout: float, proxy: str | None) -> socket.socket:
     """A TCP socket to host:port, through an HTTP proxy's CONNECT tunnel when given."""
     if proxy is None:
         return socket.create_connection((host, port), timeout=timeout)
@@ -147,7 +153,7 @@ def handshake(host: str, port: int, *, cafile: str | None, verify: bool = True,
     out: dict[str, Any] = {}
     started = time.perf_counter()
     try:
-        sock = _connect(address or host, port, timeout, proxy)
+        sock = open_socket(address or host, port, timeout, proxy)
     except OSError as exc:
         out["connect_error"] = exc
         return out

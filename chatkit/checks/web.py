@@ -31,9 +31,9 @@ from chatkit.checks.proxy import proxy_for
 from chatkit.checks.resolver_answer import address_kind
 from chatkit.checks.tcp import connect_once
 from chatkit.checks.tls import (
-    _connect,
     describe_certificate,
     handshake,
+    open_socket,
     trust_store,
     verifying_context,
 )
@@ -114,7 +114,7 @@ def exchange(web: WebHost, destination: tuple[str, int], *, cafile: str | None,
 
     out: dict[str, Any] = {"stage": "connect"}
     try:
-        sock = _connect(destination[0], destination[1], timeout, proxy)
+        sock = open_socket(destination[0], destination[1], timeout, proxy)
     except OSError as exc:
         out["error"] = exc
         return out
