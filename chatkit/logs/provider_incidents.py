@@ -23,7 +23,16 @@ from chatkit.providers import PROVIDERS, detect_provider
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["match_provider_incidents", "status_page_for"]
+__all__ = ["declared_when", "match_provider_incidents", "status_page_for"]
+
+
+def declared_when(lead_minutes: float | None) -> str:
+    """The detection lead in words: when the provider declared the incident, counted from
+    the log's first failure (negative: before it)."""
+    if lead_minutes is None:
+        return "declared"
+    side = "after" if lead_minutes >= 0 else "before"
+    return f"declared {abs(lead_minutes):.0f} min {side} the log's first failure"
 
 
 def status_page_for(frame: pd.DataFrame) -> str | None:

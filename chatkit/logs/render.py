@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chatkit.logs.provider_incidents import declared_when
+
 __all__ = ["render_provider_incidents_text", "render_summary_text"]
 
 _MARK = {"ok": "ok  ", "info": "info", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
@@ -87,9 +89,7 @@ def render_provider_incidents_text(found: Mapping[str, Any]) -> str:
     for window in found["windows"]:
         out.append(f"  {window['start']} - {window['end']}: {window['explanation']}")
         for match in window.get("provider_incidents", ()):
-            lead = match.get("lead_minutes")
-            when = (f"declared {abs(lead):.0f} min {'after' if lead >= 0 else 'before'} the "
-                    "log's first failure" if lead is not None else "declared")
+            when = declared_when(match.get("lead_minutes"))
             parts = ", ".join(match["components"]) or "no component named"
             out.append(f"      {match['name']} ({match['impact']}, {parts}): {when}; "
                        f"{match['start']} to {match['end'] or 'still open'}"

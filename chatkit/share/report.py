@@ -34,6 +34,7 @@ from chatkit.findings import (
     render_findings_markdown,
     utcnow_iso,
 )
+from chatkit.logs.provider_incidents import declared_when
 from chatkit.redaction.files import atomic_writer, redact_report
 from chatkit.redaction.scrub import Redactor
 
@@ -318,7 +319,7 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("provider status page", f"{found.get('page')} ({found.get('kind')}, read "
                                              f"{found.get('fetched_at')})"))
         for window in found.get("windows") or ():
-            names = "; ".join(f"{m.get('name')} (lead {m.get('lead_minutes')} min) "
+            names = "; ".join(f"{m.get('name')} ({declared_when(m.get('lead_minutes'))}) "
                               f"{m.get('link') or ''}".rstrip()
                               for m in window.get("provider_incidents") or ())
             rows.append((f"window {window.get('start')}",

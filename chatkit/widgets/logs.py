@@ -25,7 +25,11 @@ from chatkit.checks.status_history import fetch_history
 from chatkit.errors import ChatkitError
 from chatkit.findings import Finding, render_findings_html
 from chatkit.logs import load, plots, summarize
-from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
+from chatkit.logs.provider_incidents import (
+    declared_when,
+    match_provider_incidents,
+    status_page_for,
+)
 from chatkit.widgets._runner import Runner
 from chatkit.widgets.logfilter import ALL, LogFilter, filter_options
 
@@ -364,19 +368,13 @@ def _incidents_html(found: dict[str, Any]) -> str:
         matches = window.get("provider_incidents") or ()
         said = "; ".join(
             f'<a href="{html.escape(m["link"] or "#")}" target="_blank">{html.escape(m["name"])}'
-            f"</a> (declared {_lead(m['lead_minutes'])} the first failure)"
-            if m.get("lead_minutes") is not None else html.escape(m["name"]) for m in matches)
+            f"</a> ({declared_when(m.get('lead_minutes'))})" for m in matches)
         rows.append(f"<tr><td>{html.escape(window['start'])}</td><td>{window['verdict']}</td>"
                     f"<td>{said or html.escape(window['explanation'])}</td></tr>")
     note = f" <i>{html.escape(found['error'])}</i>" if found.get("error") else ""
     return (f"<b>Provider incidents</b> from {html.escape(found['page'])} ({found['kind']}, "
             f"read {found['fetched_at']}){note}<table class='chatkit-report'><tr><th>window"
             f"</th><th>whose</th><th>what</th></tr>{''.join(rows)}</table>")
-
-
-def _lead(minutes: float) -> str:
-    # Negative: the provider declared the incident before the log's first failure.
-    return f"{minutes:+.0f} min after" if minutes >= 0 else f"{-minutes:.0f} min before"
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
