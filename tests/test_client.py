@@ -534,7 +534,7 @@ def test_plain_http_has_no_tls_time_and_unknown_transports_use_the_trace(
 
 
 def test_timestamps_are_utc_to_the_millisecond() -> None:
-    from chatkit.client.requestlog import utc_iso
+    from chatkit.client.attempt import utc_iso
 
     assert utc_iso(1795589413.2659) == "2026-11-25T06:50:13.265Z"
     assert utc_iso(1795589413.9999) == "2026-11-25T06:50:13.999Z"

@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkit.client import RecordingTransport, RequestLog, RetryPolicy, resilient_client
-from chatkit.client.requestlog import FIELDS, Attempt
+from chatkit.client.attempt import Attempt
+from chatkit.client.requestlog import FIELDS
 from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.sim.handler import SimHandler
 

@@ -22,7 +22,7 @@ from typing import Any
 
 __all__ = ["CURRENT", "install"]
 
-#: The attempt (a :class:`chatkit.client.requestlog.Attempt`) whose request is being sent.
+#: The attempt (a :class:`chatkit.client.attempt.Attempt`) whose request is being sent.
 CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("chatkit_attempt", default=None)
 
 

@@ -24,8 +24,9 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from chatkit.client import conntiming
+from chatkit.client.attempt import Attempt
 from chatkit.client.policy import NO_RETRY, RetryPolicy
-from chatkit.client.requestlog import Attempt, RequestLog
+from chatkit.client.requestlog import RequestLog
 from chatkit.redaction.scrub import redact_url
 
 __all__ = ["READ", "SEND", "SLEEP", "Recorder", "as_log"]

@@ -2,30 +2,22 @@
 
 :class:`RequestLog` appends whole lines with a single ``os.write`` on an ``O_APPEND`` file
 descriptor, so lines from many threads and processes never interleave, and a program killed
-between two writes leaves only complete lines behind. :class:`Attempt` gathers what one
-attempt shows (request, timings from httpx's ``trace`` extension, status, error body, token
-usage, stream timing) and turns it into a row. Nothing secret reaches a row: URLs and error
-messages go through :mod:`chatkit.redaction.scrub`, headers are never written.
+between two writes leaves only complete lines behind. What one attempt shows, and its line,
+is :class:`chatkit.client.attempt.Attempt`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatkit.knowledge.sse import StreamMeter
-from chatkit.redaction.scrub import redact_text
+__all__ = ["FIELDS", "RequestLog", "encode_row"]
 
-__all__ = ["FIELDS", "Attempt", "RequestLog"]
 
 #: The columns of the request-log contract, in order.
 FIELDS: tuple[str, ...] = (
@@ -34,17 +26,6 @@ FIELDS: tuple[str, ...] = (
     "ttft_ms", "dns_ms", "connect_ms", "tls_ms", "request_bytes", "response_bytes",
     "prompt_tokens", "completion_tokens", "request_id",
 )
-#: Bodies larger than this are counted but not parsed for usage.
-MAX_PARSED_BODY = 4 * 1024 * 1024
-# The recorder runs on every request, so the hot path reads the few fields it needs with
-# anchored patterns instead of parsing whole bodies (error bodies, rare, are parsed in full).
-_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
-_STREAM = re.compile(rb'"stream"\s*:\s*true\b')
-_USAGE = re.compile(
-    rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
-# A Responses API body: its first "status" is the response's own (items come later).
-_STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]{1,20})"')
-_REASON = re.compile(rb'"incomplete_details"\s*:\s*\{\s*"reason"\s*:\s*"([^"\\]{1,100})"')
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
@@ -58,27 +39,8 @@ def _row_encoder() -> Callable[[Any], str]:
     return lambda row: "".join(encoder(row, 0))
 
 
-_ENCODE_ROW = _row_encoder()
-_STR = json.encoder.encode_basestring  # what the row encoder writes a str as
-_INF = float("inf")
-#: A row's text with its values left out: keys in the template cost nothing per line.
-_LINE = "{" + ",".join(f'"{key}":%s' for key in FIELDS) + "}"
-
-
-def _json_value(value: Any) -> str:
-    """One value as the row encoder writes it: the usual types directly, anything else (a
-    container, a subclass, NaN or an infinity) through the encoder itself."""
-    if value is None:
-        return "null"
-    kind = type(value)
-    if kind is str:
-        return _STR(value)
-    if value is True or value is False:
-        return "true" if value else "false"
-    if kind is int or (kind is float and -_INF < value < _INF):
-        return f"{value}"  # the text the encoder writes: int and float repr
-    return _ENCODE_ROW(value)
-_LOG = logging.getLogger("chatkit.client")
+#: A row as its line's text: compact JSON, non-ASCII kept, anything odd as ``str``.
+encode_row = _row_encoder()
 
 
 class RequestLog:
@@ -114,9 +76,9 @@ class RequestLog:
         return self._fd
 
     def write(self, row: Mapping[str, Any] | str) -> None:
-        """Append one row (or its JSON text, :meth:`Attempt.line`) as one line, in one
-        system call."""
-        line = ((row if isinstance(row, str) else _ENCODE_ROW(row)) + "\n").encode("utf-8")
+        """Append one row, or its JSON text (:meth:`chatkit.client.attempt.Attempt.line`),
+        as one line, in one system call."""
+        line = ((row if isinstance(row, str) else encode_row(row)) + "\n").encode("utf-8")
         with self._lock:
             os.write(self._open(), line)
 
@@ -148,292 +110,3 @@ def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as handle:
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) == b"\n"
-
-
-@functools.lru_cache(maxsize=4)
-def _utc_second(second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-
-
-def utc_iso(timestamp: float) -> str:
-    """ISO-8601 UTC to the millisecond with a ``Z``: ``2026-11-25T07:00:13.265Z``, the form
-    of :func:`chatkit.findings.utcnow_iso`, made without a datetime (the recorder writes one
-    per request, and the second's text is cached)."""
-    millis = int(timestamp * 1000)
-    return f"{_utc_second(millis // 1000)}.{millis % 1000:03d}Z"
-
-
-@dataclass(slots=True)
-class Attempt:
-    """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end."""
-
-    method: str
-    url: str  # redacted already
-    host: str
-    endpoint: str
-    provider: str | None
-    attempt: int
-    wall_start: float  # time.time() at the start, for ``ts``
-    start: float  # the monotonic clock at the start
-    model: str | None = None
-    stream: bool = False
-    request_bytes: int | None = None
-    status: int | None = None
-    ttfb: float | None = None
-    end: float | None = None
-    exception: str | None = None
-    error: dict[str, Any] = field(default_factory=dict)
-    request_id: str | None = None
-    response_bytes: int = 0
-    content_type: str = ""
-    body: bytearray | None = None
-    meter: StreamMeter | None = None
-    phases: dict[str, float] = field(default_factory=dict)  # "connect"/"tls" ms, or trace marks
-    timed: bool = False  # new connections are timed: no "connect" phase means a reused one
-    aborted: str | None = None  # the body was not read to its end: "closed", "collected", "exit"
-    trouble: str | None = None  # what failed in chatkit's own bookkeeping (never the caller's)
-
-    # --- filled while the request runs -------------------------------------------------------
-
-    def read_request(self, content: bytes | None) -> None:
-        """Model and stream flag from a JSON request body (Azure: from the deployment path)."""
-        if content is None:
-            return
-        self.request_bytes = len(content)
-        if content[:1] == b"{":
-            # openai-python writes "model" and "stream" right after "messages": look at the
-            # tail first, so that a long conversation is not scanned on every attempt
-            tail = content[-4096:]
-            model = _MODEL.search(tail) or (_MODEL.search(content) if len(content) > 4096
-                                            else None)
-            self.model = model.group(1).decode("utf-8", "replace") if model else None
-            self.stream = _STREAM.search(tail) is not None or (
-                len(content) > 4096 and _STREAM.search(content) is not None)
-        if self.model is None and "/deployments/" in self.endpoint:
-            self.model = self.endpoint.split("/deployments/", 1)[1].split("/", 1)[0]
-
-    def tracer(self, clock: Callable[[], float], chained: Any = None
-               ) -> Callable[[str, Mapping[str, Any]], Any]:
-        """A sync ``trace`` extension callback (httpx/httpx2) noting when each event
-        happened (connect and TLS are read from them), calling ``chained`` too."""
-        phases = self.phases
-
-        def trace(event: str, info: Mapping[str, Any]) -> Any:
-            phases[event] = clock()
-            return chained(event, info) if chained is not None else None
-
-        return trace
-
-    def async_tracer(self, clock: Callable[[], float], chained: Any = None
-                     ) -> Callable[[str, Mapping[str, Any]], Any]:
-        """The async form: httpcore requires a coroutine function on async connections."""
-        phases = self.phases
-
-        async def trace(event: str, info: Mapping[str, Any]) -> Any:
-            phases[event] = clock()
-            return await chained(event, info) if chained is not None else None
-
-        return trace
-
-    def got_response(self, status: int, request_id: str | None, content_type: str,
-                     now: float) -> None:
-        self.status = status
-        self.ttfb = now
-        self.request_id = request_id
-        self.content_type = content_type
-        if "event-stream" in self.content_type:
-            self.meter = StreamMeter(started=self.start)
-        elif "json" in self.content_type or "html" in self.content_type or status >= 400:
-            self.body = bytearray()
-
-    def got_bytes(self, data: bytes, now: float) -> None:
-        self.response_bytes += len(data)
-        if self.meter is not None:
-            try:
-                self.meter.feed(data, now)
-            except Exception as exc:  # the observer must not break the observed
-                self.note_trouble("stream meter", exc)
-                self.meter = None
-        elif self.body is not None and len(self.body) + len(data) <= MAX_PARSED_BODY:
-            self.body += data
-
-    def failed(self, exc: BaseException) -> None:
-        self.exception = type(exc).__name__
-        self.error.setdefault("message", str(exc) or type(exc).__name__)
-
-    def note_trouble(self, where: str, exc: BaseException) -> None:
-        """Chatkit's own bookkeeping failed: keep the first failure for the row, and warn
-        through :mod:`logging` (a warning raised as an exception would reach the caller)."""
-        if self.trouble is None:
-            self.trouble = f"{where}: {type(exc).__name__}: {exc}"[:300]
-        _LOG.warning("chatkit recorder: %s failed (%s: %s); the request is not affected",
-                     where, type(exc).__name__, exc)
-
-    # --- the row --------------------------------------------------------------------------
-
-    def row(self, now: float, *, completed: bool = True) -> dict[str, Any]:
-        """The log row; ``completed`` says whether the body was read to its end."""
-        return self._extras(dict(zip(FIELDS, self._values(now, completed), strict=True)))
-
-    def line(self, now: float, *, completed: bool = True) -> str:
-        """The row as its JSON text, exactly as the row encoder writes it, with no dict and
-        no encoder between (the recorder writes one per attempt: the keys are in a
-        template, and each value is encoded by its type)."""
-        text = _LINE % tuple([  # the commonest values inline: a call per value costs more
-            "null" if value is None else _STR(value) if type(value) is str
-            else f"{value}" if type(value) is int else _json_value(value)
-            for value in self._values(now, completed)])
-        if self.aborted or self.trouble:
-            extras = self._extras({})
-            text = text[:-1] + "".join(f",{_STR(key)}:{_json_value(value)}"
-                                       for key, value in extras.items()) + "}"
-        return text
-
-    def _values(self, now: float, completed: bool) -> tuple[Any, ...]:
-        """The row's values, in the order of :data:`FIELDS`."""
-        self.end = self.end or now
-        prompt = completion = None
-        if self.meter is not None:
-            self.meter.close(now)
-            if self.meter.error:
-                self.error = {k: self.meter.error.get(k) for k in ("type", "code", "message")}
-                if self.meter.status == "failed":
-                    self.error["type"] = self.error["type"] or "response.failed"
-            elif self.meter.status == "incomplete":
-                self._incomplete(self.meter.incomplete_reason)
-            elif completed and not self.meter.done and self.exception is None:
-                self.exception = "IncompleteStream"  # no [DONE] or terminal event: a cut stream
-            prompt = self.meter.input_tokens
-            completion = self.meter.output_tokens if self.meter.usage else None
-            self.model = self.model or self.meter.model
-        elif self.body:
-            raw = bytes(self.body)
-            prompt, completion = self._parse_body(raw)
-            if completed and self.exception is None:
-                self._check_answer(raw)
-        error = self.error
-        message = error.get("message") if error else None
-        return (
-            utc_iso(self.wall_start), self.method, self.url, self.host, self.endpoint,
-            self.provider, self.model, self.stream, self.attempt, self.status,
-            error.get("type") if error else None,
-            _text(error.get("code")) if error else None,
-            redact_text(str(message))[:300] if message else None,
-            self.exception,
-            _ms(self.start, self.end),
-            _ms(self.start, self.ttfb),
-            round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
-            None,  # dns_ms: httpcore resolves inside connect, so DNS is part of connect_ms
-            self._phase("connect", "connection.connect_tcp."),
-            self._phase("tls", "connection.start_tls.") if self.url.startswith("https:")
-            else None,
-            self.request_bytes,
-            self.response_bytes if self.status is not None else None,
-            prompt, completion, self.request_id,
-        )
-
-    def fallback_row(self, now: float, exc: BaseException) -> dict[str, Any]:
-        """The plain fields only, when building the full row failed."""
-        self.note_trouble("row", exc)
-        row = dict.fromkeys(FIELDS)
-        row.update(ts=utc_iso(self.wall_start), method=self.method, host=self.host,
-                   endpoint=self.endpoint, provider=self.provider, attempt=self.attempt,
-                   status=self.status, exception=self.exception,
-                   latency_ms=_ms(self.start, self.end or now), request_id=self.request_id)
-        return self._extras(row)
-
-    def _extras(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Beyond the contract, only when there is something to say."""
-        if self.aborted:
-            row["aborted"] = self.aborted
-        if self.trouble:
-            row["recorder_error"] = redact_text(self.trouble)
-        return row
-
-    def _phase(self, name: str, prefix: str) -> float | None:
-        if not self.phases:  # timed and kept alive (nothing to connect), or not timed at all
-            return 0.0 if self.timed and self.status is not None else None
-        if name in self.phases:  # timed by chatkit.client.conntiming
-            return round(self.phases[name], 2)
-        started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
-        if started is not None and done is not None:  # from the trace extension
-            return round((done - started) * 1000, 2)
-        # Timed (by conntiming, or traced), answered, but no connect: the attempt reused a
-        # kept-alive connection, which costs nothing to connect.
-        timed = self.timed or any(event.startswith("http") for event in self.phases)
-        connected = "connect" in self.phases or "connection.connect_tcp.started" in self.phases
-        return 0.0 if timed and not connected and self.status is not None else None
-
-    def _incomplete(self, reason: str | None) -> None:
-        """A Responses answer that stopped early: the outcome and its reason."""
-        self.error = {"type": "incomplete", "code": reason,
-                      "message": f"the response is incomplete ({reason or 'no reason given'})"}
-
-    def _check_answer(self, raw: bytes) -> None:
-        """Name what the client will choke on: an HTML page or cut-off JSON under a 2xx
-        (pseudo exception names that :func:`chatkit.knowledge.classifier.classify` knows)."""
-        if self.status is None or self.status >= 400:
-            return
-        if "html" in self.content_type:
-            self.exception = "HTMLInsteadOfJSON"
-            text = " ".join(raw[:4000].decode("utf-8", "replace").split())
-            self.error.setdefault("message", text[:300])
-        elif "json" in self.content_type and not raw.rstrip().endswith((b"}", b"]")):
-            self.exception = "MalformedJSON"
-
-    def _response_status(self, raw: bytes) -> None:
-        """A plain Responses answer that is incomplete or failed says so in the row."""
-        status = _STATUS.search(raw[:4096])
-        if status is None or status.group(1) not in (b"incomplete", b"failed"):
-            return
-        if status.group(1) == b"incomplete":
-            reason = _REASON.search(raw)
-            self._incomplete(reason.group(1).decode() if reason else None)
-            return
-        try:
-            error = json.loads(raw).get("error") or {}
-        except (ValueError, AttributeError):
-            error = {}
-        self.error = {"type": "response.failed", "code": error.get("code"),
-                      "message": error.get("message") or "the response failed"}
-
-    def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
-        if self.status is not None and self.status < 400:
-            usage = dict(_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw))  # usage: at the end
-            prompt = usage.get(b"prompt_tokens", usage.get(b"input_tokens"))
-            completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
-            if self.endpoint.endswith("/responses"):
-                self._response_status(raw)
-            if self.model is None:
-                model = _MODEL.search(raw)
-                self.model = model.group(1).decode("utf-8", "replace") if model else None
-            return (int(prompt) if prompt else None), (int(completion) if completion else None)
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            if self.status is not None and self.status >= 400:
-                text = " ".join(raw[:2000].decode("utf-8", "replace").split())
-                self.error.setdefault("message", text[:300])
-            return None, None
-        if not isinstance(data, dict):
-            return None, None
-        error = data.get("error")
-        if isinstance(error, dict):
-            self.error = {k: error.get(k) for k in ("type", "code", "message")}
-        elif isinstance(error, str):
-            self.error = {"message": error}
-        model = data.get("model")
-        if isinstance(model, str):
-            self.model = self.model or model
-        counts = data.get("usage")
-        if not isinstance(counts, dict):
-            return None, None
-        return counts.get("prompt_tokens"), counts.get("completion_tokens")
-
-
-def _ms(start: float, end: float | None) -> float | None:
-    return None if end is None else round((end - start) * 1000, 2)
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -21,9 +21,9 @@ from types import ModuleType
 from typing import Any, Literal
 
 from chatkit.client import conntiming
+from chatkit.client.attempt import Attempt
 from chatkit.client.policy import RetryPolicy
 from chatkit.client.recorder import READ, SEND, Recorder
-from chatkit.client.requestlog import Attempt
 from chatkit.errors import UsageError
 
 __all__ = [
