@@ -10,6 +10,13 @@ import pytest
 from chatkit.sim import DEFAULT_KEY, SimServer
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[SimServer]:
+    """One simulator shared by a test module's tests."""
+    with SimServer() as sim:
+        yield sim
+
+
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
     """A healthy simulated API on an ephemeral port, stopped after the test."""

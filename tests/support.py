@@ -1,9 +1,12 @@
-"""Small helpers the tests share: skipping (or, in CI, failing) on a missing tool, and saying
-things past pytest's output capture."""
+"""Small helpers the tests share: skipping (or, in CI, failing) on a missing tool, saying
+things past pytest's output capture, reading a JSONL log."""
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +32,8 @@ def say(request: pytest.FixtureRequest, *lines: str) -> None:
         reporter.write_line("")
         for line in lines:
             reporter.write_line(line)
+
+
+def jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file (a request log the recorder wrote)."""
+    return [json.loads(line) for line in path.read_text().splitlines()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,12 +15,6 @@ from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
 from chatkit.targets import Target
 
 ENV = {"OPENAI_API_KEY": DEFAULT_KEY}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    with SimServer() as sim:
-        yield sim
 
 
 def _run(url: str, *, environ: dict[str, str] = ENV, timeout: float = 2.0,

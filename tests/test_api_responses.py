@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,12 +14,6 @@ from chatkit.sim import DEFAULT_KEY, FAULTS, SimServer
 from chatkit.targets import Target
 
 ENV = {"OPENAI_API_KEY": DEFAULT_KEY}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    with SimServer() as sim:
-        yield sim
 
 
 def _run(url: str, *, provider: str = "openai", api: str | None = None,

@@ -18,6 +18,7 @@ import httpx
 import openai
 import pytest
 from servers import ConnectProxy, closed_port
+from support import jsonl_rows
 
 from chatkit.client import (
     AsyncRecordingTransport,
@@ -35,16 +36,6 @@ from chatkit.targets import Target
 MESSAGES = [{"role": "user", "content": "hello there"}]
 # the HTTP package the installed openai takes: httpx2 for openai >= 3, httpx before
 HTTP = importlib.import_module(http_flavour())
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    with SimServer() as sim:
-        yield sim
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 _OPENED: list[Any] = []
@@ -90,7 +81,7 @@ def test_an_answer_is_never_sent_twice_nor_read_ahead(tmp_path: Path, should: st
         with client.stream("POST", "https://api.example.test/v1/chat/completions") as response:
             assert pulled == []  # handed over unread: the caller streams it
             assert response.read() == b"data: {}\n\ndata: [DONE]\n\n"
-    assert calls == [1] and len(_rows(tmp_path / "l.jsonl")) == 1
+    assert calls == [1] and len(jsonl_rows(tmp_path / "l.jsonl")) == 1
 
 
 def test_a_retry_after_date_in_any_zone_is_no_crash(tmp_path: Path) -> None:
@@ -101,7 +92,7 @@ def test_a_retry_after_date_in_any_zone_is_no_crash(tmp_path: Path) -> None:
                                    sleep=lambda s: None)
     with httpx.Client(transport=transport) as client:
         assert client.get("https://api.example.test/v1/models").status_code == 200
-    assert [r["status"] for r in _rows(tmp_path / "l.jsonl")] == [503, 200]
+    assert [r["status"] for r in jsonl_rows(tmp_path / "l.jsonl")] == [503, 200]
 
 
 # --- the official openai client through resilient_client ---------------------------------------
@@ -121,7 +112,7 @@ def test_healthy_calls_are_recorded(server: SimServer, tmp_path: Path) -> None:
     chunks = list(client.chat.completions.create(
         model="gpt-4o", messages=MESSAGES, stream=True, stream_options={"include_usage": True}))
     assert answer.choices[0].message.content and chunks
-    plain, streamed = _rows(log)
+    plain, streamed = jsonl_rows(log)
     assert list(plain) == list(FIELDS)
     assert plain["status"] == 200 and plain["attempt"] == 0 and plain["stream"] is False
     assert plain["model"] == "gpt-4o-mini" and plain["endpoint"] == "/v1/chat/completions"
@@ -142,7 +133,7 @@ def test_rate_limit_is_retried_after_what_retry_after_says(server: SimServer,
     client = _openai(server.url_for_fault("429_rate_limit"), log, waits)
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert [(r["attempt"], r["status"], r["error_code"]) for r in rows] == [
         (0, 429, "rate_limit_exceeded"), (1, 429, "rate_limit_exceeded"),
         (2, 429, "rate_limit_exceeded")]
@@ -154,7 +145,7 @@ def test_insufficient_quota_is_not_retried(server: SimServer, tmp_path: Path) ->
     client = _openai(server.url_for_fault("429_insufficient_quota"), log, waits)
     with pytest.raises(openai.RateLimitError, match="exceeded your current quota"):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert (row["status"], row["error_type"], row["attempt"]) == (429, "insufficient_quota", 0)
     assert classify(row).evidence["kind"] == "insufficient_quota"
     assert waits == []
@@ -165,8 +156,8 @@ def test_server_errors_back_off_exponentially(server: SimServer, tmp_path: Path)
     client = _openai(server.url_for_fault("500"), log, waits)
     with pytest.raises(openai.InternalServerError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2]
-    assert {r["error_type"] for r in _rows(log)} == {"server_error"}
+    assert [r["attempt"] for r in jsonl_rows(log)] == [0, 1, 2]
+    assert {r["error_type"] for r in jsonl_rows(log)} == {"server_error"}
     assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
 
 
@@ -177,7 +168,7 @@ def test_a_flaky_api_recovers(tmp_path: Path) -> None:
         for _ in range(6):
             client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         client.close()
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert sum(r["status"] == 200 for r in rows) == 6
     assert len(rows) == 6 + len(waits) and waits  # some failed, each failure retried once
     assert all(classify(r).retryable for r in rows if r["status"] != 200)
@@ -189,7 +180,7 @@ def test_timeouts_are_retried_and_logged(server: SimServer, tmp_path: Path) -> N
                      timeout=HTTP.Timeout(0.2, connect=1.0))
     with pytest.raises(openai.APITimeoutError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert [(r["attempt"], r["status"], r["exception"]) for r in rows] == [
         (0, None, "ReadTimeout"), (1, None, "ReadTimeout"), (2, None, "ReadTimeout")]
     assert classify(rows[0]).evidence["kind"] == "read_timeout"
@@ -204,7 +195,7 @@ def test_a_cut_stream_is_recorded(server: SimServer, tmp_path: Path) -> None:
         for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
                                                 stream=True):
             pass
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["status"] == 200 and row["exception"] == "RemoteProtocolError"
     assert row["ttft_ms"] is not None
     assert classify(row).evidence["kind"] == "stream_cut"
@@ -217,7 +208,7 @@ def test_an_error_event_in_a_stream_is_recorded(server: SimServer, tmp_path: Pat
         for _ in client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES,
                                                 stream=True):
             pass
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert (row["status"], row["error_type"], row["exception"]) == (200, "server_error", None)
     assert classify(row).evidence["kind"] == "stream_error"
 
@@ -232,7 +223,7 @@ def test_the_legacy_httpx_flavour_works_too(server: SimServer, tmp_path: Path) -
     _OPENED.append(client)
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2] and waits == [1.0, 1.0]
+    assert [r["attempt"] for r in jsonl_rows(log)] == [0, 1, 2] and waits == [1.0, 1.0]
 
 
 def test_async_twin(server: SimServer, tmp_path: Path) -> None:
@@ -259,7 +250,7 @@ def test_async_twin(server: SimServer, tmp_path: Path) -> None:
             await healthy.close()
 
     asyncio.run(run())
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert [(r["attempt"], r["status"]) for r in rows] == [(0, 429), (1, 429), (2, 429), (0, 200)]
     assert rows[-1]["ttft_ms"] is not None and rows[-1]["completion_tokens"] > 0
     assert waits == [1.0, 1.0]
@@ -280,7 +271,7 @@ def test_attempt_numbers_follow_the_openai_clients_own_retries(server: SimServer
                 "x-stainless-retry-count": str(count)})
         client.get(f"{server.base_url}/models", headers={
             "Authorization": f"Bearer {DEFAULT_KEY}", "x-stainless-retry-count": "2"})
-    assert [r["attempt"] for r in _rows(log)] == [0, 1, 2, 2]
+    assert [r["attempt"] for r in jsonl_rows(log)] == [0, 1, 2, 2]
 
 
 def test_no_secret_is_written(server: SimServer, tmp_path: Path) -> None:
@@ -293,7 +284,7 @@ def test_no_secret_is_written(server: SimServer, tmp_path: Path) -> None:
         client.models.list(extra_query={"api_key": wrong})
     text = log.read_text()
     assert "ThisIsNotARealKey" not in text and "1234567890" not in text
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["status"] == 401 and row["error_code"] == "invalid_api_key"
     assert "[REDACTED" in row["url"]
 
@@ -313,8 +304,8 @@ def test_target_proxy_is_used_and_recorded(server: SimServer, tmp_path: Path) ->
         with resilient_client(target, log_path=str(log)) as client:
             client.get(f"{server.base_url}/models",
                        headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
-    assert proxy.requests and _rows(log)[0]["status"] == 200
-    assert _rows(log)[0]["provider"] == "compatible"
+    assert proxy.requests and jsonl_rows(log)[0]["status"] == 200
+    assert jsonl_rows(log)[0]["provider"] == "compatible"
 
 
 def test_environment_proxy_is_used_and_recorded(server: SimServer, tmp_path: Path,
@@ -327,7 +318,7 @@ def test_environment_proxy_is_used_and_recorded(server: SimServer, tmp_path: Pat
         with resilient_client(server.base_url, log_path=str(log)) as client:
             client.get(f"{server.base_url}/models",
                        headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
-    assert proxy.requests and _rows(log)[0]["status"] == 200
+    assert proxy.requests and jsonl_rows(log)[0]["status"] == 200
 
 
 def test_unreachable_proxy_is_retried_then_named(tmp_path: Path) -> None:
@@ -337,7 +328,7 @@ def test_unreachable_proxy_is_retried_then_named(tmp_path: Path) -> None:
     with resilient_client(target, log_path=str(log), sleep=waits.append) as client:
         with pytest.raises(HTTP.ConnectError):
             client.get("http://127.0.0.1:9/v1/models")
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert [(r["attempt"], r["exception"]) for r in rows] == [
         (0, "ConnectError"), (1, "ConnectError"), (2, "ConnectError")]
     assert len(waits) == 2
@@ -361,7 +352,7 @@ def test_threads_append_whole_lines(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     log.close()
-    rows = _rows(tmp_path / "log.jsonl")
+    rows = jsonl_rows(tmp_path / "log.jsonl")
     assert sorted(r["attempt"] for r in rows) == sorted(n * 1000 + i for n in range(8)
                                                         for i in range(200))
 
@@ -373,7 +364,7 @@ def test_processes_append_whole_lines(tmp_path: Path) -> None:
             "for i in range(300): log.write({'attempt': i, 'who': sys.argv[2], 'pad': 'y' * 5000})")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(n)]) for n in range(3)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
-    rows = _rows(path)
+    rows = jsonl_rows(path)
     assert len(rows) == 900 and {r["who"] for r in rows} == {"0", "1", "2"}
 
 
@@ -415,7 +406,7 @@ def test_async_transport_wraps_a_mock(tmp_path: Path) -> None:
 
     response = asyncio.run(run())
     assert response.json()["usage"]["completion_tokens"] == 4
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert [(r["attempt"], r["status"], r["error_code"]) for r in rows] == [
         (0, 503, "server_is_overloaded"), (1, 200, None)]
     assert rows[1]["prompt_tokens"] == 3 and waits == [0.5]
@@ -429,7 +420,7 @@ def test_last_retryable_answer_reaches_the_caller_intact(tmp_path: Path) -> None
     with httpx.Client(transport=transport) as client:
         response = client.get("https://api.example.test/v1/models")
     assert response.status_code == 500 and response.json() == body
-    assert len(_rows(tmp_path / "l.jsonl")) == 3
+    assert len(jsonl_rows(tmp_path / "l.jsonl")) == 3
 
 
 def test_a_reader_that_stops_early_is_not_a_failure(server: SimServer, tmp_path: Path) -> None:
@@ -440,7 +431,7 @@ def test_a_reader_that_stops_early_is_not_a_failure(server: SimServer, tmp_path:
                 headers={"Authorization": f"Bearer {DEFAULT_KEY}"}) as response:
             for _ in response.iter_lines():
                 break
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["status"] == 200 and row["exception"] is None
     assert classify(row).status == "ok"
 
@@ -458,7 +449,7 @@ def test_a_2xx_that_is_not_the_api_is_flagged(server: SimServer, tmp_path: Path,
         client.post(f"{server.url_for_fault(fault)}/chat/completions",
                     json={"model": "gpt-4o-mini", "messages": MESSAGES},
                     headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert (row["status"], row["exception"]) == (200, exception)
     assert classify(row).evidence["kind"] == kind
 
@@ -476,7 +467,7 @@ def test_concurrent_async_requests_each_get_their_line(server: SimServer, tmp_pa
                 for n in range(20)))
 
     asyncio.run(run())
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     answered = [r for r in rows if r["status"] == 200]
     # a burst of 20 connections may overflow the simulator's listen backlog: those attempts
     # fail, are logged, and are retried
@@ -511,7 +502,7 @@ def test_new_connections_are_timed_and_reused_ones_cost_nothing(tmp_path: Path,
                               flavour=flavour) as client:  # type: ignore[arg-type]
             for _ in range(2):
                 client.get(f"{server.url}/v1/models").raise_for_status()
-    first, second = _rows(log)
+    first, second = jsonl_rows(log)
     assert first["connect_ms"] > 0 and first["tls_ms"] > 0
     assert second["connect_ms"] == 0.0 and second["tls_ms"] == 0.0
     assert first["dns_ms"] is None  # resolved inside connect: part of connect_ms
@@ -522,7 +513,7 @@ def test_plain_http_has_no_tls_time_and_unknown_transports_use_the_trace(
     log = tmp_path / "log.jsonl"
     with resilient_client(server.base_url, log_path=str(log)) as client:
         client.get(f"{server.base_url}/models")
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["connect_ms"] > 0 and row["tls_ms"] is None
     # a transport without a pool chatkit can reach: timings from the trace extension
     inner = httpx.HTTPTransport()
@@ -530,7 +521,7 @@ def test_plain_http_has_no_tls_time_and_unknown_transports_use_the_trace(
                                   "close": lambda self: inner.close()})()
     with httpx.Client(transport=RecordingTransport(wrapped, log=str(log))) as client:
         client.get(f"{server.base_url}/models")
-    assert _rows(log)[-1]["connect_ms"] > 0
+    assert jsonl_rows(log)[-1]["connect_ms"] > 0
 
 
 def test_timestamps_are_utc_to_the_millisecond() -> None:

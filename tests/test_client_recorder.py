@@ -21,6 +21,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import jsonl_rows
 
 from chatkit.client import RecordingTransport, RequestLog, RetryPolicy, resilient_client
 from chatkit.client.attempt import Attempt
@@ -30,16 +31,6 @@ from chatkit.sim.handler import SimHandler
 
 MESSAGES = [{"role": "user", "content": "hello there"}]
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    with SimServer() as sim:
-        yield sim
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def _env() -> dict[str, str]:
@@ -90,7 +81,7 @@ def test_nothing_is_imported_in_the_request_path(server: SimServer, tmp_path: Pa
                            DEFAULT_KEY], capture_output=True, text=True, timeout=120, env=_env())
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
-    assert len(_rows(log)) >= 20
+    assert len(jsonl_rows(log)) >= 20
 
 
 # --- the recorder's own failures are contained -------------------------------------------------
@@ -115,7 +106,7 @@ def test_a_stream_the_meter_cannot_read_reaches_the_caller_whole(tmp_path: Path,
     with httpx.Client(transport=transport) as client:
         with client.stream("POST", "https://api.example.test/v1/chat/completions") as response:
             assert b"".join(response.iter_raw()) == body
-    (row,) = _rows(tmp_path / "l.jsonl")
+    (row,) = jsonl_rows(tmp_path / "l.jsonl")
     assert row["status"] == 200 and row["response_bytes"] == len(body)
 
 
@@ -146,7 +137,7 @@ def test_a_failing_meter_and_row_builder_are_a_warning_and_a_field(
                 assert response.read() == body
             monkeypatch.setattr(Attempt, "_values", lambda self, now, completed: 1 / 0)
             assert client.get("https://api.example.test/v1/y").status_code == 200
-    metered, built = _rows(tmp_path / "l.jsonl")
+    metered, built = jsonl_rows(tmp_path / "l.jsonl")
     assert metered["recorder_error"] == "stream meter: ValueError: meter bug"
     assert metered["status"] == 200 and metered["ttft_ms"] is None
     assert built["recorder_error"] == "row: ZeroDivisionError: division by zero"
@@ -176,7 +167,7 @@ def test_a_shared_log_closes_with_its_last_client(server: SimServer, tmp_path: P
     assert log._fd == fd is not None  # the second client still writes through it
     second.get(f"{server.base_url}/models", headers=AUTH)
     second.close()
-    assert log._fd is None and len(_rows(log.path)) == 2
+    assert log._fd is None and len(jsonl_rows(log.path)) == 2
 
 
 def test_writes_racing_a_close_lose_nothing(tmp_path: Path) -> None:
@@ -201,7 +192,7 @@ def test_writes_racing_a_close_lose_nothing(tmp_path: Path) -> None:
     stop.set()
     racer.join()
     log.close()
-    assert sorted(r["attempt"] for r in _rows(log.path)) == sorted(
+    assert sorted(r["attempt"] for r in jsonl_rows(log.path)) == sorted(
         n * 1000 + i for n in range(4) for i in range(300))
 
 
@@ -219,13 +210,13 @@ def test_a_stream_dropped_unread_is_logged_when_collected(server: SimServer,
         assert response.status_code == 200 and not log.exists()
         del response, request
         gc.collect()
-        (row,) = _rows(log)
+        (row,) = jsonl_rows(log)
         assert (row["status"], row["aborted"], row["exception"]) == (200, "collected", None)
         with client.stream("POST", f"{server.base_url}/chat/completions", headers=AUTH,
                            json={"model": "gpt-4o", "messages": MESSAGES,
                                  "stream": True}) as response:
             next(response.iter_raw())
-    closed = _rows(log)[1]
+    closed = jsonl_rows(log)[1]
     assert closed["aborted"] == "closed" and closed["response_bytes"] > 0
 
 
@@ -247,7 +238,7 @@ def test_async_streams_dropped_or_closed_are_logged_once(server: SimServer,
                 await response.aread()
 
     asyncio.run(run())
-    early, whole = _rows(log)
+    early, whole = jsonl_rows(log)
     assert early["aborted"] == "closed" and "aborted" not in whole
     assert whole["ttft_ms"] is not None and whole["exception"] is None
 
@@ -269,7 +260,7 @@ def test_an_open_stream_is_logged_at_interpreter_exit(server: SimServer, tmp_pat
     done = subprocess.run([sys.executable, "-c", EXIT, server.base_url, str(log), DEFAULT_KEY],
                           capture_output=True, text=True, timeout=60, env=_env())
     assert done.returncode == 0, done.stderr
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert (row["status"], row["aborted"], row["stream"]) == (200, "exit", True)
 
 
@@ -286,7 +277,7 @@ def test_retries_and_reads_write_one_line_each(tmp_path: Path) -> None:
         response.close()
         del response
         gc.collect()
-    assert [(r["attempt"], r["status"]) for r in _rows(tmp_path / "l.jsonl")] == [
+    assert [(r["attempt"], r["status"]) for r in jsonl_rows(tmp_path / "l.jsonl")] == [
         (0, 503), (1, 429), (2, 200)]
 
 
@@ -355,7 +346,7 @@ def test_threads_and_processes_through_openai_with_faults(tmp_path: Path,
     assert len(outcomes) == 2 * 8 * 12
     assert [o for o in outcomes if not o[1]] == []  # each failed only by its injected fault
     assert {o[0] for o in outcomes} == {"", "reset", "429_rate_limit", "503_overloaded"}
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert len(rows) == len(seen)  # lines == attempts the server saw
     faulted = sum(1 for o in outcomes if o[0])
     assert len(rows) == (len(outcomes) - faulted) + 3 * faulted
@@ -387,7 +378,7 @@ def test_a_cancelled_attempt_is_logged_and_the_cancellation_goes_on(tmp_path: Pa
                 await task
 
     asyncio.run(run())
-    (row,) = _rows(tmp_path / "l.jsonl")
+    (row,) = jsonl_rows(tmp_path / "l.jsonl")
     assert (row["exception"], row["status"], row["attempt"]) == ("CancelledError", None, 0)
 
 
@@ -410,7 +401,7 @@ def test_a_forked_child_does_not_write_its_parents_attempts(server: SimServer,
     done = subprocess.run([sys.executable, "-c", FORK, server.base_url, str(log), DEFAULT_KEY],
                           capture_output=True, text=True, timeout=60, env=_env())
     assert done.returncode == 0, done.stderr
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["aborted"] == "exit" and row["status"] == 200
 
 

@@ -4,13 +4,13 @@ against the simulator: every fault, plain and streamed, and what the request log
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+from support import jsonl_rows
 
 from chatkit.client import async_resilient_client, resilient_client
 from chatkit.client.requestlog import FIELDS
@@ -19,12 +19,6 @@ from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.sim.faults import FAULTS
 
 HTTP = pytest.importorskip("httpx2" if int(openai.__version__.split(".")[0]) >= 3 else "httpx")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    with SimServer() as sim:
-        yield sim
 
 
 _OPENED: list[Any] = []
@@ -45,10 +39,6 @@ def _client(url: str, log: Path) -> openai.OpenAI:
     return client
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 def test_a_recorded_responses_stream_has_ttft_tokens_and_a_clean_end(server: SimServer,
                                                                      tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
@@ -56,7 +46,7 @@ def test_a_recorded_responses_stream_has_ttft_tokens_and_a_clean_end(server: Sim
     events = list(client.responses.create(model="gpt-4.1", input="Say hello", stream=True))
     usage = events[-1].response.usage
     plain = client.responses.create(model="gpt-4o-mini", input="Say hello")
-    streamed, answered = _rows(log)
+    streamed, answered = jsonl_rows(log)
     assert list(streamed) == list(FIELDS)
     assert streamed["endpoint"] == "/v1/responses" and streamed["stream"] is True
     assert streamed["model"] == "gpt-4.1" and streamed["status"] == 200
@@ -74,7 +64,7 @@ def test_embeddings_are_recorded(server: SimServer, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
     result = _client(server.base_url, log).embeddings.create(
         model="text-embedding-3-small", input=["one", "two"])
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["endpoint"] == "/v1/embeddings" and row["model"] == "text-embedding-3-small"
     assert row["prompt_tokens"] == result.usage.prompt_tokens
     assert row["completion_tokens"] is None and row["status"] == 200
@@ -123,7 +113,7 @@ def test_every_fault_on_a_plain_response(server: SimServer, tmp_path: Path, faul
     else:
         with pytest.raises(raises):
             client.responses.create(model="gpt-4o-mini", input="hi")
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert all(r["endpoint"].endswith("/v1/responses") for r in rows)
     assert all(r["model"] == "gpt-4o-mini" for r in rows)
     if fault == "flaky":
@@ -158,7 +148,7 @@ def test_stream_faults_are_recorded_with_their_outcome(server: SimServer, tmp_pa
         with pytest.raises(raises):
             events.extend(client.responses.create(model="gpt-4o-mini", input="hi",
                                                   stream=True))
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert row["status"] == 200 and row["stream"] is True and row["ttft_ms"] is not None
     assert classify(row).evidence["kind"] == kind
     if fault.startswith("incomplete:"):
@@ -174,7 +164,7 @@ def test_embedding_faults_are_recorded(server: SimServer, tmp_path: Path, fault:
     with pytest.raises(openai.APIError):
         _client(server.url_for_fault(fault), log).embeddings.create(
             model="text-embedding-3-small", input="hi")
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert rows and all(r["endpoint"].endswith("/v1/embeddings") for r in rows)
     assert classify(rows[-1]).status == "fail"
 
@@ -192,7 +182,7 @@ def test_the_async_client_records_responses_streams(server: SimServer, tmp_path:
             return [event async for event in stream]
 
     events = asyncio.run(run())
-    (row,) = _rows(log)
+    (row,) = jsonl_rows(log)
     assert events[-1].type == "response.incomplete"
     assert (row["error_type"], row["error_code"]) == ("incomplete", "content_filter")
     assert row["ttft_ms"] is not None and row["completion_tokens"] == (

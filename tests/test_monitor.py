@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import jsonl_rows
 
 from chatkit.cli import main
 from chatkit.monitor import format_summary, monitor
@@ -14,10 +15,6 @@ from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.targets import Target
 
 LINE = re.compile(r"^\d\d:\d\d:\d\dZ  #(\d+)\s+(\S+)\s+latency\s+\d+ ms  ttft\s+(\d+ ms|-)  (.*)$")
-
-
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_cli_probes_the_simulator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,7 +28,7 @@ def test_cli_probes_the_simulator(tmp_path: Path, capsys: pytest.CaptureFixture[
         ("1", "200", "ok"), ("2", "200", "ok"), ("3", "200", "ok")]
     assert all(m.group(3) != "-" for m in probes if m)  # streamed: time to first token
     assert re.fullmatch(r"3 probes, 0 failed, latency p50 \d+ ms, p95 \d+ ms", out[4])
-    rows = _rows(log)
+    rows = jsonl_rows(log)
     assert len(rows) == 3 and {r["stream"] for r in rows} == {True}
     assert all(r["ttft_ms"] is not None and r["completion_tokens"] for r in rows)
     assert DEFAULT_KEY not in log.read_text()
@@ -46,7 +43,7 @@ def test_cli_names_the_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert [LINE.match(line).group(4) for line in out[1:3]] == [  # type: ignore[union-attr]
         "FAIL quota exhausted (billing)"] * 2
     assert out[3] == "2 probes, 2 failed"
-    assert [r["error_code"] for r in _rows(log)] == ["insufficient_quota"] * 2
+    assert [r["error_code"] for r in jsonl_rows(log)] == ["insufficient_quota"] * 2
 
 
 def test_rate_limit_line_says_how_long_to_wait(tmp_path: Path,
@@ -89,7 +86,7 @@ def test_nothing_listening(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
                  "-o", str(tmp_path / "l.jsonl")])
     assert code == 1
     assert "ConnectError" in capsys.readouterr().out
-    assert _rows(tmp_path / "l.jsonl")[0]["exception"] == "ConnectError"
+    assert jsonl_rows(tmp_path / "l.jsonl")[0]["exception"] == "ConnectError"
 
 
 @pytest.mark.parametrize(("argv", "message"), [

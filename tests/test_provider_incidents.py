@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -17,6 +18,9 @@ from chatkit.checks.status_history import fetch_history, page_kind, parse_histor
 from chatkit.logs.provider_incidents import match_provider_incidents, status_page_for
 from chatkit.sim import SimServer, generate_log
 from chatkit.sim.statuspage import IncidentSpan
+
+if TYPE_CHECKING:
+    from chatkit.widgets.logs import LogExplorer
 
 REAL = Path(__file__).parent / "data" / "real" / "status_pages"
 # generate_log's default outage: 0.70-0.72 of 3000 rows x 2 s from 08:00 -> 09:10 to 09:12 UTC
@@ -218,13 +222,12 @@ def test_a_service_verdict_carries_the_open_incident() -> None:
     assert "/incidents/01K0SIMDEGRADED0000000000A" in verdict["cause"]
 
 
-def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
+def explore(tmp_path: Path, span: IncidentSpan) -> LogExplorer:
+    """A LogExplorer on the generated log, asked about a provider that declared ``span``."""
     from chatkit.widgets.logs import LogExplorer
 
     log = tmp_path / "requests.jsonl"
     generate_log(log, seed=1)
-    span = IncidentSpan(start=OUTAGE, end=OUTAGE + timedelta(minutes=30),
-                        declared=OUTAGE + timedelta(minutes=6))
     panel = LogExplorer(log)
     panel.load_path(log)
     assert panel.wait()
@@ -232,6 +235,12 @@ def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
         fetch_history(sim.root_url, refresh=True)
         panel.check_provider_incidents(sim.root_url)
         assert panel.wait()
+    return panel
+
+
+def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
+    panel = explore(tmp_path, IncidentSpan(start=OUTAGE, end=OUTAGE + timedelta(minutes=30),
+                                           declared=OUTAGE + timedelta(minutes=6)))
     shown = panel.incidents_html.value
     assert "Increased error rates across the API" in shown
     assert "declared 6 min after the log's first failure" in shown
@@ -244,19 +253,9 @@ def test_the_log_explorer_shows_whose_incident_it_was(tmp_path: Path) -> None:
 
 def test_the_log_explorer_names_an_incident_declared_before_the_failures(tmp_path: Path
                                                                           ) -> None:
-    from chatkit.widgets.logs import LogExplorer
-
-    log = tmp_path / "requests.jsonl"
-    generate_log(log, seed=1)
-    span = IncidentSpan(start=OUTAGE - timedelta(minutes=10), end=OUTAGE + timedelta(minutes=30),
-                        declared=OUTAGE - timedelta(minutes=5))
-    panel = LogExplorer(log)
-    panel.load_path(log)
-    assert panel.wait()
-    with SimServer(history=[span]) as sim:
-        fetch_history(sim.root_url, refresh=True)
-        panel.check_provider_incidents(sim.root_url)
-        assert panel.wait()
+    panel = explore(tmp_path, IncidentSpan(start=OUTAGE - timedelta(minutes=10),
+                                           end=OUTAGE + timedelta(minutes=30),
+                                           declared=OUTAGE - timedelta(minutes=5)))
     shown = panel.incidents_html.value
     assert "(declared 5 min before the log's first failure)" in shown
     panel.close()
