@@ -32,6 +32,7 @@ from chatkit.logs.schema import (
     arrow_schema,
     conform,
     empty_frame,
+    pandas_dtype,
     pandas_type_of,
 )
 from chatkit.logs.timestamps import parse_timestamps
@@ -54,6 +55,7 @@ _DUCKDB_TYPES = {**{c: "BIGINT" for c in INTEGERS}, **{c: "DOUBLE" for c in FLOA
 #: Lines longer than this are skipped unread, which bounds the memory a hostile file can take:
 #: about three times this above what the rows need, whatever the line (a 200 MB line: +50 MB).
 MAX_LINE_BYTES = 16 << 20
+_THREADED_ROWS = 100_000  # tables from this size on are prepared on two threads
 
 
 def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
@@ -194,18 +196,44 @@ def _schema(columns: Sequence[str], mapping: Mapping[str, str] | None, ts_type: 
 
 def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | None = None
                    ) -> pd.DataFrame:
-    """An Arrow table of contract columns as a frame in the contract's pandas dtypes."""
+    """An Arrow table of contract columns as a frame in the contract's pandas dtypes.
 
-    for i, name in enumerate(table.column_names):
+    The columns are prepared by Arrow (timestamps parsed, few-valued text dictionary-encoded)
+    on two threads for a big table, since Arrow's kernels run without the GIL, and turned into
+    pandas without gathering columns of one dtype into one block (a copy of each). A table
+    that then holds the contract's columns in its dtypes is returned as it is, without another
+    pass through :func:`~chatkit.logs.schema.conform`.
+    """
+    import pyarrow as pa
+
+    names = table.column_names
+    assumed = unreadable = 0
+
+    def prepared(i: int) -> pa.ChunkedArray:
+        nonlocal assumed, unreadable
+        name, column = names[i], table.column(i)
         if name in CATEGORICAL:
-            table = table.set_column(i, name, table.column(i).dictionary_encode())
-        elif name == "ts":
-            parsed = parse_timestamps(table.column(i))
-            table = table.set_column(i, name, parsed.values)
-            if stats is not None:
-                stats.timestamps(parsed.assumed_utc, parsed.unreadable)
+            return column.dictionary_encode()
+        if name == "ts":
+            parsed = parse_timestamps(column)
+            assumed, unreadable = parsed.assumed_utc, parsed.unreadable
+            return parsed.values
+        return column
 
-    frame = table.to_pandas(types_mapper=pandas_type_of)
+    if table.num_rows >= _THREADED_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            arrays = list(pool.map(prepared, range(len(names))))
+    else:
+        arrays = [prepared(i) for i in range(len(names))]
+    if stats is not None:
+        stats.timestamps(assumed, unreadable)
+    frame = pa.Table.from_arrays(arrays, names=names).to_pandas(
+        types_mapper=pandas_type_of, split_blocks=True)
+    if names == list(columns) and all(str(frame[c].dtype) == str(pandas_dtype(c))
+                                      for c in columns):
+        return frame
     return conform(frame, columns, keep_extra=False, stats=stats)
 
 

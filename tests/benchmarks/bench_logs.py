@@ -17,7 +17,7 @@ Each line holds the 25 request-log fields plus two an app adds (a user id, a nes
 object). The requests come from a small model of traffic here (five models, a 429 burst, an
 outage, retries), not from chatkit's simulator.
 
-Every contender reads the same 13 columns (``SUMMARY_COLUMNS``) where it can choose, and
+Every contender reads the same 14 columns (``SUMMARY_COLUMNS``) where it can choose, and
 computes the same aggregates: count; latency and TTFT p50/p90/p95/p99/max/mean; counts per
 status; error rate; per model count, error rate, p50 and p95; per hour count, errors and p95.
 chatkit's ``summarize`` does more on top (incidents per call, failure causes, 429 waves,
@@ -25,8 +25,8 @@ findings), inside its time.
 
 * chatkit: ``load(path, columns=SUMMARY_COLUMNS)`` + ``summarize`` (the default engine);
 * chatkit_duckdb: ``summarize_logs(path, engine="duckdb")`` (DuckDB reads, chatkit's analysis);
-* DuckDB: ``read_json(..., columns={13 typed columns})`` + the aggregates in SQL;
-* Polars: ``scan_ndjson(schema={13 columns})`` + the aggregates as expressions;
+* DuckDB: ``read_json(..., columns={14 typed columns})`` + the aggregates in SQL;
+* Polars: ``scan_ndjson(schema={14 columns})`` + the aggregates as expressions;
 * pandas + pyarrow: ``read_json(lines=True, engine="pyarrow")`` (it cannot project) + pandas;
 * pandas: ``read_json(lines=True)`` (the naive baseline, all columns) + pandas.
 
@@ -49,8 +49,9 @@ from typing import Any
 
 CONTENDERS = ("chatkit", "chatkit_duckdb", "duckdb", "polars", "pandas_pyarrow", "pandas")
 SLOW = {"pandas"}  # run once: a baseline, tens of seconds
-COLUMNS = ("ts", "host", "model", "stream", "attempt", "status", "error_type", "error_code",
-           "error_message", "exception", "latency_ms", "ttft_ms", "request_id")
+# chatkit's SUMMARY_COLUMNS (checked in main()): what every contender reads where it can choose
+COLUMNS = ("ts", "host", "endpoint", "model", "stream", "attempt", "status", "error_type",
+           "error_code", "error_message", "exception", "latency_ms", "ttft_ms", "request_id")
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 BUCKET_S = 3600
 
@@ -201,10 +202,11 @@ def run_duckdb(path: str) -> dict[str, Any]:
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    types = {"ts": "VARCHAR", "host": "VARCHAR", "model": "VARCHAR", "stream": "BOOLEAN",
-             "attempt": "BIGINT", "status": "BIGINT", "error_type": "VARCHAR",
-             "error_code": "VARCHAR", "error_message": "VARCHAR", "exception": "VARCHAR",
-             "latency_ms": "DOUBLE", "ttft_ms": "DOUBLE", "request_id": "VARCHAR"}
+    types = {"ts": "VARCHAR", "host": "VARCHAR", "endpoint": "VARCHAR", "model": "VARCHAR",
+             "stream": "BOOLEAN", "attempt": "BIGINT", "status": "BIGINT",
+             "error_type": "VARCHAR", "error_code": "VARCHAR", "error_message": "VARCHAR",
+             "exception": "VARCHAR", "latency_ms": "DOUBLE", "ttft_ms": "DOUBLE",
+             "request_id": "VARCHAR"}
     cols = "{" + ", ".join(f"{k}: '{v}'" for k, v in types.items()) + "}"
     con.execute(f"CREATE TEMP TABLE log AS SELECT * REPLACE (ts::TIMESTAMPTZ AS ts) FROM "
                 f"read_json('{path}', format='newline_delimited', columns={cols})")
@@ -227,9 +229,10 @@ def run_polars(path: str) -> dict[str, Any]:
     import polars as pl
 
     text, num, integer = pl.String, pl.Float64, pl.Int64
-    schema = {"ts": text, "host": text, "model": text, "stream": pl.Boolean, "attempt": integer,
-              "status": integer, "error_type": text, "error_code": text, "error_message": text,
-              "exception": text, "latency_ms": num, "ttft_ms": num, "request_id": text}
+    schema = {"ts": text, "host": text, "endpoint": text, "model": text, "stream": pl.Boolean,
+              "attempt": integer, "status": integer, "error_type": text, "error_code": text,
+              "error_message": text, "exception": text, "latency_ms": num, "ttft_ms": num,
+              "request_id": text}
     df = pl.scan_ndjson(path, schema=schema).with_columns(
         failed=~pl.col("status").is_between(100, 399).fill_null(False),
         t=pl.col("ts").str.to_datetime(time_zone="UTC")).collect()
@@ -352,6 +355,9 @@ def main() -> int:
     if args.child:
         _child(*args.child)
         return 0
+    from chatkit.logs import SUMMARY_COLUMNS
+
+    assert COLUMNS == SUMMARY_COLUMNS, "every contender reads what chatkit's summary reads"
     names = [n for n in CONTENDERS if not (n == "pandas" and args.skip_pandas)]
     if args.only:
         names = [n for n in names if n == "chatkit" or n in args.only.split(",")]
