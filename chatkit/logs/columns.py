@@ -69,15 +69,22 @@ class Columns:
         return cache[name]
 
     def codes(self, name: str) -> tuple[np.ndarray, list[str]]:
-        """Category codes (-1 = null) and category labels of a text column."""
+        """Category codes (-1 = null) and category labels of a text column, computed once."""
         import pandas as pd
 
-        if name not in self.frame:
-            return np.full(self.n, -1, dtype=np.int64), []
-        series = self.frame[name]
-        if not isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype("category")
-        return series.cat.codes.to_numpy(), [str(c) for c in series.cat.categories]
+        cache = self.__dict__.setdefault("_codes", {})
+        if name not in cache:
+            if name not in self.frame:
+                cache[name] = np.full(self.n, -1, dtype=np.int64), []
+            else:
+                series = self.frame[name]
+                if not isinstance(series.dtype, pd.CategoricalDtype):
+                    series = series.astype("category")
+                codes = series.cat.codes.to_numpy()
+                codes.flags.writeable = False  # shared by every caller
+                cache[name] = codes, [str(c) for c in series.cat.categories]
+        codes, labels = cache[name]
+        return codes, list(labels)
 
 
 def _ts_ms(series: pd.Series) -> np.ndarray:
@@ -96,10 +103,10 @@ def failed(frame: pd.DataFrame) -> pd.Series:
 
 def percentiles(values: np.ndarray) -> dict[str, float] | None:
     """p50/p90/p95/p99/max/mean of the finite values (None when there are none)."""
-    values = values[~np.isnan(values)]
+    values = values[~np.isnan(values)]  # a copy, which the percentiles may reorder
     if values.size == 0:
         return None
-    p = np.percentile(values, PERCENTILES)
+    p = np.percentile(values, PERCENTILES, overwrite_input=True)
     out = {f"p{q}": round1(v) for q, v in zip(PERCENTILES, p, strict=False)}
     out["max"] = round1(values.max())
     out["mean"] = round1(values.mean())
