@@ -105,3 +105,22 @@ def test_every_path_gives_the_same_frame_and_summary(
                 expected_order.sort()
             assert list(frame[column].cat.categories) == expected_order, (name, column)
         assert_same_summary(expected, summarize(frame))
+
+
+def test_numpy_huge_page_advice_is_restored_after_the_analysis(foreign_log: Path) -> None:
+    import numpy as np
+
+    from chatkit.logs.columns import small_pages
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    initial = setter(True)
+    try:
+        expected = summarize(load(foreign_log, columns=SUMMARY_COLUMNS))
+        for advice in (True, False):
+            setter(advice)
+            assert summarize(load(foreign_log, columns=SUMMARY_COLUMNS)) == expected
+            with small_pages():
+                assert setter(False) is False  # off inside
+            assert setter(advice) is advice  # as it was, after
+    finally:
+        setter(initial)

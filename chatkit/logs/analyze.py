@@ -25,6 +25,7 @@ from chatkit.logs.columns import (
     iso_ms,
     percentiles,
     round1,
+    small_pages,
 )
 from chatkit.logs.diagnose import log_findings
 from chatkit.logs.incidents import find_incidents
@@ -43,6 +44,11 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     ``skipped`` defaults to ``frame.attrs["skipped"]`` (what :func:`~chatkit.logs.load` could
     not read).
     """
+    with small_pages():
+        return _summary(frame, skipped)
+
+
+def _summary(frame: pd.DataFrame, skipped: int | None) -> dict[str, Any]:
     cols = Columns(_conformed(frame))
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
+from chatkit.logs.columns import small_pages
 from chatkit.logs.detect import lines_kind
 from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
 from chatkit.logs.schema import (
@@ -220,21 +221,22 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
             return parsed.values
         return column
 
-    if table.num_rows >= _THREADED_ROWS:
-        from concurrent.futures import ThreadPoolExecutor
+    with small_pages():
+        if table.num_rows >= _THREADED_ROWS:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(2) as pool:
-            arrays = list(pool.map(prepared, range(len(names))))
-    else:
-        arrays = [prepared(i) for i in range(len(names))]
-    if stats is not None:
-        stats.timestamps(assumed, unreadable)
-    frame = pa.Table.from_arrays(arrays, names=names).to_pandas(
-        types_mapper=pandas_type_of, split_blocks=True)
-    if names == list(columns) and all(str(frame[c].dtype) == str(pandas_dtype(c))
-                                      for c in columns):
-        return frame
-    return conform(frame, columns, keep_extra=False, stats=stats)
+            with ThreadPoolExecutor(2) as pool:
+                arrays = list(pool.map(prepared, range(len(names))))
+        else:
+            arrays = [prepared(i) for i in range(len(names))]
+        if stats is not None:
+            stats.timestamps(assumed, unreadable)
+        frame = pa.Table.from_arrays(arrays, names=names).to_pandas(
+            types_mapper=pandas_type_of, split_blocks=True)
+        if names == list(columns) and all(str(frame[c].dtype) == str(pandas_dtype(c))
+                                          for c in columns):
+            return frame
+        return conform(frame, columns, keep_extra=False, stats=stats)
 
 
 # --- the tolerant path ------------------------------------------------------------------------
