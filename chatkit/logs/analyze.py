@@ -38,17 +38,13 @@ __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "sum
            "timeline"]
 
 
+@small_pages()  # dozens of fresh arrays: see small_pages
 def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, Any]:
     """The summary contract of DESIGN.md for a normalized frame (JSON-ready dict).
 
     ``skipped`` defaults to ``frame.attrs["skipped"]`` (what :func:`~chatkit.logs.load` could
     not read).
     """
-    with small_pages():
-        return _summary(frame, skipped)
-
-
-def _summary(frame: pd.DataFrame, skipped: int | None) -> dict[str, Any]:
     cols = Columns(_conformed(frame))
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
