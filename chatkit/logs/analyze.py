@@ -28,6 +28,7 @@ from chatkit.logs.columns import (
     small_pages,
 )
 from chatkit.logs.diagnose import log_findings
+from chatkit.logs.facts import FrameFacts, LogFacts
 from chatkit.logs.incidents import find_incidents
 from chatkit.logs.schema import COLUMNS, SUMMARY_COLUMNS, conform, pandas_dtype
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
-           "timeline"]
+           "summary_of_facts", "timeline"]
 
 
 @small_pages()  # dozens of fresh arrays: see small_pages
@@ -48,23 +49,31 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     cols = Columns(_conformed(frame))
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
-    counts = status_counts(cols.code)
-    incidents = find_incidents(cols)
-    summary: dict[str, Any] = {
+    head: dict[str, Any] = {
         "requests": n,
-        "skipped": int(skipped if skipped is not None else frame.attrs.get("skipped", 0)),
         "start": iso_ms(ts.min()) if ts.size else None,
         "end": iso_ms(ts.max()) if ts.size else None,
         "latency_ms": percentiles(cols.latency),
         "ttft_ms": percentiles(cols.ttft),
-        "status_counts": counts,
+        "status_counts": status_counts(cols.code),
         "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
         "by_model": _by_model(cols),
-        "incidents": [i.to_dict() for i in incidents],
-        "findings": [f.to_dict() for f in [*log_findings(cols, incidents),
-                                           *_reading_findings(frame.attrs)]],
     }
-    return summary
+    return summary_of_facts(head, FrameFacts(cols), frame.attrs,
+                            skipped if skipped is not None else frame.attrs.get("skipped", 0))
+
+
+def summary_of_facts(head: dict[str, Any], log: LogFacts, attrs: dict[str, Any],
+                     skipped: int) -> dict[str, Any]:
+    """The summary contract from its numbers (``head``: requests, start, end, latency_ms,
+    ttft_ms, status_counts, error_rate, by_model) and the log's facts, which the incidents and
+    findings read (:mod:`chatkit.logs.facts`); the SQL engines give both their own way."""
+    incidents = find_incidents(log)
+    return {"requests": head["requests"], "skipped": int(skipped),
+            **{k: v for k, v in head.items() if k != "requests"},
+            "incidents": [i.to_dict() for i in incidents],
+            "findings": [f.to_dict() for f in [*log_findings(log, incidents),
+                                               *_reading_findings(attrs)]]}
 
 
 def _reading_findings(attrs: dict[str, Any]) -> list[Finding]:

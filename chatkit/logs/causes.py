@@ -22,7 +22,7 @@ from chatkit.knowledge.classifier import classify
 from chatkit.logs.labels import classify_rows, failure_groups, on_model, row_dict, when
 
 if TYPE_CHECKING:
-    from chatkit.logs.columns import Columns
+    from chatkit.logs.facts import LogFacts
 
 __all__ = ["Cause", "cause_findings", "failure_causes"]
 
@@ -46,25 +46,26 @@ class Cause:
         return self.meaning.category in _USER_FIXES and self.meaning.retryable is False
 
 
-def failure_causes(cols: Columns, *, exclude: np.ndarray | None = None) -> list[Cause]:
+def failure_causes(log: LogFacts, *, exclude: np.ndarray | None = None) -> list[Cause]:
     """The failure causes of a log, the one that hurt most calls first."""
+    cols = log.cols
     out = []
     for label, rows in failure_groups(cols):
         if exclude is not None and exclude.size:
             rows = rows[~np.isin(rows, exclude)]
         if rows.size:
             meaning = classify(row_dict(cols, rows[0]), check="log.failures")
-            out.append(Cause(label, rows, cols.calls.count(rows), meaning))
+            out.append(Cause(label, rows, log.calls_of(rows), meaning))
     out.sort(key=lambda c: (-c.calls, -c.rows.size, c.label))
     return out
 
 
-def cause_findings(cols: Columns, causes: list[Cause]) -> list[Finding]:
+def cause_findings(log: LogFacts, causes: list[Cause]) -> list[Finding]:
     """A finding per major cause, then one listing the minor ones."""
     if not causes:
         return []
-    failing = cols.calls.count(np.flatnonzero(cols.failed))
-    level = "fail" if cols.failed.mean() >= 0.05 else "warn"
+    failing = log.calls_of(np.flatnonzero(log.cols.failed))
+    level = "fail" if log.failed / log.n >= 0.05 else "warn"
     out: list[Finding] = []
     minor: list[Cause] = []
     ranked = 0
@@ -75,7 +76,7 @@ def cause_findings(cols: Columns, causes: list[Cause]) -> list[Finding]:
             minor.append(cause)
             continue
         ranked += big
-        out.append(_own(cols, cause, failing, level))
+        out.append(_own(log, cause, failing, level))
     if minor:
         out.append(_grouped(minor, failing))
     return out
@@ -87,9 +88,10 @@ def _count(cause: Cause, failing: int) -> str:
     return f"{cause.calls / failing:.0%} of failures ({cause.calls:,} of {failing:,}) are"
 
 
-def _own(cols: Columns, cause: Cause, failing: int, level: str) -> Finding:
+def _own(log: LogFacts, cause: Cause, failing: int, level: str) -> Finding:
+    cols = log.cols
     title = (f"{_count(cause, failing)} {cause.label}{on_model(cols, cause.rows)}"
-             f"{when(cols, cause.rows)}")
+             f"{when(cols, cause.rows, log.span_ms())}")
     evidence = {"failures": cause.calls, "attempts": int(cause.rows.size),
                 "share": round(cause.calls / failing, 4), "label": cause.label}
     return classify_rows(cols, cause.rows, "log.failures", level, title[0].upper() + title[1:],

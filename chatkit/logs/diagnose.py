@@ -23,11 +23,12 @@ from chatkit.knowledge.classifier import explain
 from chatkit.logs.answers import answer_findings
 from chatkit.logs.browser import browser_findings, cors_rows
 from chatkit.logs.causes import cause_findings, failure_causes
+from chatkit.logs.columns import Columns
+from chatkit.logs.facts import FrameFacts, LogFacts
 from chatkit.logs.incidents import event_windows
-from chatkit.logs.labels import classify_rows, clock, on_model, span, top_group
+from chatkit.logs.labels import classify_rows, clock, on_model, top_group
 
 if TYPE_CHECKING:
-    from chatkit.logs.columns import Columns
     from chatkit.logs.incidents import Incident
 
 __all__ = ["log_findings"]
@@ -35,21 +36,27 @@ __all__ = ["log_findings"]
 _SLOW_TTFT_MS = 2000.0
 
 
-def log_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
-    """Every finding for a log, most important first."""
+def log_findings(log: LogFacts | Columns, incidents: list[Incident]) -> list[Finding]:
+    """Every finding for a log, most important first.
+
+    ``log`` holds its facts (:mod:`chatkit.logs.facts`); a :class:`Columns` is every row.
+    """
+    if isinstance(log, Columns):
+        log = FrameFacts(log)
+    cols = log.cols
     cors = cors_rows(cols) if "user_agent" in cols.frame else None  # own browser finding
-    findings = cause_findings(cols, failure_causes(cols, exclude=cors))
-    findings += _incident_findings(cols, incidents)
-    findings += _retry_findings(cols)
-    findings = _fold_into_waves(findings, _wave_findings(cols))
-    findings += _ttft_findings(cols)
+    findings = cause_findings(log, failure_causes(log, exclude=cors))
+    findings += _incident_findings(log, incidents)
+    findings += _retry_findings(log)
+    findings = _fold_into_waves(findings, _wave_findings(log))
+    findings += _ttft_findings(log)
     findings += answer_findings(cols)
     if "user_agent" in cols.frame:
         findings += browser_findings(cols)
-    if not findings and cols.n:
+    if not findings and log.n:
         findings.append(Finding(check="log.summary", status="ok",
-                                title=f"{cols.n:,} requests, {cols.failed.mean():.1%} failed, "
-                                "no incidents", evidence={"requests": cols.n}))
+                                title=f"{log.n:,} requests, {log.failed / log.n:.1%} failed, "
+                                "no incidents", evidence={"requests": log.n}))
     return findings
 
 
@@ -81,8 +88,8 @@ def _fold_into_waves(findings: list[Finding], waves: list[Finding]) -> list[Find
     return out
 
 
-def _incident_findings(cols: Columns, incidents: list[Incident]) -> list[Finding]:
-    total = span(cols)
+def _incident_findings(log: LogFacts, incidents: list[Incident]) -> list[Finding]:
+    cols, total = log.cols, log.span_ms()
     out = []
     for incident in incidents:
         rows = incident.rows
@@ -98,8 +105,7 @@ def _incident_findings(cols: Columns, incidents: list[Incident]) -> list[Finding
             out.append(classify_rows(cols, members, "log.incident", "fail", title,
                                      {**evidence, "label": label, "window_ms": [start, end]}))
             continue
-        usual = np.nanmedian(cols.latency)
-        during = np.nanmedian(cols.latency[rows])
+        usual, during = log.latency_median, incident.latency_median
         factor = during / usual if usual and usual == usual and during == during else math.nan
         title = (f"Latency incident {when}: median {during / 1000:.1f} s over "
                  f"{incident.requests:,} requests ({factor:.0f}x usual)")
@@ -108,14 +114,13 @@ def _incident_findings(cols: Columns, incidents: list[Incident]) -> list[Finding
     return out
 
 
-def _wave_findings(cols: Columns) -> list[Finding]:
-    limited = cols.code == 429
-    if limited.sum() < 3:
+def _wave_findings(log: LogFacts) -> list[Finding]:
+    if log.limited < 3:
         return []
-    total = span(cols)
+    cols, total = log.cols, log.span_ms()
     out = []
-    for wave in event_windows(cols, limited):
-        rows = wave.rows[limited[wave.rows]]
+    for wave in event_windows(log, "limited"):
+        rows = wave.rows[cols.code[wave.rows] == 429]
         label, members = top_group(cols, rows)
         title = (f"429 wave {clock(wave.start_ms, total)}–{clock(wave.end_ms, total)} UTC: "
                  f"{wave.events:,} of {wave.requests:,} requests rate-limited "
@@ -127,18 +132,17 @@ def _wave_findings(cols: Columns) -> list[Finding]:
     return out
 
 
-def _retry_findings(cols: Columns) -> list[Finding]:
-    retries = cols.attempt > 0
-    if retries.sum() < 3:
+def _retry_findings(log: LogFacts) -> list[Finding]:
+    if log.retries < 3:
         return []
-    total = span(cols)
+    cols, total = log.cols, log.span_ms()
     out = []
-    for storm in event_windows(cols, retries):
+    for storm in event_windows(log, "retries"):
         failed_rows = storm.rows[cols.failed[storm.rows]]
         if failed_rows.size == 0:
             continue
         label, members = top_group(cols, failed_rows)
-        deepest = int(np.nanmax(cols.attempt[storm.rows]))
+        deepest = int(storm.stats.max_attempt)
         title = (f"Retry storm {clock(storm.start_ms, total)}–{clock(storm.end_ms, total)} UTC: "
                  f"{storm.events:,} of {storm.requests:,} requests were retries (up to attempt "
                  f"{deepest}) after {label}")
@@ -149,13 +153,8 @@ def _retry_findings(cols: Columns) -> list[Finding]:
     return out
 
 
-def _ttft_findings(cols: Columns) -> list[Finding]:
-    codes, names = cols.codes("model")
-    p95: dict[str, float] = {}
-    for code, name in enumerate(names):
-        values = cols.ttft[(codes == code) & ~np.isnan(cols.ttft)]
-        if values.size >= 20:
-            p95[name] = float(np.percentile(values, 95))
+def _ttft_findings(log: LogFacts) -> list[Finding]:
+    p95 = log.ttft_p95
     if len(p95) < 2:
         return []
     out = []

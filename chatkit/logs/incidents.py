@@ -17,22 +17,25 @@ Latency is judged on each request's latency divided by its model's median (so a 
 happens to hold more of a slow model is not an incident): a bucket is hot when the median of
 that ratio is 3x or more, over at least 10 requests. Adjacent hot buckets (one quiet bucket
 between them allowed) form one window, trimmed to its first and last event.
+
+The decisions here read only counts (:mod:`chatkit.logs.facts`): per bucket, per window, and
+the rows a finding may quote, so they give the same answer whether numpy counted every row
+in memory or SQL counted them where the log lies.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from chatkit.logs.columns import bucket_width, iso_ms, status_label
+from chatkit.logs.columns import Columns, iso_ms, status_label
+from chatkit.logs.facts import FrameFacts, LogFacts, WindowStats, top_status
 
-if TYPE_CHECKING:
-    from chatkit.logs.columns import Columns
-
-__all__ = ["Incident", "Window", "event_windows", "find_incidents"]
+__all__ = ["Incident", "Window", "bucket_groups", "event_windows", "find_incidents",
+           "hot_buckets", "latency_hot"]
 
 _ALPHA = 1e-3
 _MIN_EVENTS = 3
@@ -48,7 +51,8 @@ class Window:
     end_ms: float
     requests: int
     events: int
-    rows: np.ndarray  # indices of the requests inside the window
+    rows: np.ndarray  # the rows of LogFacts.cols inside the window
+    stats: WindowStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class Incident:
     top_status: str
     kind: str  # "errors" or "latency"
     rows: np.ndarray
+    latency_median: float = math.nan  # over the requests of the window
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "requests": self.requests,
@@ -88,43 +93,14 @@ def _binomial_tail(k: int, n: int, p: float) -> float:
     return min(math.exp(log_first) / (1.0 - ratio), 1.0)
 
 
-def _buckets(cols: Columns) -> tuple[np.ndarray, int, float, float]:
-    """(bucket index per request, -1 where no time; bucket count; origin ms; width ms)."""
-    cached = getattr(cols, "_buckets", None)
-    if cached is None:
-        cached = cols._buckets = _compute_buckets(cols)  # type: ignore[attr-defined]
-    return cached
-
-
-def _compute_buckets(cols: Columns) -> tuple[np.ndarray, int, float, float]:
-    valid = ~np.isnan(cols.ts)
-    if not valid.any():
-        return np.full(cols.n, -1, dtype=np.int64), 0, 0.0, 1.0
-    lo, hi = float(np.nanmin(cols.ts)), float(np.nanmax(cols.ts))
-    width = bucket_width(hi - lo, int(valid.sum())) * 1000.0
-    origin = math.floor(lo / width) * width
-    index = np.full(cols.n, -1, dtype=np.int64)
-    index[valid] = ((cols.ts[valid] - origin) // width).astype(np.int64)
-    return index, int(index.max()) + 1, origin, width
-
-
-def event_windows(cols: Columns, events: np.ndarray, *, among: np.ndarray | None = None
-                  ) -> list[Window]:
-    """Hot windows for a boolean ``events`` array (e.g. ``cols.failed``).
-
-    ``among`` restricts the requests counted (e.g. only those of one model).
-    """
-    index, count, _, _ = _buckets(cols)
-    if count == 0:
-        return []
-    pool = index >= 0 if among is None else (index >= 0) & among
-    n_b = np.bincount(index[pool], minlength=count)
-    k_b = np.bincount(index[pool & events], minlength=count)
+def hot_buckets(n_b: np.ndarray, k_b: np.ndarray) -> np.ndarray:
+    """Which buckets are hot, from the requests ``n_b`` and events ``k_b`` of each."""
+    count = n_b.size
+    hot = np.zeros(count, dtype=bool)
     busy = n_b > 0
     if not busy.any():
-        return []
+        return hot
     threshold = _ALPHA / max(int(busy.sum()), 1)
-    hot = np.zeros(count, dtype=bool)
     for _ in range(4):  # baseline from the buckets not (yet) found hot, until it settles
         cold = busy & ~hot
         baseline = max(float(k_b[cold].sum() / max(n_b[cold].sum(), 1)), 0.001)
@@ -137,97 +113,79 @@ def event_windows(cols: Columns, events: np.ndarray, *, among: np.ndarray | None
         if (found == hot).all():
             break
         hot = found
-    return _windows(cols, index, hot, pool, events)
-
-
-def _latency_hot(cols: Columns, index: np.ndarray, count: int) -> np.ndarray:
-    latency = cols.latency
-    ok = ~np.isnan(latency) & (index >= 0) & (latency > 0)
-    if ok.sum() < _LATENCY_MIN_REQUESTS:
-        return np.zeros(count, dtype=bool)
-    norm = latency.copy()  # each request relative to its own model's median
-    codes, _ = cols.codes("model")
-    for _, rows in [*cols.groups("model"), ("", np.flatnonzero(codes < 0))]:
-        values = latency[rows]
-        usable = values[(values > 0) & ~np.isnan(values)]
-        norm[rows] = values / np.median(usable) if usable.size else np.nan
-    hot = np.zeros(count, dtype=bool)
-    values, buckets = norm[ok], index[ok]
-    if buckets.size > 1 and (np.diff(buckets) < 0).any():  # logs are usually in time order
-        order = np.argsort(buckets, kind="stable")
-        values, buckets = values[order], buckets[order]
-    starts = np.searchsorted(buckets, np.arange(count))
-    ends = np.searchsorted(buckets, np.arange(count), side="right")
-    for b in range(count):
-        if ends[b] - starts[b] >= _LATENCY_MIN_REQUESTS and \
-                np.median(values[starts[b]:ends[b]]) >= _LATENCY_FACTOR:
-            hot[b] = True
     return hot
 
 
-def _windows(cols: Columns, index: np.ndarray, hot: np.ndarray, pool: np.ndarray,
-             events: np.ndarray) -> list[Window]:
-    """Merge hot buckets (one cold bucket allowed between) and trim to the first/last event."""
-    out: list[Window] = []
-    hot_buckets = np.flatnonzero(hot)
-    if hot_buckets.size == 0:
-        return out
-    groups: list[list[int]] = [[int(hot_buckets[0])]]
-    for b in hot_buckets[1:]:
-        if b - groups[-1][-1] <= 2:
-            groups[-1].append(int(b))
+def latency_hot(counts: np.ndarray, medians: np.ndarray) -> np.ndarray:
+    """Buckets whose median latency (each request over its model's median) is 3x or more,
+    over at least 10 requests."""
+    return (counts >= _LATENCY_MIN_REQUESTS) & (np.nan_to_num(medians) >= _LATENCY_FACTOR)
+
+
+def bucket_groups(hot: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) bucket of each run of hot buckets, one cold bucket allowed between."""
+    groups: list[list[int]] = []
+    for b in np.flatnonzero(hot):
+        if groups and b - groups[-1][1] <= 2:
+            groups[-1][1] = int(b)
         else:
-            groups.append([int(b)])
-    for group in groups:
-        inside = pool & (index >= group[0]) & (index <= group[-1])
-        hits = inside & events
-        times = cols.ts[hits] if hits.any() else cols.ts[inside]
-        start, end = float(np.min(times)), float(np.max(times))
-        rows = np.flatnonzero(pool & (cols.ts >= start) & (cols.ts <= end))
-        out.append(Window(start, end, int(rows.size), int(events[rows].sum()), rows))
-    return out
+            groups.append([int(b), int(b)])
+    return [(first, last) for first, last in groups]
 
 
-def find_incidents(cols: Columns) -> list[Incident]:
+def windows(log: LogFacts, kind: str, hot: np.ndarray) -> list[Window]:
+    """The windows of hot buckets, each trimmed to its first and last event."""
+    spans = [log.trimmed(kind, first, last) for first, last in bucket_groups(hot)]
+    return [Window(start, end, stats.requests, stats.events,
+                   log.rows_in(kind, start, end), stats)
+            for (start, end), stats in zip(spans, log.window_stats(kind, spans), strict=True)]
+
+
+def event_windows(log: LogFacts, kind: str) -> list[Window]:
+    """Hot windows for one kind of event (:data:`chatkit.logs.facts.KINDS`)."""
+    if log.grid() is None:
+        return []
+    return windows(log, kind, hot_buckets(*log.buckets(kind)))
+
+
+def find_incidents(log: LogFacts | Columns) -> list[Incident]:
     """Incident windows: error rate or latency far above the log's baseline, in time order.
 
     Errors are counted per call, not per attempt (:mod:`chatkit.logs.calls`): a call is placed
     at its first attempt and counts as failed when its last attempt failed, so the retries of
     one failed call are one failure, and a call that a retry rescued is no failure at all.
     """
-    index, count, _, _ = _buckets(cols)
-    if count == 0:
+    if isinstance(log, Columns):
+        log = FrameFacts(log)
+    if log.grid() is None:
         return []
-    calls = cols.calls
-    first = np.zeros(cols.n, dtype=bool)
-    first[calls.first] = True
-    failed_call = np.zeros(cols.n, dtype=bool)
-    failed_call[calls.first] = calls.failed
-    windows = [(w, "errors") for w in event_windows(cols, failed_call, among=first)]
-    slow = _windows(cols, index, _latency_hot(cols, index, count), index >= 0,
-                    np.ones(cols.n, dtype=bool))
-    for w in slow:  # a slow period inside an error incident is the same incident
-        if not any(e.start_ms <= w.end_ms and w.start_ms <= e.end_ms for e, _ in windows):
-            windows.append((w, "latency"))
+    cols = log.cols
+    found = [(w, "errors") for w in event_windows(log, "calls")]
+    for w in windows(log, "all", latency_hot(*log.latency_buckets())):
+        # a slow period inside an error incident is the same incident
+        if not any(e.start_ms <= w.end_ms and w.start_ms <= e.end_ms for e, _ in found):
+            found.append((w, "latency"))
     incidents = []
-    for window, kind in sorted(windows, key=lambda p: p[0].start_ms):
-        if kind == "errors":  # window rows are first attempts: widen to every attempt
-            ids = calls.of_row[window.rows]
-            n_calls, bad = int(ids.size), calls.failed[ids]
-            ends = calls.last[ids]
-            statuses = cols.code[ends][bad] if bad.any() else cols.code[ends]
-            rows = calls.rows_of(ids)
-            rate = round(float(bad.mean()), 4) if n_calls else 0.0
+    for window, kind in sorted(found, key=lambda p: p[0].start_ms):
+        rows, stats = window.rows, window.stats
+        if kind == "errors":  # every attempt of the calls that began in the window
+            ends = rows[log.call_last[rows]]
+            bad = ends[log.call_failed[ends]]
+            statuses = _counted(cols.code[bad]) if bad.size else stats.statuses
+            rate = round(stats.events / stats.requests, 4) if stats.requests else 0.0
         else:
-            rows = window.rows
-            n_calls = int(rows.size)
-            statuses = cols.code[rows][cols.failed[rows]] if cols.failed[rows].any() \
-                else cols.code[rows]
-            rate = round(float(cols.failed[rows].mean()), 4) if rows.size else 0.0
-        labels, counts = np.unique(statuses, return_counts=True)
-        top = labels[np.argmax(counts)] if labels.size else -1
+            failed = rows[cols.failed[rows]]
+            statuses = _counted(cols.code[failed]) if failed.size else stats.statuses
+            rate = round(stats.failed / stats.requests, 4) if stats.requests else 0.0
+        top = top_status(statuses)
         incidents.append(Incident(
             start=iso_ms(window.start_ms) or "", end=iso_ms(window.end_ms) or "",
-            requests=n_calls, error_rate=rate,
-            top_status=status_label(np.nan if top < 0 else top), kind=kind, rows=rows))
+            requests=stats.requests, error_rate=rate,
+            top_status=status_label(np.nan if top < 0 else top), kind=kind, rows=rows,
+            latency_median=stats.latency_median))
     return incidents
+
+
+def _counted(codes: np.ndarray) -> dict[int, int]:
+    values, counts = np.unique(codes, return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts, strict=True)}

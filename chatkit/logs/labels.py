@@ -81,15 +81,17 @@ def clock(ms: float, span_ms: float) -> str:
     return moment.strftime("%Y-%m-%d %H:%M" if span_ms > 86_400_000 else "%H:%M")
 
 
-def when(cols: Columns, rows: np.ndarray) -> str:
-    """' between 09:30 and 09:40 UTC' when the rows cluster in time, else ''."""
+def when(cols: Columns, rows: np.ndarray, total: float | None = None) -> str:
+    """' between 09:30 and 09:40 UTC' when the rows cluster in time, else ''.
+
+    ``total`` is the log's span in ms (:func:`span`, the default).
+    """
     ts = cols.ts[rows]
     ts = ts[~np.isnan(ts)]
-    all_ts = cols.ts[~np.isnan(cols.ts)]
-    if ts.size < 3 or all_ts.size == 0:
+    if ts.size < 3:
         return ""
     lo, hi = np.percentile(ts, (5, 95))
-    total = float(all_ts.max() - all_ts.min())
+    total = span(cols) if total is None else total
     if total <= 0 or (hi - lo) > 0.5 * total:
         return ""
     return f" between {clock(lo, total)} and {clock(hi, total)} UTC"

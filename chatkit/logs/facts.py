@@ -1,0 +1,231 @@
+"""What the incident and finding decisions read of a log: counts per time bucket and per
+window, a few numbers over the whole log, and the rows a finding may quote.
+
+The decisions (which buckets are hot, how they merge into windows, what a finding says) are
+written once, in :mod:`chatkit.logs.incidents` and :mod:`chatkit.logs.diagnose`, on a
+:class:`LogFacts`. Two classes compute those facts:
+
+* :class:`FrameFacts`, with numpy, from every row of a frame in memory;
+* :class:`chatkit.logs.engine_facts.SQLFacts`, with SQL in DuckDB or Spark, which hands Python
+  only the aggregates and the rows a finding may quote (those that failed or noted an error),
+  so its memory follows the failures, not the rows.
+
+Kinds of event counted per bucket (``kind`` below), each over its *pool* of requests:
+
+* ``calls``: the pool is the calls (each placed at its first attempt), the events the calls
+  that failed (:mod:`chatkit.logs.calls`);
+* ``limited``: every request with a time; the events are the 429s;
+* ``retries``: every request with a time; the events are the attempts above 0;
+* ``all``: every request with a time, each an event (the latency windows).
+
+:attr:`LogFacts.cols` holds the rows a finding may quote, with their call, in log order:
+every row for :class:`FrameFacts`. :meth:`LogFacts.rows_in` gives those of a window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chatkit.logs.columns import bucket_width
+
+if TYPE_CHECKING:
+    from chatkit.logs.columns import Columns
+
+__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of"]
+
+KINDS = ("calls", "limited", "retries", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The time buckets: bucket b holds origin + b*width <= ts < origin + (b+1)*width."""
+
+    origin: float
+    width: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    """What a window holds, counted over its kind's pool of requests."""
+
+    requests: int
+    events: int
+    failed: int
+    max_attempt: float  # NaN when no row has an attempt number
+    latency_median: float  # NaN when no row has a latency
+    statuses: dict[int, int]  # requests per status, -1 = no response
+
+
+def grid_of(lo: float, hi: float, count: int) -> Grid | None:
+    """The buckets for times from ``lo`` to ``hi`` (ms), ``count`` of them set."""
+    if count == 0:
+        return None
+    width = bucket_width(hi - lo, count) * 1000.0
+    origin = math.floor(lo / width) * width
+    return Grid(origin, width, int((hi - origin) // width) + 1)
+
+
+def top_status(statuses: dict[int, int]) -> int:
+    """The commonest status (-1 = no response; ties to the lowest code), -1 when none."""
+    if not statuses:
+        return -1
+    return max(sorted(statuses), key=lambda code: statuses[code])
+
+
+class LogFacts:
+    """The facts of a log; subclasses fill in the numbers and the per-bucket counts."""
+
+    cols: Columns  # the rows a finding may quote (see the module docstring)
+    call_id: np.ndarray  # per row of cols: its call (any number, the same for one call)
+    call_start: np.ndarray  # per row: the time (ms) of its call's first attempt, NaN if none
+    call_last: np.ndarray  # per row: it is its call's last attempt
+    call_failed: np.ndarray  # per row: its call failed (its last attempt failed)
+    n: int  # requests
+    failed: int  # requests that failed
+    limited: int  # 429s
+    retries: int  # attempts above 0
+    ts_lo: float  # first time, ms (NaN when no row has one)
+    ts_hi: float
+    ts_count: int  # rows with a time
+    latency_median: float  # over every request with a latency
+    ttft_p95: dict[str, float]  # per model with 20 TTFTs or more, in order of appearance
+
+    def grid(self) -> Grid | None:
+        return grid_of(self.ts_lo, self.ts_hi, self.ts_count)
+
+    def span_ms(self) -> float:
+        """Milliseconds from the first request to the last (0 when none has a time)."""
+        return self.ts_hi - self.ts_lo if self.ts_count else 0.0
+
+    def calls_of(self, rows: np.ndarray) -> int:
+        """How many distinct calls the given rows belong to."""
+        return int(np.unique(self.call_id[rows]).size) if rows.size else 0
+
+    def rows_in(self, kind: str, start: float, end: float) -> np.ndarray:
+        """The rows of :attr:`cols` in a window: for ``calls`` every attempt of the calls
+        that began inside it, else the rows whose time is inside it."""
+        ts = self.call_start if kind == "calls" else self.cols.ts
+        return np.flatnonzero((ts >= start) & (ts <= end))
+
+    def buckets(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """(pool requests, events) per bucket."""
+        raise NotImplementedError
+
+    def latency_buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per bucket: requests with a latency above 0, and the median of their latency
+        divided by their model's median latency (NaN where none)."""
+        raise NotImplementedError
+
+    def trimmed(self, kind: str, first: int, last: int) -> tuple[float, float]:
+        """The first and last time of an event in buckets ``first``..``last`` (of a request
+        of the pool when no event is there)."""
+        raise NotImplementedError
+
+    def window_stats(self, kind: str, spans: list[tuple[float, float]]) -> list[WindowStats]:
+        """The counts of each window (start, end in ms, both inside)."""
+        raise NotImplementedError
+
+
+class FrameFacts(LogFacts):
+    """The facts of a frame in memory, computed with numpy from every row."""
+
+    def __init__(self, cols: Columns) -> None:
+        self.cols = cols
+        calls = cols.calls
+        self.call_id = calls.of_row
+        self.call_start = cols.ts[calls.first][calls.of_row] if cols.n else cols.ts
+        self.call_last = np.zeros(cols.n, dtype=bool)
+        self.call_last[calls.last] = True
+        self.call_failed = calls.failed[calls.of_row]
+        self.n, self.failed = cols.n, int(cols.failed.sum())
+        self.limited = int((cols.code == 429).sum())
+        self.retries = int((cols.attempt > 0).sum())
+        valid = ~np.isnan(cols.ts)
+        self.ts_count = int(valid.sum())
+        self.ts_lo = float(cols.ts[valid].min()) if self.ts_count else math.nan
+        self.ts_hi = float(cols.ts[valid].max()) if self.ts_count else math.nan
+        latency = cols.latency[~np.isnan(cols.latency)]
+        self.latency_median = float(np.median(latency)) if latency.size else math.nan
+        codes, names = cols.codes("model")
+        self.ttft_p95 = {}
+        for code, name in enumerate(names):
+            values = cols.ttft[(codes == code) & ~np.isnan(cols.ttft)]
+            if values.size >= 20:
+                self.ttft_p95[name] = float(np.percentile(values, 95))
+        grid = self.grid()
+        self._index = np.full(cols.n, -1, dtype=np.int64)
+        if grid is not None:
+            self._index[valid] = ((cols.ts[valid] - grid.origin) // grid.width).astype(np.int64)
+
+    def _pool(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        cols, timed = self.cols, self._index >= 0
+        if kind == "calls":
+            first = np.zeros(cols.n, dtype=bool)
+            first[cols.calls.first] = True
+            pool = timed & first
+            return pool, pool & self.call_failed
+        if kind == "limited":
+            return timed, timed & (cols.code == 429)
+        if kind == "retries":
+            return timed, timed & (cols.attempt > 0)
+        return timed, timed
+
+    def buckets(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        grid = self.grid()
+        count = grid.count if grid else 0
+        pool, events = self._pool(kind)
+        return (np.bincount(self._index[pool], minlength=count),
+                np.bincount(self._index[events], minlength=count))
+
+    def latency_buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        cols, grid = self.cols, self.grid()
+        count = grid.count if grid else 0
+        latency = cols.latency
+        norm = np.full(cols.n, np.nan)  # each request relative to its own model's median
+        codes, _ = cols.codes("model")
+        for _, rows in [*cols.groups("model"), ("", np.flatnonzero(codes < 0))]:
+            values = latency[rows]
+            usable = values[(values > 0) & ~np.isnan(values)]
+            if usable.size:
+                norm[rows] = values / np.median(usable)
+        ok = ~np.isnan(latency) & (self._index >= 0) & (latency > 0)
+        values, buckets = norm[ok], self._index[ok]
+        if buckets.size > 1 and (np.diff(buckets) < 0).any():  # logs are usually in time order
+            order = np.argsort(buckets, kind="stable")
+            values, buckets = values[order], buckets[order]
+        starts = np.searchsorted(buckets, np.arange(count))
+        ends = np.searchsorted(buckets, np.arange(count), side="right")
+        medians = np.array([np.median(values[s:e]) if e > s else np.nan
+                            for s, e in zip(starts, ends, strict=True)])
+        return ends - starts, medians
+
+    def trimmed(self, kind: str, first: int, last: int) -> tuple[float, float]:
+        pool, events = self._pool(kind)
+        inside = pool & (self._index >= first) & (self._index <= last)
+        hits = inside & events
+        times = self.cols.ts[hits] if hits.any() else self.cols.ts[inside]
+        return float(np.min(times)), float(np.max(times))
+
+    def window_stats(self, kind: str, spans: list[tuple[float, float]]) -> list[WindowStats]:
+        cols = self.cols
+        pool, events = self._pool(kind)
+        out = []
+        for start, end in spans:
+            rows = np.flatnonzero(pool & (cols.ts >= start) & (cols.ts <= end))
+            attempts = cols.attempt[rows]
+            attempts = attempts[~np.isnan(attempts)]
+            latency = cols.latency[rows]
+            latency = latency[~np.isnan(latency)]
+            codes, counts = np.unique(cols.code[rows], return_counts=True)
+            out.append(WindowStats(
+                requests=int(rows.size), events=int(events[rows].sum()),
+                failed=int(cols.failed[rows].sum()),
+                max_attempt=float(attempts.max()) if attempts.size else math.nan,
+                latency_median=float(np.median(latency)) if latency.size else math.nan,
+                statuses={int(c): int(k) for c, k in zip(codes, counts, strict=True)}))
+        return out
