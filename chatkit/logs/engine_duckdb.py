@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
-from chatkit.logs.engine_sql import column_type, detail_sql, repeated_ids_sql
+from chatkit.logs.engine_sql import column_type, timestamp_parts
 from chatkit.logs.schema import SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
@@ -44,8 +44,15 @@ def _files(files: Sequence[str]) -> str:
     return "[" + ", ".join(_literal(os.path.abspath(f)) for f in files) + "]"
 
 
+def _parts(values):  # type: ignore[no-untyped-def]
+    """timestamp_parts for DuckDB, which reads a UDF's annotations (here: none to read)."""
+    return timestamp_parts(values)
+
+
 class DuckDBLog:
     """A log as the view ``log`` in a DuckDB database with bounded memory."""
+
+    dialect = "duckdb"
 
     def __init__(self, inputs: Inputs, *, memory_limit: str | None = None,
                  temp_dir: str | None = None, columns: Sequence[str] = SUMMARY_COLUMNS
@@ -72,25 +79,37 @@ class DuckDBLog:
                              "--engine pandas") from None
 
     def _open(self, inputs: Inputs, columns: Sequence[str]) -> None:
+        parts = "STRUCT(ms BIGINT, flag TINYINT)"
         if inputs.kind == "jsonl":
             spec = "{" + ", ".join(f"{_literal(c)}: {_literal(duckdb_type(c))}"
                                    for c in columns) + "}"
+            self.con.create_function("chatkit_ts", _parts, ["VARCHAR"], parts,
+                                     type="arrow")
             self._run(
-                f"CREATE TABLE raw AS SELECT * FROM read_json({_files(inputs.files)}, "
-                f"format='newline_delimited', columns={spec}, ignore_errors=true, "
-                f"maximum_object_size={_MAX_LINE}, "
+                f"CREATE TABLE raw AS SELECT *, chatkit_ts(ts) AS _tsp FROM read_json("
+                f"{_files(inputs.files)}, format='newline_delimited', columns={spec}, "
+                f"ignore_errors=true, maximum_object_size={_MAX_LINE}, "
                 f"compression={_literal('gzip' if inputs.gzipped else 'none')})")
             empty = " AND ".join(f"{c} IS NULL" for c in columns)
             self.skipped = int(self.rows(f"SELECT count(*) FROM raw WHERE {empty}")[0][0])
-            self._run(f"CREATE VIEW log AS SELECT * FROM raw WHERE NOT ({empty})")
-        else:  # Parquet
+            self._run(f"CREATE VIEW log AS SELECT rowid AS _row, {', '.join(columns)}, "
+                      f"_tsp.ms AS ts_ms, _tsp.flag AS ts_flag FROM raw WHERE NOT ({empty})")
+        else:  # Parquet, queried where it lies; _row = the file's place, then the row's
             scan = (f"read_parquet({_files(inputs.files)}, union_by_name=true, "
-                    f"hive_partitioning={'true' if inputs.hive else 'false'})")
-            present = {row[0] for row in self.rows(f"DESCRIBE SELECT * FROM {scan}")}
+                    f"hive_partitioning={'true' if inputs.hive else 'false'}, "
+                    "filename=true, file_row_number=true)")
+            present = {row[0]: row[1] for row in self.rows(f"DESCRIBE SELECT * FROM {scan}")}
             picked = [(c if c == "ts" else f"CAST({c} AS {duckdb_type(c)})") + f" AS {c}"
                       if c in present else f"CAST(NULL AS {duckdb_type(c)}) AS {c}"
                       for c in columns]
-            self._run(f"CREATE VIEW log AS SELECT {', '.join(picked)} FROM {scan}")
+            self.con.create_function("chatkit_ts", _parts,
+                                     [present.get("ts", "VARCHAR")], parts, type="arrow")
+            place = (f"(list_position({_files(inputs.files)}, filename) - 1) * {1 << 40} "
+                     "+ file_row_number")
+            self._run(f"CREATE VIEW scan AS SELECT {', '.join(picked)}, {place} AS _row "
+                      f"FROM {scan}")
+            self._run("CREATE VIEW log AS SELECT *, chatkit_ts(ts).ms AS ts_ms, "
+                      "chatkit_ts(ts).flag AS ts_flag FROM scan")
 
     def _run(self, sql: str) -> None:
         self.con.sql(sql)
@@ -98,16 +117,15 @@ class DuckDBLog:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.con.sql(sql).fetchall()
 
-    def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-        repeated = None
-        if "request_id" in columns:
-            self._run(f"CREATE TEMP TABLE repeated AS {repeated_ids_sql()}")
-            if self.rows("SELECT count(*) FROM repeated")[0][0]:
-                repeated = "request_id IN (SELECT request_id FROM repeated)"
-        relation = self.con.sql(detail_sql(columns, repeated=repeated))
+    def batches(self, sql: str) -> Iterator[pa.RecordBatch]:
+        relation = self.con.sql(sql)
         # DuckDB 2 renamed the relation's fetch_arrow_reader to to_arrow_reader
         reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
         yield from reader(_BATCH_ROWS)
+
+    def keep(self, name: str, sql: str) -> None:
+        """The query's rows as a table in the database file (spilled, not held)."""
+        self._run(f"CREATE TABLE {name} AS {sql}")
 
     def close(self) -> None:
         try:

@@ -10,11 +10,11 @@
   (:mod:`chatkit.logs.engine_sql`).
 * ``spark`` runs the same SQL in Spark (the ``spark`` extra; local mode by default).
 
-Whatever the engine, the summary comes from the same Python code
-(:func:`chatkit.logs.analyze.summarize`); an SQL engine feeds it the narrow projection of the
-log: per row its time, status, latency, TTFT, attempt and few-valued text columns, and the
-long text only on failed rows. That projection is what bounds an SQL engine's memory from
-below: about 50 bytes a row in the worst case, against 1.3 KB a row for the whole frame.
+Whatever the engine, the incidents and findings are decided by the same Python code on the
+same counts (:mod:`chatkit.logs.facts`): pandas counts with numpy; an SQL engine counts in SQL
+(:mod:`chatkit.logs.engine_facts`: per time bucket, per window, per model, calls tied with
+window functions) and hands Python only those counts and the rows a finding may quote (those
+that failed or noted an error). Its memory follows the failures, not the rows.
 
 ``engine="auto"`` picks DuckDB when the input is Parquet, a glob or a directory, or larger
 than the memory budget (:data:`MEMORY_BUDGET`, or ``CHATKIT_MEMORY_BUDGET`` such as ``4GB``),
@@ -28,27 +28,17 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from chatkit.errors import InputError, UsageError
-from chatkit.logs.analyze import summarize
+from chatkit.logs.analyze import summarize, summary_of_facts
+from chatkit.logs.engine_facts import Backend, SQLFacts, contract_frame
 from chatkit.logs.engine_sql import parse_size
 from chatkit.logs.readers import detected, load, source_of
-from chatkit.logs.schema import (
-    CATEGORICAL,
-    SUMMARY_COLUMNS,
-    conform,
-    empty_frame,
-    pandas_type_of,
-)
-from chatkit.logs.timestamps import parse_timestamps
-
-if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
+from chatkit.logs.schema import SUMMARY_COLUMNS
 
 __all__ = ["ENGINES", "MEMORY_BUDGET", "Inputs", "choose_engine", "contract_frame",
            "parse_size", "resolve", "summarize_logs"]
@@ -132,16 +122,6 @@ def choose_engine(inputs: Inputs, memory_budget: int | str | None = None) -> str
     return "pandas"
 
 
-class Backend(Protocol):
-    """What an SQL engine offers the summary: the narrow projection of its view ``log``."""
-
-    skipped: int
-
-    def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]: ...
-
-    def close(self) -> None: ...
-
-
 def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], *,
                    engine: str = "auto", memory_budget: int | str | None = None,
                    memory_limit: str | None = None, temp_dir: str | None = None,
@@ -171,62 +151,11 @@ def summarize_logs(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[st
 
 
 def summary_of(backend: Backend) -> dict[str, Any]:
-    """The summary contract of an SQL engine's log: :func:`~chatkit.logs.analyze.summarize`
-    on the narrow projection, which holds every column the summary reads.
-
-    The engine is closed as soon as the projection is read, so its memory is given back
-    before the summary takes its own.
-    """
-    import pyarrow as pa
-
+    """The summary contract of an SQL engine's log: its numbers and facts in SQL
+    (:class:`~chatkit.logs.engine_facts.SQLFacts`), the decisions in the same Python as for a
+    frame (:func:`~chatkit.logs.analyze.summary_of_facts`). The engine is closed at the end."""
     try:
-        frame = contract_frame(backend.detail(SUMMARY_COLUMNS), SUMMARY_COLUMNS)
+        facts = SQLFacts(backend)
+        return summary_of_facts(facts.head, facts, facts.attrs, backend.skipped)
     finally:
         backend.close()
-    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages
-    return summarize(frame, skipped=backend.skipped)
-
-
-def contract_frame(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) -> pd.DataFrame:
-    """Record batches of contract columns as a frame in the contract's dtypes.
-
-    Each batch is converted as it arrives (timestamps parsed, few-valued text as categories)
-    and let go, so neither the engine's buffers nor the text of a big log are held whole; the
-    categories are united in order of appearance, as ``load()`` makes them.
-    """
-    import pandas as pd
-    import pyarrow as pa
-    from pandas.api.types import union_categoricals
-
-    parts: list[pd.DataFrame] = []
-    assumed = unreadable = 0
-    for batch in batches:
-        arrays = []
-        for name, array in zip(batch.schema.names, batch.columns, strict=True):
-            if name == "ts":
-                parsed = parse_timestamps(array)
-                array = parsed.values.combine_chunks()
-                assumed += parsed.assumed_utc
-                unreadable += parsed.unreadable
-            elif name in CATEGORICAL:
-                if pa.types.is_dictionary(array.type):
-                    array = array.cast(array.type.value_type)
-                array = array.cast(pa.string()).dictionary_encode()
-            arrays.append(array)
-        part = pa.Table.from_arrays(arrays, names=batch.schema.names)
-        del batch, arrays
-        parts.append(part.to_pandas(types_mapper=pandas_type_of))
-    if not parts:
-        return empty_frame(columns)
-    combined: dict[str, Any] = {}
-    for name in parts[0].columns:
-        pieces = [part.pop(name) for part in parts]
-        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            # a batch where the column is all null has categories of another dtype
-            pieces = [p.cat.set_categories(p.cat.categories.astype(object)) for p in pieces]
-            combined[name] = pd.Series(union_categoricals(pieces))
-        else:
-            combined[name] = pd.concat(pieces, ignore_index=True)
-    frame = conform(pd.DataFrame(combined), columns, keep_extra=False)
-    frame.attrs = {"ts_assumed_utc": assumed, "ts_unreadable": unreadable}  # as load() says
-    return frame
