@@ -102,14 +102,19 @@ class DuckDBLog:
             picked = [(c if c == "ts" else f"CAST({c} AS {duckdb_type(c)})") + f" AS {c}"
                       if c in present else f"CAST(NULL AS {duckdb_type(c)}) AS {c}"
                       for c in columns]
-            self.con.create_function("chatkit_ts", _parts,
-                                     [present.get("ts", "VARCHAR")], parts, type="arrow")
             place = (f"(list_position({_files(inputs.files)}, filename) - 1) * {1 << 40} "
                      "+ file_row_number")
             self._run(f"CREATE VIEW scan AS SELECT {', '.join(picked)}, {place} AS _row "
                       f"FROM {scan}")
-            self._run("CREATE VIEW log AS SELECT *, chatkit_ts(ts).ms AS ts_ms, "
-                      "chatkit_ts(ts).flag AS ts_flag FROM scan")
+            kind = present.get("ts", "VARCHAR")
+            if kind.startswith("TIMESTAMP"):  # typed: no parsing, a zone assumed if none
+                naive = "WITH TIME ZONE" not in kind
+                self._run(f"CREATE VIEW log AS SELECT *, epoch_ms(ts) AS ts_ms, CASE WHEN ts "
+                          f"IS NOT NULL THEN {int(naive)} END AS ts_flag FROM scan")
+                return
+            self.con.create_function("chatkit_ts", _parts, [kind], parts, type="arrow")
+            self._run("CREATE VIEW log AS SELECT * EXCLUDE (_tsp), _tsp.ms AS ts_ms, "
+                      "_tsp.flag AS ts_flag FROM (SELECT *, chatkit_ts(ts) AS _tsp FROM scan)")
 
     def _run(self, sql: str) -> None:
         self.con.sql(sql)
@@ -124,8 +129,8 @@ class DuckDBLog:
         yield from reader(_BATCH_ROWS)
 
     def keep(self, name: str, sql: str) -> None:
-        """The query's rows as a table in the database file (spilled, not held)."""
-        self._run(f"CREATE TABLE {name} AS {sql}")
+        """The query's rows as a temporary table (DuckDB spills it past the memory limit)."""
+        self._run(f"CREATE TEMP TABLE {name} AS {sql}")
 
     def close(self) -> None:
         try:

@@ -79,10 +79,16 @@ def _valid(column: str) -> str:
     return f"CASE WHEN NOT isnan({column}) THEN {column} END"
 
 
-def calls_sql(numbered: bool, retried: bool, repeated: bool) -> str:
-    """The table ``calls``: per row of ``log`` what the aggregates read, and its call."""
+def calls_sql(numbered: bool, retried: bool, repeated: bool) -> list[tuple[str, str]]:
+    """The tables to keep, in order, the last one ``calls``: per row of ``log`` what the
+    aggregates read, and its call (see :mod:`chatkit.logs.calls` for what ties attempts).
+
+    Only the rows of calls with more than one attempt go through the window that numbers
+    the calls; every other row is a call of its own.
+    """
     base = (f"SELECT _row, ts_ms, ts_flag, status, {FAILED} AS failed, {NOTED} AS noted, "
-            f"attempt, latency_ms, ttft_ms, {_ROUTE}, request_id FROM log")
+            f"attempt, latency_ms, ttft_ms, {_ROUTE}"
+            f"{', request_id' if repeated and not numbered else ''} FROM log")
     keep = "_row, ts_ms, ts_flag, status, failed, noted, attempt, latency_ms, ttft_ms, model"
     alone = (f"{keep}, _row AS call_id, ts_ms AS call_start, true AS call_first, "
              "true AS call_last, failed AS call_failed")
@@ -90,32 +96,35 @@ def calls_sql(numbered: bool, retried: bool, repeated: bool) -> str:
     if numbered and retried:  # chains of attempts per route, in time order
         route = f"PARTITION BY {_ROUTE} ORDER BY {_ORDER}"
         call = f"PARTITION BY {_ROUTE}, chain ORDER BY {_ORDER} {whole}"
-        return (
-            f"WITH b AS ({base}), "
-            f"s AS (SELECT *, CASE WHEN attempt > 0 AND ts_ms - lag(ts_ms) OVER ({route}) "
-            f"<= {_GAP_MS} THEN 0 ELSE 1 END AS opens FROM b), "
-            f"c AS (SELECT *, sum(opens) OVER ({route} ROWS BETWEEN UNBOUNDED PRECEDING AND "
-            f"CURRENT ROW) AS chain, coalesce(lead(opens) OVER ({route}), 1) = 1 AS last_one "
-            "FROM s) "
-            f"SELECT {keep}, first_value(_row) OVER ({call}) AS call_id, "
-            f"first_value(ts_ms) OVER ({call}) AS call_start, opens = 1 AS call_first, "
-            f"last_one AS call_last, last_value(failed) OVER ({call}) AS call_failed FROM c")
+        steps = (  # opens: a call begins here; closes: the next row does not continue it
+            f"SELECT *, CASE WHEN attempt > 0 AND ts_ms - lag(ts_ms) OVER ({route}) "
+            f"<= {_GAP_MS} THEN 0 ELSE 1 END AS opens, "
+            f"CASE WHEN lead(attempt) OVER ({route}) > 0 AND lead(ts_ms) OVER ({route}) "
+            f"- ts_ms <= {_GAP_MS} THEN 0 ELSE 1 END AS closes FROM ({base}) b")
+        tied = (f"SELECT *, sum(opens) OVER ({route} ROWS BETWEEN UNBOUNDED PRECEDING AND "
+                "CURRENT ROW) AS chain FROM steps WHERE opens = 0 OR closes = 0")
+        return [("steps", steps), ("calls",
+                 f"SELECT {alone} FROM steps WHERE opens = 1 AND closes = 1 UNION ALL "
+                 f"SELECT {keep}, first_value(_row) OVER ({call}) AS call_id, "
+                 f"first_value(ts_ms) OVER ({call}) AS call_start, opens = 1 AS call_first, "
+                 f"closes = 1 AS call_last, last_value(failed) OVER ({call}) AS call_failed "
+                 f"FROM ({tied}) t")]
     if not numbered and repeated:  # a client's request id reused by every retry
         call = f"PARTITION BY request_id ORDER BY {_ORDER}"
         backwards = "PARTITION BY request_id ORDER BY ts_ms DESC NULLS FIRST, _row DESC"
-        return (
-            f"WITH b AS ({base}), r AS (SELECT request_id AS rid FROM b WHERE "
-            "request_id IS NOT NULL AND request_id <> '' GROUP BY request_id "
-            "HAVING count(*) > 1), "
-            "k AS (SELECT b.*, r.rid FROM b LEFT JOIN r ON b.request_id = r.rid) "
-            f"SELECT {alone} FROM k WHERE rid IS NULL UNION ALL "
-            f"SELECT {keep}, first_value(_row) OVER ({call} {whole}) AS call_id, "
-            f"first_value(ts_ms) OVER ({call} {whole}) AS call_start, "
-            f"row_number() OVER ({call}) = 1 AS call_first, "
-            f"row_number() OVER ({backwards}) = 1 AS call_last, "
-            f"last_value(failed) OVER ({call} {whole}) AS call_failed "
-            "FROM k WHERE rid IS NOT NULL")
-    return f"WITH b AS ({base}) SELECT {alone} FROM b"
+        return [("calls",
+                 f"WITH b AS ({base}), r AS (SELECT request_id AS rid FROM b WHERE "
+                 "request_id IS NOT NULL AND request_id <> '' GROUP BY request_id "
+                 "HAVING count(*) > 1), "
+                 "k AS (SELECT b.*, r.rid FROM b LEFT JOIN r ON b.request_id = r.rid) "
+                 f"SELECT {alone} FROM k WHERE rid IS NULL UNION ALL "
+                 f"SELECT {keep}, first_value(_row) OVER ({call} {whole}) AS call_id, "
+                 f"first_value(ts_ms) OVER ({call} {whole}) AS call_start, "
+                 f"row_number() OVER ({call}) = 1 AS call_first, "
+                 f"row_number() OVER ({backwards}) = 1 AS call_last, "
+                 f"last_value(failed) OVER ({call} {whole}) AS call_failed "
+                 "FROM k WHERE rid IS NOT NULL")]
+    return [("calls", f"SELECT {alone} FROM ({base}) b")]
 
 
 class SQLFacts(LogFacts):
@@ -123,11 +132,13 @@ class SQLFacts(LogFacts):
 
     def __init__(self, backend: Backend) -> None:
         self.db, d = backend, backend.dialect
-        numbered, retried, repeated = backend.rows(
-            "SELECT count_if(attempt >= 0) > 0, count_if(attempt > 0) > 0, "
-            "(SELECT count(*) FROM (SELECT request_id FROM log WHERE request_id <> '' "
-            "GROUP BY request_id HAVING count(*) > 1) r) > 0 FROM log")[0]
-        backend.keep("calls", calls_sql(bool(numbered), bool(retried), bool(repeated)))
+        numbered, retried = backend.rows(
+            "SELECT count_if(attempt >= 0) > 0, count_if(attempt > 0) > 0 FROM log")[0]
+        repeated = not numbered and backend.rows(  # request ids tie only where no attempts do
+            "SELECT count(*) FROM (SELECT request_id FROM log WHERE request_id <> '' "
+            "GROUP BY request_id HAVING count(*) > 1) r")[0][0] > 0
+        for name, sql in calls_sql(bool(numbered), bool(retried), bool(repeated)):
+            backend.keep(name, sql)
         lat, ttft = _valid("latency_ms"), _valid("ttft_ms")
         qs = (0.5, 0.9, 0.95, 0.99)
         row = backend.rows(
