@@ -7,13 +7,15 @@ as it is. Percentiles use Spark's exact ``percentile`` (linear interpolation, as
 ``percentile_approx``: exact costs memory per group on the executors, and is what makes the
 numbers equal the other engines'.
 
-The aggregates run on the executors; the narrow projection the incident and finding pass
-reads (:mod:`chatkit.logs.engines`) is collected on the driver as Arrow, so the driver needs
-memory in proportion to the rows, about 115 bytes a row serialized: 4 GB by default
-(``memory_limit``), half of which may be results, which holds 10M rows in local mode.
+Everything is aggregated on the executors (:mod:`chatkit.logs.engine_facts`, the same SQL
+text as DuckDB's); the driver collects the aggregates and the rows a finding may quote (those
+that failed or noted an error), as Arrow. Driver memory: 4 GB by default (``memory_limit``),
+half of which may be results. Times are parsed by chatkit's parser in the Python workers
+(``mapInArrow``) unless the files hold them typed.
 
-Rows keep the log's order through a row number taken per file (``input_file_name`` then
-``monotonically_increasing_id``): the findings quote a failure's first row, as pandas does.
+Rows keep the log's order through a number taken per file (the file's place among the sorted
+names, then ``monotonically_increasing_id`` within it): the findings quote a failure's first
+row, as pandas does.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import UsageError
-from chatkit.logs.engine_sql import column_type, detail_sql, parse_size, repeated_ids_sql
+from chatkit.logs.engine_sql import column_type, parse_size, timestamp_parts
 from chatkit.logs.schema import SUMMARY_COLUMNS
 
 if TYPE_CHECKING:
@@ -70,6 +72,8 @@ def local_session(*, memory_limit: str | None = None, temp_dir: str | None = Non
 class SparkLog:
     """A log as the temporary view ``log`` in a Spark session."""
 
+    dialect = "spark"
+
     def __init__(self, inputs: Inputs, *, memory_limit: str | None = None,
                  temp_dir: str | None = None, columns: Sequence[str] = SUMMARY_COLUMNS
                  ) -> None:
@@ -89,7 +93,9 @@ class SparkLog:
                                  "Java 17 or later (apt-get install default-jre-headless)"
                                  ) from None
         self.skipped = 0
-        self._frame = self._open(inputs, columns)
+        self._kept: list[Any] = []
+        with _quiet():
+            self._frame = self._open(inputs, columns)
 
     def _open(self, inputs: Inputs, columns: Sequence[str]) -> Any:
         from pyspark import StorageLevel
@@ -107,7 +113,7 @@ class SparkLog:
         else:
             frame = reader.parquet(*inputs.files)
         frame = frame.withColumn("_file", F.input_file_name()) \
-            .withColumn("_row", F.monotonically_increasing_id())
+            .withColumn("_mid", F.monotonically_increasing_id())
         present = set(frame.columns)
         picked = [(F.col(c) if c == "ts" else F.col(c).cast(spark_type(c))).alias(c)
                   if c in present else F.lit(None).cast(spark_type(c)).alias(c)
@@ -116,33 +122,69 @@ class SparkLog:
             frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
             self.skipped = frame.filter(F.col(_CORRUPT).isNotNull()).count()
             frame = frame.filter(F.col(_CORRUPT).isNull())
-        self._base = frame.select(*picked, "_file", "_row")
-        self._base.createOrReplaceTempView("log")
+        base = frame.select(*picked, "_file", "_mid")
+        # the log's order as one number: the file's place in the sorted names, then the row's
+        # id within its file (Spark numbers rows in file order within a file)
+        firsts = sorted((r[0], r[1]) for r in base.groupBy("_file").agg(
+            F.min("_mid")).collect())
+        shift = 62 - max(len(firsts), 1).bit_length()
+        starts = self.spark.createDataFrame(
+            [(name, i << shift, first) for i, (name, first) in enumerate(firsts)],
+            "_file STRING, _base LONG, _first LONG")
+        base = base.join(F.broadcast(starts), "_file").withColumn(
+            "_row", F.col("_base") + F.col("_mid") - F.col("_first")).drop(
+            "_file", "_mid", "_base", "_first")
+        kind = dict(base.dtypes).get("ts", "string")
+        if kind in ("timestamp", "timestamp_ntz"):  # typed: no parsing, a zone assumed if none
+            base = base.withColumn("ts_ms", F.expr(
+                "unix_millis(ts)" if kind == "timestamp" else
+                "unix_millis(CAST(ts AS TIMESTAMP))")).withColumn(
+                "ts_flag", F.when(F.col("ts").isNotNull(), 1 if kind != "timestamp" else 0))
+        else:
+            schema = (f"{', '.join(f'`{n}` {t}' for n, t in base.dtypes)}, "
+                      "ts_ms BIGINT, ts_flag TINYINT")
+            base = base.mapInArrow(_with_times, schema)
+        base.createOrReplaceTempView("log")
         return frame
 
-    def detail(self, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
         assert self.spark is not None
-        repeated = None
-        if "request_id" in columns:
-            ids = self.spark.sql(repeated_ids_sql())
-            if ids.limit(1).count():
-                self.spark.sql(f"SELECT log.*, r.request_id IS NOT NULL AS _repeated FROM log "
-                               f"LEFT JOIN ({repeated_ids_sql()}) r USING (request_id)"
-                               ).createOrReplaceTempView("log_repeated")
-                repeated = "_repeated"
-        source = "log_repeated" if repeated else "log"
-        projection = detail_sql(columns, repeated=repeated, source=source)
-        ordered = self.spark.sql(projection.replace(" FROM ", ", _file, _row FROM ", 1)) \
-            .orderBy("_file", "_row").select(*columns)
         with _quiet():
-            table = ordered.toArrow()
+            return [tuple(row) for row in self.spark.sql(sql).collect()]
+
+    def batches(self, sql: str) -> Iterator[pa.RecordBatch]:
+        assert self.spark is not None
+        with _quiet():
+            table = self.spark.sql(sql).toArrow()
         yield from table.to_batches()
 
+    def keep(self, name: str, sql: str) -> None:
+        """The query's rows kept (memory, then disk) as the temporary view ``name``."""
+        from pyspark import StorageLevel
+
+        assert self.spark is not None
+        kept = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
+        kept.createOrReplaceTempView(name)
+        self._kept.append(kept)
+
     def close(self) -> None:
+        for kept in self._kept:
+            kept.unpersist()
         if self._frame is not None and self._frame.is_cached:
             self._frame.unpersist()
         if self._owned and self.spark is not None:
             self.spark.stop()
+
+
+def _with_times(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each batch with its time parsed (ts_ms, ts_flag) by the parser every engine uses."""
+    import pyarrow as pa
+
+    for batch in batches:
+        parts = timestamp_parts(batch.column("ts"))
+        yield pa.RecordBatch.from_arrays(
+            [*batch.columns, parts.field("ms"), parts.field("flag")],
+            names=[*batch.schema.names, "ts_ms", "ts_flag"])
 
 
 @contextmanager
