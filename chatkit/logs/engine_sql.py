@@ -3,10 +3,8 @@
 Each query reads a view named ``log`` holding the contract's columns; a request *failed* unless
 its status is 100-399 (no status = failed), as :func:`chatkit.logs.columns.failed` says.
 
-:func:`detail_sql` is the narrow projection the summary reads: every row's time, status,
-latency, TTFT, attempt and the few-valued text columns, and the long text (error message,
-request id) only where a finding can quote it (a row that failed or noted an error) or the call
-grouping needs it (a request id seen on more than one row).
+``NOTED`` picks the rows a finding may quote (:mod:`chatkit.logs.engine_facts` hands only those
+to Python), :func:`timestamp_parts` is the time parser both engines call on chunks of a column.
 
 :func:`parse_size` reads the memory settings the engines take (``2GB``, ``512MB``).
 """
@@ -28,9 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "column_type",
-    "detail_sql",
     "parse_size",
-    "repeated_ids_sql",
     "timestamp_parts",
 ]
 
@@ -55,27 +51,6 @@ FAILED = "NOT (coalesce(status, -1) >= 100 AND coalesce(status, -1) < 400)"
 # Responses answer is a 200 with error_type "incomplete")
 NOTED = (f"({FAILED} OR error_type IS NOT NULL OR error_code IS NOT NULL "
          "OR exception IS NOT NULL)")
-
-
-def repeated_ids_sql() -> str:
-    """The request ids that occur on more than one row (a client's id reused by retries)."""
-    return ("SELECT request_id FROM log WHERE request_id IS NOT NULL "
-            "GROUP BY request_id HAVING count(*) > 1")
-
-
-def detail_sql(columns: Sequence[str], *, repeated: str | None, source: str = "log") -> str:
-    """The narrow projection, in the row order of ``source``. ``repeated`` is a condition
-    true on rows whose request id repeats (None when no id does)."""
-    picked = []
-    for column in columns:
-        if column == "error_message":
-            picked.append(f"CASE WHEN {NOTED} THEN error_message END AS error_message")
-        elif column == "request_id":
-            keep = NOTED + (f" OR {repeated}" if repeated else "")
-            picked.append(f"CASE WHEN {keep} THEN request_id END AS request_id")
-        else:
-            picked.append(column)
-    return "SELECT " + ", ".join(picked) + f" FROM {source}"
 
 
 def parse_size(text: str | int) -> int:
