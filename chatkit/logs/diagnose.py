@@ -16,8 +16,6 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from chatkit.findings import SEVERITY, Finding
 from chatkit.knowledge.classifier import explain
 from chatkit.logs.answers import answer_findings

@@ -44,8 +44,9 @@ def _files(files: Sequence[str]) -> str:
     return "[" + ", ".join(_literal(os.path.abspath(f)) for f in files) + "]"
 
 
-def _parts(values):  # type: ignore[no-untyped-def]
-    """timestamp_parts for DuckDB, which reads a UDF's annotations (here: none to read)."""
+def _parts(values: Any) -> Any:
+    """timestamp_parts for DuckDB, which evaluates a UDF's annotations (pyarrow's are not
+    imported here)."""
     return timestamp_parts(values)
 
 
@@ -84,7 +85,7 @@ class DuckDBLog:
             spec = "{" + ", ".join(f"{_literal(c)}: {_literal(duckdb_type(c))}"
                                    for c in columns) + "}"
             self.con.create_function("chatkit_ts", _parts, ["VARCHAR"], parts,
-                                     type="arrow")
+                                     type="arrow")  # type: ignore[call-overload]
             self._run(
                 f"CREATE TABLE raw AS SELECT *, chatkit_ts(ts) AS _tsp FROM read_json("
                 f"{_files(inputs.files)}, format='newline_delimited', columns={spec}, "
@@ -112,7 +113,8 @@ class DuckDBLog:
                 self._run(f"CREATE VIEW log AS SELECT *, epoch_ms(ts) AS ts_ms, CASE WHEN ts "
                           f"IS NOT NULL THEN {int(naive)} END AS ts_flag FROM scan")
                 return
-            self.con.create_function("chatkit_ts", _parts, [kind], parts, type="arrow")
+            self.con.create_function("chatkit_ts", _parts, [kind], parts,
+                                     type="arrow")  # type: ignore[call-overload]
             self._run("CREATE VIEW log AS SELECT * EXCLUDE (_tsp), _tsp.ms AS ts_ms, "
                       "_tsp.flag AS ts_flag FROM (SELECT *, chatkit_ts(ts) AS _tsp FROM scan)")
 

@@ -14,7 +14,7 @@ rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -60,6 +60,8 @@ class Backend(Protocol):
     def batches(self, sql: str) -> Iterator[pa.RecordBatch]: ...
 
     def keep(self, name: str, sql: str) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def _quantiles(dialect: str, column: str, qs: Sequence[float]) -> str:

@@ -12,7 +12,6 @@ to Python), :func:`timestamp_parts` is the time parser both engines call on chun
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
