@@ -58,7 +58,7 @@ def local_session(*, memory_limit: str | None = None, temp_dir: str | None = Non
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "8")
                .config("spark.driver.memory", f"{driver >> 20}m")
-               # the projection is collected on the driver: half its memory may arrive
+               # the rows a finding may quote are collected on the driver: half its memory
                .config("spark.driver.maxResultSize", f"{driver >> 21}m")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     if temp_dir:

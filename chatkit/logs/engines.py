@@ -6,8 +6,7 @@
 * ``pandas`` loads the logs and summarises the frame: fastest for notebook-size logs; memory
   about 1.3 times the JSONL.
 * ``duckdb`` reads chatkit JSONL or Parquet (files, globs, hive-partitioned directories) out of
-  core, with a memory limit and a spill directory, and hands over a narrow projection
-  (:mod:`chatkit.logs.engine_sql`).
+  core, with a memory limit and a spill directory (:mod:`chatkit.logs.engine_duckdb`).
 * ``spark`` runs the same SQL in Spark (the ``spark`` extra; local mode by default).
 
 Whatever the engine, the incidents and findings are decided by the same Python code on the
