@@ -40,7 +40,6 @@ class Columns:
         #: status as int64, -1 where there was no response
         self.code = (status.to_numpy(dtype="int64", na_value=-1) if status is not None
                      else np.full(self.n, -1, dtype=np.int64))
-        self.status = np.where(self.code < 0, np.nan, self.code)  # float, NaN = no response
         self.failed = ~((self.code >= 100) & (self.code < 400))
         self.latency = self._floats("latency_ms")
         self.ttft = self._floats("ttft_ms")
@@ -50,6 +49,11 @@ class Columns:
                         else np.full(self.n, np.nan))
 
     @cached_property
+    def status(self) -> np.ndarray:
+        """status as float, NaN where there was no response."""
+        return np.where(self.code < 0, np.nan, self.code)
+
+    @cached_property
     def calls(self) -> Calls:
         """The rows grouped into calls (retries with the call they retry), computed once."""
         return group_calls(self)
@@ -57,7 +61,12 @@ class Columns:
     def _floats(self, name: str) -> np.ndarray:
         if name not in self.frame:
             return np.full(self.n, np.nan)
-        return self.frame[name].to_numpy(dtype="float64", na_value=np.nan)
+        column = self.frame[name]
+        if column.dtype == np.float64:  # the contract's dtype: NaN already, no copy
+            values = column.to_numpy()
+            values.flags.writeable = False
+            return values
+        return column.to_numpy(dtype="float64", na_value=np.nan)
 
     def groups(self, name: str = "model") -> list[tuple[str, np.ndarray]]:
         """(label, row indices) per category of a text column, rows sorted once and cached."""
