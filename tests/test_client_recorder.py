@@ -9,6 +9,7 @@ import asyncio
 import gc
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -411,6 +412,17 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text()
                      | st.floats(allow_nan=True, allow_infinity=True),
                      lambda inner: st.lists(inner, max_size=3)
                      | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+_MS_FIELDS = ("latency_ms", "ttfb_ms", "ttft_ms", "dns_ms", "connect_ms", "tls_ms")
+
+
+def _encoded_with_two_decimals(row: dict[str, Any]) -> str:
+    """The row encoder's text of ``row``, each time in milliseconds written as ``%.2f``."""
+    marks = {key: f"\x00{key}\x00" for key in _MS_FIELDS
+             if isinstance(row[key], float) and math.isfinite(row[key])}
+    text = json.dumps({**row, **marks}, separators=(",", ":"), ensure_ascii=False, default=str)
+    for key, mark in marks.items():
+        text = text.replace(json.dumps(mark), f"{row[key]:.2f}")
+    return text
 
 
 @settings(max_examples=150, deadline=None)
@@ -419,29 +431,37 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text()
                               "text/event-stream"]),
        stream=st.booleans(), completed=st.booleans(),
        aborted=st.none() | st.sampled_from(["closed", "collected", "exit"]),
-       trouble=st.none() | st.text(), https=st.booleans())
+       trouble=st.none() | st.text(), https=st.booleans(), timed=st.booleans(),
+       times=st.lists(st.floats(0, 1e7), min_size=3, max_size=3).map(sorted))
 def test_the_line_is_the_encoded_row(status: int | None, text: str, value: Any, usage: Any,
                                      ctype: str, stream: bool, completed: bool,
                                      aborted: str | None, trouble: str | None,
-                                     https: bool) -> None:
+                                     https: bool, timed: bool, times: list[float]) -> None:
     """:meth:`Attempt.line` (the text the recorder writes) is byte for byte what the row
-    encoder makes of :meth:`Attempt.row`, whatever types the parsed body puts in a row."""
+    encoder makes of :meth:`Attempt.row`, whatever types the parsed body puts in a row, but
+    for the times in milliseconds, written with two decimals: the same numbers once parsed."""
     body = json.dumps({"error": {"type": value, "code": value, "message": text},
                        "model": text, "usage": {"prompt_tokens": usage,
                                                 "completion_tokens": value}}).encode()
+    start, answered, now = times
 
     def attempt() -> Attempt:
         made = Attempt(method=text or "POST", url=("https" if https else "http") + "://h/v1/x",
                        host=text, endpoint="/v1/x", provider=text or None, attempt=3,
-                       wall_start=1764474000.25, start=10.0, stream=stream)
+                       wall_start=1764474000.25 + start, start=start, stream=stream,
+                       timed=timed)
         made.read_request(body)
         if status is not None:
-            made.got_response(status, text, ctype, 10.0123)
-            made.got_bytes(body, 10.02)
+            made.got_response(status, text, ctype, answered)
+            made.got_bytes(body, answered)
         made.aborted, made.trouble = aborted, trouble
         return made
 
-    row = attempt().row(10.5, completed=completed)
-    line = attempt().line(10.5, completed=completed)
-    assert line == json.dumps(row, separators=(",", ":"), ensure_ascii=False, default=str)
-    assert list(json.loads(line))[:len(FIELDS)] == list(FIELDS)
+    row = attempt().row(now, completed=completed)
+    line = attempt().line(now, completed=completed)
+    assert line == _encoded_with_two_decimals(row)
+    parsed = json.loads(line)
+    assert list(parsed)[:len(FIELDS)] == list(FIELDS)
+    for key in _MS_FIELDS:
+        if isinstance(row[key], float) and math.isfinite(row[key]):
+            assert isinstance(parsed[key], float) and parsed[key] == row[key]

@@ -9,9 +9,9 @@ through :mod:`chatkit.redaction.scrub`, headers are never written.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+import operator
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -22,7 +22,7 @@ from chatkit.client.requestlog import FIELDS, encode_row
 from chatkit.knowledge.sse import StreamMeter
 from chatkit.redaction.scrub import redact_text
 
-__all__ = ["MAX_PARSED_BODY", "Attempt", "utc_iso"]
+__all__ = ["MAX_PARSED_BODY", "Attempt", "header_values", "utc_iso"]
 
 
 #: Bodies larger than this are counted but not parsed for usage.
@@ -36,10 +36,10 @@ _USAGE = re.compile(
 # A Responses API body: its first "status" is the response's own (items come later).
 _STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]{1,20})"')
 _REASON = re.compile(rb'"incomplete_details"\s*:\s*\{\s*"reason"\s*:\s*"([^"\\]{1,100})"')
-_STR = json.encoder.encode_basestring  # what the row encoder writes a str as
+_S = json.encoder.encode_basestring  # what the row encoder writes a str as
 _INF = float("inf")
-#: A row's text with its values left out: keys in the template cost nothing per line.
-_LINE = "{" + ",".join(f'"{key}":%s' for key in FIELDS) + "}"
+#: Where the times in milliseconds are in a row's values: rounded to 0.01 ms when written.
+_MS = range(FIELDS.index("latency_ms"), FIELDS.index("tls_ms") + 1)
 
 
 def _json_value(value: Any) -> str:
@@ -49,26 +49,49 @@ def _json_value(value: Any) -> str:
         return "null"
     kind = type(value)
     if kind is str:
-        return _STR(value)
+        return _S(value)
     if value is True or value is False:
         return "true" if value else "false"
     if kind is int or (kind is float and -_INF < value < _INF):
         return f"{value}"  # the text the encoder writes: int and float repr
     return encode_row(value)
+
+
+_J = _json_value
 _LOG = logging.getLogger("chatkit.client")
 
 
-@functools.lru_cache(maxsize=4)
-def _utc_second(second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+def header_values(headers: Any, *names: bytes) -> list[str | None]:
+    """Header values by lower-case name (the last one of a repeated name), looked up in
+    httpx's own list of ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise)
+    without a Python loop over the headers."""
+    items = getattr(headers, "_list", None)
+    if items is None:
+        items = [(key, key.lower(), value) for key, value in headers.raw]
+    lowers = list(map(_LOWER, reversed(items)))
+    return [items[-1 - lowers.index(name)][2].decode("latin-1") if name in lowers else None
+            for name in names]
+
+
+_LOWER = operator.itemgetter(1)
 
 
 def utc_iso(timestamp: float) -> str:
     """ISO-8601 UTC to the millisecond with a ``Z``: ``2026-11-25T07:00:13.265Z``, the form
     of :func:`chatkit.findings.utcnow_iso`, made without a datetime (the recorder writes one
-    per request, and the second's text is cached)."""
+    per request: the last second's text is kept, and the milliseconds' are made once)."""
+    global _SECOND
     millis = int(timestamp * 1000)
-    return f"{_utc_second(millis // 1000)}.{millis % 1000:03d}Z"
+    second, text = _SECOND  # one object, read and replaced whole: safe across threads
+    if millis // 1000 != second:
+        second = millis // 1000
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _SECOND = second, text
+    return text + _MILLIS[millis % 1000]
+
+
+_SECOND: tuple[int, str] = (-1, "")
+_MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
 
 
 @dataclass(slots=True)
@@ -115,8 +138,9 @@ class Attempt:
             model = _MODEL.search(tail) or (_MODEL.search(content) if len(content) > 4096
                                             else None)
             self.model = model.group(1).decode("utf-8", "replace") if model else None
-            self.stream = _STREAM.search(tail) is not None or (
-                len(content) > 4096 and _STREAM.search(content) is not None)
+            if b'"stream"' in content:  # most requests are not streamed: no pattern then
+                self.stream = _STREAM.search(tail) is not None or (
+                    len(content) > 4096 and _STREAM.search(content) is not None)
         if self.model is None and "/deployments/" in self.endpoint:
             self.model = self.endpoint.split("/deployments/", 1)[1].split("/", 1)[0]
 
@@ -142,6 +166,17 @@ class Attempt:
             return await chained(event, info) if chained is not None else None
 
         return trace
+
+    def answered(self, response: Any, now: float) -> str | None:
+        """Note the status line of an httpx/httpx2 response; return ``x-should-retry``."""
+        try:
+            request_id, ctype, should = header_values(response.headers, b"x-request-id",
+                                                      b"content-type", b"x-should-retry")
+            self.got_response(response.status_code, request_id, ctype or "", now)
+            return should
+        except Exception as exc:
+            self.note_trouble("status line", exc)
+            return None
 
     def got_response(self, status: int, request_id: str | None, content_type: str,
                      now: float) -> None:
@@ -181,24 +216,75 @@ class Attempt:
 
     def row(self, now: float, *, completed: bool = True) -> dict[str, Any]:
         """The log row; ``completed`` says whether the body was read to its end."""
-        return self._extras(dict(zip(FIELDS, self._values(now, completed), strict=True)))
+        values = list(self._values(now, completed))
+        for index in _MS:
+            if values[index] is not None:
+                values[index] = round(values[index], 2)
+        return self._extras(dict(zip(FIELDS, values, strict=True)))
 
     def line(self, now: float, *, completed: bool = True) -> str:
-        """The row as its JSON text, exactly as the row encoder writes it, with no dict and
-        no encoder between (the recorder writes one per attempt: the keys are in a
-        template, and each value is encoded by its type)."""
-        text = _LINE % tuple([  # the commonest values inline: a call per value costs more
-            "null" if value is None else _STR(value) if type(value) is str
-            else f"{value}" if type(value) is int else _json_value(value)
-            for value in self._values(now, completed)])
+        """The row as its JSON text, with no dict and no encoder between (the recorder writes
+        one per attempt): the row encoder's text, but for the times in milliseconds, written
+        with two decimals (``12.50`` for ``12.5``: the same number once parsed). Each value
+        is written by the types it can hold; anything odd (a container, a subclass, NaN)
+        goes through the row encoder itself."""
+        (ts, method, url, host, endpoint, provider, model, stream, attempt, status, kind, code,
+         message, exception, latency, ttfb, ttft, dns, connect, tls, sent, received, prompt,
+         completion, request_id) = self._values(now, completed)
+        text = "".join((  # each value inline, by the types it can hold: a call costs more
+            '{"ts":"', ts,
+            '","method":', _S(method) if type(method) is str else _J(method),
+            ',"url":', _S(url) if type(url) is str else _J(url),
+            ',"host":', _S(host) if type(host) is str else _J(host),
+            ',"endpoint":', _S(endpoint) if type(endpoint) is str else _J(endpoint),
+            ',"provider":', "null" if provider is None else _S(provider)
+            if type(provider) is str else _J(provider),
+            ',"model":', "null" if model is None else _S(model) if type(model) is str
+            else _J(model),
+            ',"stream":', "true" if stream is True else "false" if stream is False
+            else _J(stream),
+            ',"attempt":', f"{attempt}" if type(attempt) is int else _J(attempt),
+            ',"status":', "null" if status is None else f"{status}" if type(status) is int
+            else _J(status),
+            ',"error_type":', "null" if kind is None else _S(kind) if type(kind) is str
+            else _J(kind),
+            ',"error_code":', "null" if code is None else _S(code) if type(code) is str
+            else _J(code),
+            ',"error_message":', "null" if message is None else _S(message)
+            if type(message) is str else _J(message),
+            ',"exception":', "null" if exception is None else _S(exception)
+            if type(exception) is str else _J(exception),
+            ',"latency_ms":', "null" if latency is None else f"{latency:.2f}"
+            if type(latency) is float and -_INF < latency < _INF else _J(round(latency, 2)),
+            ',"ttfb_ms":', "null" if ttfb is None else f"{ttfb:.2f}"
+            if type(ttfb) is float and -_INF < ttfb < _INF else _J(round(ttfb, 2)),
+            ',"ttft_ms":', "null" if ttft is None else f"{ttft:.2f}"
+            if type(ttft) is float and -_INF < ttft < _INF else _J(round(ttft, 2)),
+            ',"dns_ms":', "null" if dns is None else _J(round(dns, 2)),
+            ',"connect_ms":', "null" if connect is None else f"{connect:.2f}"
+            if type(connect) is float and -_INF < connect < _INF else _J(round(connect, 2)),
+            ',"tls_ms":', "null" if tls is None else f"{tls:.2f}"
+            if type(tls) is float and -_INF < tls < _INF else _J(round(tls, 2)),
+            ',"request_bytes":', "null" if sent is None else f"{sent}" if type(sent) is int
+            else _J(sent),
+            ',"response_bytes":', "null" if received is None else f"{received}"
+            if type(received) is int else _J(received),
+            ',"prompt_tokens":', "null" if prompt is None else f"{prompt}"
+            if type(prompt) is int else _J(prompt),
+            ',"completion_tokens":', "null" if completion is None else f"{completion}"
+            if type(completion) is int else _J(completion),
+            ',"request_id":', "null" if request_id is None else _S(request_id)
+            if type(request_id) is str else _J(request_id),
+            "}",
+        ))
         if self.aborted or self.trouble:
             extras = self._extras({})
-            text = text[:-1] + "".join(f",{_STR(key)}:{_json_value(value)}"
+            text = text[:-1] + "".join(f",{_S(key)}:{_json_value(value)}"
                                        for key, value in extras.items()) + "}"
         return text
 
     def _values(self, now: float, completed: bool) -> tuple[Any, ...]:
-        """The row's values, in the order of :data:`FIELDS`."""
+        """The row's values, in the order of :data:`FIELDS` (the times not yet rounded)."""
         self.end = self.end or now
         prompt = completion = None
         if self.meter is not None:
@@ -221,6 +307,8 @@ class Attempt:
                 self._check_answer(raw)
         error = self.error
         message = error.get("message") if error else None
+        # timed and kept alive (nothing to connect), or not timed at all
+        reused = 0.0 if self.timed and self.status is not None else None
         return (
             utc_iso(self.wall_start), self.method, self.url, self.host, self.endpoint,
             self.provider, self.model, self.stream, self.attempt, self.status,
@@ -228,13 +316,13 @@ class Attempt:
             _text(error.get("code")) if error else None,
             redact_text(str(message))[:300] if message else None,
             self.exception,
-            _ms(self.start, self.end),
-            _ms(self.start, self.ttfb),
-            round(self.meter.ttft_ms, 2) if self.meter and self.meter.ttft_ms else None,
+            (self.end - self.start) * 1000,
+            None if self.ttfb is None else (self.ttfb - self.start) * 1000,
+            self.meter.ttft_ms if self.meter and self.meter.ttft_ms else None,
             None,  # dns_ms: httpcore resolves inside connect, so DNS is part of connect_ms
-            self._phase("connect", "connection.connect_tcp."),
-            self._phase("tls", "connection.start_tls.") if self.url.startswith("https:")
-            else None,
+            self._phase("connect", "connection.connect_tcp.") if self.phases else reused,
+            (self._phase("tls", "connection.start_tls.") if self.phases else reused)
+            if self.url.startswith("https:") else None,
             self.request_bytes,
             self.response_bytes if self.status is not None else None,
             prompt, completion, self.request_id,
@@ -247,7 +335,8 @@ class Attempt:
         row.update(ts=utc_iso(self.wall_start), method=self.method, host=self.host,
                    endpoint=self.endpoint, provider=self.provider, attempt=self.attempt,
                    status=self.status, exception=self.exception,
-                   latency_ms=_ms(self.start, self.end or now), request_id=self.request_id)
+                   latency_ms=round(((self.end or now) - self.start) * 1000, 2),
+                   request_id=self.request_id)
         return self._extras(row)
 
     def _extras(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -259,13 +348,12 @@ class Attempt:
         return row
 
     def _phase(self, name: str, prefix: str) -> float | None:
-        if not self.phases:  # timed and kept alive (nothing to connect), or not timed at all
-            return 0.0 if self.timed and self.status is not None else None
+        """Milliseconds of a phase some connection was timed for (``phases`` holds marks)."""
         if name in self.phases:  # timed by chatkit.client.conntiming
-            return round(self.phases[name], 2)
+            return self.phases[name]
         started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
-            return round((done - started) * 1000, 2)
+            return (done - started) * 1000
         # Timed (by conntiming, or traced), answered, but no connect: the attempt reused a
         # kept-alive connection, which costs nothing to connect.
         timed = self.timed or any(event.startswith("http") for event in self.phases)
@@ -307,7 +395,12 @@ class Attempt:
 
     def _parse_body(self, raw: bytes) -> tuple[Any, Any]:
         if self.status is not None and self.status < 400:
-            usage = dict(_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw))  # usage: at the end
+            # usage comes at the end: read from its last "usage" key (from the last 2 KB when
+            # there is none), and not at all from a body with no token count
+            at = raw.rfind(b'"usage"')
+            usage = dict((at >= 0 and _USAGE.findall(raw, at)) or (
+                b'_tokens"' in raw and (_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw)))
+                or ())
             prompt = usage.get(b"prompt_tokens", usage.get(b"input_tokens"))
             completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
             if self.endpoint.endswith("/responses"):
@@ -337,10 +430,6 @@ class Attempt:
         if not isinstance(counts, dict):
             return None, None
         return counts.get("prompt_tokens"), counts.get("completion_tokens")
-
-
-def _ms(start: float, end: float | None) -> float | None:
-    return None if end is None else round((end - start) * 1000, 2)
 
 
 def _text(value: Any) -> str | None:

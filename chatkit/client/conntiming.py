@@ -33,10 +33,16 @@ def _note(phase: str, started: float) -> None:
 
 
 class _Stream:
-    """A network stream whose ``start_tls`` is timed; everything else passes through."""
+    """A network stream whose ``start_tls`` is timed; everything else passes through. The
+    methods httpcore calls on every request are the inner stream's own, bound once: going
+    through ``__getattr__`` would cost microseconds on each read and write."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        for name in ("read", "write", "close", "get_extra_info"):
+            method = getattr(inner, name, None)
+            if method is not None:
+                setattr(self, name, method)
 
     def start_tls(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()

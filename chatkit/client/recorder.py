@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from chatkit.client import conntiming
-from chatkit.client.attempt import Attempt
+from chatkit.client.attempt import Attempt, header_values
 from chatkit.client.policy import NO_RETRY, RetryPolicy
 from chatkit.client.requestlog import RequestLog
 from chatkit.redaction.scrub import redact_url
@@ -61,19 +61,6 @@ def as_log(log_path: Any) -> Any:
     if log_path is None or hasattr(log_path, "write"):
         return log_path  # nothing, or a RequestLog shared with other clients
     return RequestLog(log_path)
-
-
-def _pick(headers: Any, *names: bytes) -> list[str | None]:
-    """Header values by lower-case name, in one pass over httpx's own list of
-    ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise)."""
-    found: list[str | None] = [None] * len(names)
-    items = getattr(headers, "_list", None)
-    if items is None:
-        items = [(key, key.lower(), value) for key, value in headers.raw]
-    for _, lower, value in items:
-        if lower in names:
-            found[names.index(lower)] = value.decode("latin-1")
-    return found
 
 
 def _url_parts(url: Any) -> tuple[str, str, str]:
@@ -127,7 +114,8 @@ class Recorder:
     def attempt_number(self, request: Any, retries: int) -> int:
         """0 for a first try. The openai client's retries of one call share an
         Idempotency-Key; without one, its x-stainless-retry-count says which retry it is."""
-        key, count = _pick(request.headers, b"idempotency-key", b"x-stainless-retry-count")
+        key, count = header_values(request.headers, b"idempotency-key",
+                                   b"x-stainless-retry-count")
         if key:
             with self._lock:
                 number = self._seen.get(key, 0)
@@ -141,11 +129,8 @@ class Recorder:
     def begin(self, request: Any, retries: int, trace: Any, *, sync: bool) -> Attempt:
         try:
             url, host, endpoint = _url_parts(request.url)
-            attempt = Attempt(
-                method=request.method, url=url, host=host, endpoint=endpoint,
-                provider=self.provider, attempt=self.attempt_number(request, retries),
-                wall_start=self.wall(), start=self.clock(),
-            )
+            attempt = Attempt(request.method, url, host, endpoint, self.provider,
+                              self.attempt_number(request, retries), self.wall(), self.clock())
             attempt.read_request(request.content)
             if self.timed:
                 attempt.timed = True
@@ -160,17 +145,6 @@ class Recorder:
             attempt.note_trouble("begin", exc)
         _PENDING[id(attempt)] = (self, attempt)
         return attempt
-
-    def answered(self, attempt: Attempt, response: Any) -> str | None:
-        """Note the status line; return ``x-should-retry``."""
-        try:
-            request_id, ctype, should = _pick(response.headers, b"x-request-id",
-                                              b"content-type", b"x-should-retry")
-            attempt.got_response(response.status_code, request_id, ctype or "", self.clock())
-            return should
-        except Exception as exc:
-            attempt.note_trouble("status line", exc)
-            return None
 
     def finish(self, attempt: Attempt, *, completed: bool = True,
                aborted: str | None = None) -> None:
@@ -218,7 +192,7 @@ class Recorder:
                          type(exc).__name__, exc)
             return None
 
-    def steps(self, request: Any, *, wrap: Callable[[Any, Attempt], Any],
+    def steps(self, request: Any, wrap: Callable[[Any, Attempt], Any],
               replay: Callable[[Any, bytes], None], sync: bool) -> Generator[Step, Any, Any]:
         """The retry loop. Yields ``(SEND, None)`` for the response, ``(READ, stream)`` for a
         body's bytes, ``(SLEEP, seconds)``; returns the response for the caller. A failure of
@@ -240,7 +214,7 @@ class Recorder:
                     if wait is None:
                         raise
                 else:
-                    should = self.answered(attempt, response)
+                    should = attempt.answered(response, self.clock())
                     if retries >= self.policy.max_retries or not self.policy.might_retry(
                             response.status_code, should):
                         return wrap(response, attempt)

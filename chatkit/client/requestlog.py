@@ -78,9 +78,10 @@ class RequestLog:
     def write(self, row: Mapping[str, Any] | str) -> None:
         """Append one row, or its JSON text (:meth:`chatkit.client.attempt.Attempt.line`),
         as one line, in one system call."""
-        line = ((row if isinstance(row, str) else encode_row(row)) + "\n").encode("utf-8")
+        line = ((row if isinstance(row, str) else encode_row(row)) + "\n").encode()
         with self._lock:
-            os.write(self._open(), line)
+            fd = self._fd
+            os.write(self._open() if fd is None else fd, line)
 
     def retain(self) -> RequestLog:
         """One more client shares this log; it calls :meth:`release` when it closes."""

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from chatkit.client import conntiming
 from chatkit.client.attempt import Attempt
 from chatkit.client.policy import RetryPolicy
-from chatkit.client.recorder import READ, SEND, Recorder
+from chatkit.client.recorder import _PENDING, READ, SEND, Recorder
 from chatkit.errors import UsageError
 
 __all__ = [
@@ -83,6 +83,15 @@ def transport_errors(inner: Any) -> tuple[type[BaseException], ...]:
 # --- streams that record while the caller reads ------------------------------------------
 
 
+def _collected(stream: Any) -> None:
+    """A recording stream's ``__del__``: an attempt still pending is written now."""
+    try:
+        if id(stream._attempt) in _PENDING:
+            stream._core.finish(stream._attempt, completed=False, aborted="collected")
+    except Exception:  # half-built, or the interpreter is shutting down
+        pass
+
+
 @functools.cache
 def _stream_classes(module_name: str) -> tuple[type, type]:
     """Recording stream wrappers subclassing the given flavour's stream bases (the clients
@@ -112,10 +121,10 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
             try:
                 self._inner.close()
             finally:
-                self._core.finish(self._attempt, completed=False, aborted="closed")
+                if id(self._attempt) in _PENDING:  # not written yet at the end of the body
+                    self._core.finish(self._attempt, completed=False, aborted="closed")
 
-        def __del__(self) -> None:  # dropped unread: the line is written now
-            _collected(self)
+        __del__ = _collected  # dropped unread: the line is written now
 
     class AsyncRecordingStream(module.AsyncByteStream):  # type: ignore[name-defined]
         def __init__(self, inner: Any, core: Recorder, attempt: Attempt) -> None:
@@ -140,19 +149,12 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
             try:
                 await self._inner.aclose()
             finally:
-                self._core.finish(self._attempt, completed=False, aborted="closed")
+                if id(self._attempt) in _PENDING:
+                    self._core.finish(self._attempt, completed=False, aborted="closed")
 
-        def __del__(self) -> None:
-            _collected(self)
+        __del__ = _collected
 
     return SyncRecordingStream, AsyncRecordingStream
-
-
-def _collected(stream: Any) -> None:
-    try:
-        stream._core.finish(stream._attempt, completed=False, aborted="collected")
-    except Exception:  # half-built, or the interpreter is shutting down
-        pass
 
 
 def _kinds(response: Any) -> tuple[type, type, type]:
@@ -168,7 +170,7 @@ def _kinds(response: Any) -> tuple[type, type, type]:
 _KINDS: dict[type, tuple[type, type, type]] = {}
 
 
-def _wrap(response: Any, attempt: Attempt, *, core: Recorder, sync: bool) -> Any:
+def _wrap(core: Recorder, sync: bool, response: Any, attempt: Attempt) -> Any:
     read, sync_stream, async_stream = _kinds(response)
     if isinstance(response.stream, read):  # read already (a mock): record now
         attempt.got_bytes(response.content, core.clock())
@@ -210,11 +212,11 @@ class RecordingTransport:
                                               transport_options)
         self._core = Recorder(log, policy, provider, clock, wall, errors=errors, timed=timed)
         self._sleep = sleep
-        self._wrap = functools.partial(_wrap, core=self._core, sync=True)
+        self._wrap = functools.partial(_wrap, self._core, True)
 
     def handle_request(self, request: Any) -> Any:
         request.read()  # a body read once can be sent again
-        steps = self._core.steps(request, wrap=self._wrap, replay=_replay, sync=True)
+        steps = self._core.steps(request, self._wrap, _replay, True)
         result: Any = None
         error: BaseException | None = None
         while True:
@@ -262,11 +264,11 @@ class AsyncRecordingTransport:
                                               transport_options)
         self._core = Recorder(log, policy, provider, clock, wall, errors=errors, timed=timed)
         self._sleep = sleep
-        self._wrap = functools.partial(_wrap, core=self._core, sync=False)
+        self._wrap = functools.partial(_wrap, self._core, False)
 
     async def handle_async_request(self, request: Any) -> Any:
         await request.aread()
-        steps = self._core.steps(request, wrap=self._wrap, replay=_replay, sync=False)
+        steps = self._core.steps(request, self._wrap, _replay, False)
         result: Any = None
         error: BaseException | None = None
         while True:
