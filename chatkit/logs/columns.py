@@ -122,7 +122,11 @@ def small_pages() -> Iterator[None]:
 
 
 def _ts_ms(series: pd.Series) -> np.ndarray:
-    values = series.dt.as_unit("ms").array.asi8 if len(series) else np.array([], dtype=np.int64)
+    if not len(series):
+        return np.array([], dtype="float64")
+    if getattr(series.dtype, "unit", None) != "ms":  # the contract's unit needs no copy
+        series = series.dt.as_unit("ms")
+    values = series.array.asi8
     out = values.astype("float64")
     out[values == np.iinfo(np.int64).min] = np.nan
     return out

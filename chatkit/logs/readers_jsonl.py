@@ -233,8 +233,8 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
             stats.timestamps(assumed, unreadable)
         frame = pa.Table.from_arrays(arrays, names=names).to_pandas(
             types_mapper=pandas_type_of, split_blocks=True)
-        if names == list(columns) and all(str(frame[c].dtype) == str(pandas_dtype(c))
-                                          for c in columns):
+        if names == list(columns) and all(str(dtype) == str(pandas_dtype(c))
+                                          for c, dtype in zip(columns, frame.dtypes, strict=True)):
             return frame
         return conform(frame, columns, keep_extra=False, stats=stats)
 
