@@ -58,6 +58,24 @@ def _json_value(value: Any) -> str:
 
 
 _J = _json_value
+_NO_FAILURE = ',"error_type":null,"error_code":null,"error_message":null,"exception":null'
+
+
+def _head(key: tuple[Any, ...]) -> str:
+    """The text of a line from its ``ts`` to its ``provider``, after the time."""
+    text = '"' + "".join(f',"{name}":{_json_value(value)}'
+                         for name, value in zip(FIELDS[1:6], key, strict=True))
+    try:
+        if len(_HEADS) >= 256:
+            _HEADS.clear()
+        _HEADS[key] = text
+    except TypeError:  # a value that cannot be a key: made every time
+        pass
+    return text
+
+
+#: The head of each line by (method, url, host, endpoint, provider).
+_HEADS: dict[tuple[Any, ...], str] = {}
 _LOG = logging.getLogger("chatkit.client")
 
 
@@ -170,8 +188,18 @@ class Attempt:
     def answered(self, response: Any, now: float) -> str | None:
         """Note the status line of an httpx/httpx2 response; return ``x-should-retry``."""
         try:
-            request_id, ctype, should = header_values(response.headers, b"x-request-id",
-                                                      b"content-type", b"x-should-retry")
+            items = getattr(response.headers, "_list", None)
+            if items is None:
+                request_id, ctype, should = header_values(response.headers, b"x-request-id",
+                                                          b"content-type", b"x-should-retry")
+            else:  # httpx's (raw name, lower-case name, value): the names looked up in C
+                names = list(map(_LOWER, reversed(items)))
+                request_id = items[-1 - names.index(b"x-request-id")][2].decode("latin-1") \
+                    if b"x-request-id" in names else None
+                ctype = items[-1 - names.index(b"content-type")][2].decode("latin-1") \
+                    if b"content-type" in names else None
+                should = items[-1 - names.index(b"x-should-retry")][2].decode("latin-1") \
+                    if b"x-should-retry" in names else None
             self.got_response(response.status_code, request_id, ctype or "", now)
             return should
         except Exception as exc:
@@ -231,14 +259,26 @@ class Attempt:
         (ts, method, url, host, endpoint, provider, model, stream, attempt, status, kind, code,
          message, exception, latency, ttfb, ttft, dns, connect, tls, sent, received, prompt,
          completion, request_id) = self._values(now, completed)
+        key = (method, url, host, endpoint, provider)
+        try:  # the same few on every attempt
+            head = _HEADS[key]
+        except (KeyError, TypeError):
+            head = _head(key)
+        if kind is None and code is None and message is None and exception is None:
+            failure = _NO_FAILURE
+        else:
+            failure = "".join((
+                ',"error_type":', "null" if kind is None else _S(kind) if type(kind) is str
+                else _J(kind),
+                ',"error_code":', "null" if code is None else _S(code) if type(code) is str
+                else _J(code),
+                ',"error_message":', "null" if message is None else _S(message)
+                if type(message) is str else _J(message),
+                ',"exception":', "null" if exception is None else _S(exception)
+                if type(exception) is str else _J(exception),
+            ))
         text = "".join((  # each value inline, by the types it can hold: a call costs more
-            '{"ts":"', ts,
-            '","method":', _S(method) if type(method) is str else _J(method),
-            ',"url":', _S(url) if type(url) is str else _J(url),
-            ',"host":', _S(host) if type(host) is str else _J(host),
-            ',"endpoint":', _S(endpoint) if type(endpoint) is str else _J(endpoint),
-            ',"provider":', "null" if provider is None else _S(provider)
-            if type(provider) is str else _J(provider),
+            '{"ts":"', ts, head,
             ',"model":', "null" if model is None else _S(model) if type(model) is str
             else _J(model),
             ',"stream":', "true" if stream is True else "false" if stream is False
@@ -246,21 +286,15 @@ class Attempt:
             ',"attempt":', f"{attempt}" if type(attempt) is int else _J(attempt),
             ',"status":', "null" if status is None else f"{status}" if type(status) is int
             else _J(status),
-            ',"error_type":', "null" if kind is None else _S(kind) if type(kind) is str
-            else _J(kind),
-            ',"error_code":', "null" if code is None else _S(code) if type(code) is str
-            else _J(code),
-            ',"error_message":', "null" if message is None else _S(message)
-            if type(message) is str else _J(message),
-            ',"exception":', "null" if exception is None else _S(exception)
-            if type(exception) is str else _J(exception),
+            failure,
             ',"latency_ms":', "null" if latency is None else f"{latency:.2f}"
             if type(latency) is float and -_INF < latency < _INF else _J(round(latency, 2)),
             ',"ttfb_ms":', "null" if ttfb is None else f"{ttfb:.2f}"
             if type(ttfb) is float and -_INF < ttfb < _INF else _J(round(ttfb, 2)),
-            ',"ttft_ms":', "null" if ttft is None else f"{ttft:.2f}"
-            if type(ttft) is float and -_INF < ttft < _INF else _J(round(ttft, 2)),
-            ',"dns_ms":', "null" if dns is None else _J(round(dns, 2)),
+            ',"ttft_ms":null,"dns_ms":null' if ttft is None and dns is None else "".join((
+                ',"ttft_ms":', "null" if ttft is None else f"{ttft:.2f}"
+                if type(ttft) is float and -_INF < ttft < _INF else _J(round(ttft, 2)),
+                ',"dns_ms":', "null" if dns is None else _J(round(dns, 2)))),
             ',"connect_ms":', "null" if connect is None else f"{connect:.2f}"
             if type(connect) is float and -_INF < connect < _INF else _J(round(connect, 2)),
             ',"tls_ms":', "null" if tls is None else f"{tls:.2f}"
