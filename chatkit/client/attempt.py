@@ -135,7 +135,7 @@ class Attempt:
     request_id: str | None = None
     response_bytes: int = 0
     content_type: str = ""
-    body: bytearray | None = None
+    body: list[bytes] | None = None  # the pieces of a body worth reading, as they came
     meter: StreamMeter | None = None
     phases: dict[str, float] = field(default_factory=dict)  # "connect"/"tls" ms, or trace marks
     timed: bool = False  # new connections are timed: no "connect" phase means a reused one
@@ -215,7 +215,7 @@ class Attempt:
         if "event-stream" in self.content_type:
             self.meter = StreamMeter(started=self.start)
         elif "json" in self.content_type or "html" in self.content_type or status >= 400:
-            self.body = bytearray()
+            self.body = []
 
     def got_bytes(self, data: bytes, now: float) -> None:
         self.response_bytes += len(data)
@@ -225,8 +225,8 @@ class Attempt:
             except Exception as exc:  # the observer must not break the observed
                 self.note_trouble("stream meter", exc)
                 self.meter = None
-        elif self.body is not None and len(self.body) + len(data) <= MAX_PARSED_BODY:
-            self.body += data
+        elif self.body is not None and self.response_bytes <= MAX_PARSED_BODY:
+            self.body.append(data)
 
     def failed(self, exc: BaseException) -> None:
         self.exception = type(exc).__name__
@@ -335,7 +335,7 @@ class Attempt:
             completion = self.meter.output_tokens if self.meter.usage else None
             self.model = self.model or self.meter.model
         elif self.body:
-            raw = bytes(self.body)
+            raw = b"".join(self.body)
             prompt, completion = self._parse_body(raw)
             if completed and self.exception is None:
                 self._check_answer(raw)

@@ -157,26 +157,20 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
     return SyncRecordingStream, AsyncRecordingStream
 
 
-def _kinds(response: Any) -> tuple[type, type, type]:
-    """The flavour's ``ByteStream`` and its recording streams (sync, async), by the class of
-    the response (a dict lookup on every attempt after the first)."""
-    kinds = _KINDS.get(type(response))
-    if kinds is None:
-        module = _module_of(response)
-        kinds = _KINDS[type(response)] = (module.ByteStream, *_stream_classes(module.__name__))
-    return kinds
-
-
+#: By the class of a response: its flavour's ``ByteStream`` and recording streams (sync, async).
 _KINDS: dict[type, tuple[type, type, type]] = {}
 
 
 def _wrap(core: Recorder, sync: bool, response: Any, attempt: Attempt) -> Any:
-    read, sync_stream, async_stream = _kinds(response)
-    if isinstance(response.stream, read):  # read already (a mock): record now
+    kinds = _KINDS.get(type(response))
+    if kinds is None:
+        module = _module_of(response)
+        kinds = _KINDS[type(response)] = (module.ByteStream, *_stream_classes(module.__name__))
+    if isinstance(response.stream, kinds[0]):  # read already (a mock): record now
         attempt.got_bytes(response.content, core.clock())
         core.finish(attempt)
         return response
-    response.stream = (sync_stream if sync else async_stream)(response.stream, core, attempt)
+    response.stream = kinds[1 if sync else 2](response.stream, core, attempt)
     return response
 
 
