@@ -98,19 +98,30 @@ def calls_sql(numbered: bool, retried: bool, repeated: bool) -> list[tuple[str, 
     if numbered and retried:  # chains of attempts per route, in time order
         route = f"PARTITION BY {_ROUTE} ORDER BY {_ORDER}"
         call = f"PARTITION BY {_ROUTE}, chain ORDER BY {_ORDER} {whole}"
-        steps = (  # opens: a call begins here; closes: the next row does not continue it
-            f"SELECT *, CASE WHEN attempt > 0 AND ts_ms - lag(ts_ms) OVER ({route}) "
-            f"<= {_GAP_MS} THEN 0 ELSE 1 END AS opens, "
+        # opens: a call begins here; closes: the next row does not continue it. Only the rows
+        # of calls with more than one attempt are kept (a narrow window: sorting every row
+        # with its whole payload costs four times as much)
+        steps = (
+            "SELECT * FROM (SELECT *, CASE WHEN attempt > 0 AND ts_ms - lag(ts_ms) OVER "
+            f"({route}) <= {_GAP_MS} THEN 0 ELSE 1 END AS opens, "
             f"CASE WHEN lead(attempt) OVER ({route}) > 0 AND lead(ts_ms) OVER ({route}) "
-            f"- ts_ms <= {_GAP_MS} THEN 0 ELSE 1 END AS closes FROM ({base}) b")
+            f"- ts_ms <= {_GAP_MS} THEN 0 ELSE 1 END AS closes FROM (SELECT _row, ts_ms, "
+            f"attempt, {FAILED} AS failed, {_ROUTE} FROM log) n) s "
+            "WHERE opens = 0 OR closes = 0")
         tied = (f"SELECT *, sum(opens) OVER ({route} ROWS BETWEEN UNBOUNDED PRECEDING AND "
-                "CURRENT ROW) AS chain FROM steps WHERE opens = 0 OR closes = 0")
-        return [("steps", steps), ("calls",
-                 f"SELECT {alone} FROM steps WHERE opens = 1 AND closes = 1 UNION ALL "
-                 f"SELECT {keep}, first_value(_row) OVER ({call}) AS call_id, "
-                 f"first_value(ts_ms) OVER ({call}) AS call_start, opens = 1 AS call_first, "
-                 f"closes = 1 AS call_last, last_value(failed) OVER ({call}) AS call_failed "
-                 f"FROM ({tied}) t")]
+                "CURRENT ROW) AS chain FROM steps")
+        chained = (f"SELECT _row, first_value(_row) OVER ({call}) AS call_id, "
+                   f"first_value(ts_ms) OVER ({call}) AS call_start, opens = 1 AS call_first, "
+                   f"closes = 1 AS call_last, last_value(failed) OVER ({call}) AS call_failed "
+                   f"FROM ({tied}) t")
+        picked = ", ".join(f"b.{c}" for c in keep.split(", "))
+        one = "c._row IS NULL"
+        return [("steps", steps), ("chained", chained), ("calls",
+                 f"SELECT {picked}, CASE WHEN {one} THEN b._row ELSE c.call_id END AS call_id, "
+                 f"CASE WHEN {one} THEN b.ts_ms ELSE c.call_start END AS call_start, "
+                 f"{one} OR c.call_first AS call_first, {one} OR c.call_last AS call_last, "
+                 f"CASE WHEN {one} THEN b.failed ELSE c.call_failed END AS call_failed "
+                 f"FROM ({base}) b LEFT JOIN chained c ON b._row = c._row")]
     if not numbered and repeated:  # a client's request id reused by every retry
         call = f"PARTITION BY request_id ORDER BY {_ORDER}"
         backwards = "PARTITION BY request_id ORDER BY ts_ms DESC NULLS FIRST, _row DESC"
