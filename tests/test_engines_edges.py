@@ -170,3 +170,16 @@ def test_a_slow_period_is_a_latency_incident(tmp_path: Path, rng: random.Random)
     incidents = summary["incidents"]
     assert incidents and incidents[0]["error_rate"] < 0.2
     assert any(f["title"].startswith("Latency incident") for f in summary["findings"])
+
+
+def test_duckdb_out_of_memory_is_one_error_line(tmp_path: Path, rng: random.Random,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.cli import main
+
+    path = write(tmp_path, "small", steady(rng, 7200))[1]
+    monkeypatch.setenv("CHATKIT_DUCKDB_MEMORY", "2MB")
+    assert main(["analyze", str(path), "--engine", "duckdb"]) == 2
+    assert capsys.readouterr().err == (
+        "Error: DuckDB needs more memory than its limit (2MB) for this log (exact percentiles "
+        "hold every latency); raise it, e.g. CHATKIT_DUCKDB_MEMORY=4GB\n")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
@@ -63,6 +64,7 @@ class DuckDBLog:
         self._tmp = tempfile.TemporaryDirectory(prefix="chatkit-duckdb-",
                                                 dir=temp_dir or os.environ.get("CHATKIT_TEMP"))
         limit = memory_limit or os.environ.get("CHATKIT_DUCKDB_MEMORY") or "1GB"
+        self.limit = limit
         self.con = duckdb.connect(os.path.join(self._tmp.name, "log.duckdb"), config={
             "memory_limit": limit,
             "temp_directory": os.path.join(self._tmp.name, "spill"),
@@ -119,16 +121,31 @@ class DuckDBLog:
                       "_tsp.flag AS ts_flag FROM (SELECT *, chatkit_ts(ts) AS _tsp FROM scan)")
 
     def _run(self, sql: str) -> None:
-        self.con.sql(sql)
+        with self._room():
+            self.con.sql(sql)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return self.con.sql(sql).fetchall()
+        with self._room():
+            return self.con.sql(sql).fetchall()
 
     def batches(self, sql: str) -> Iterator[pa.RecordBatch]:
-        relation = self.con.sql(sql)
-        # DuckDB 2 renamed the relation's fetch_arrow_reader to to_arrow_reader
-        reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-        yield from reader(_BATCH_ROWS)
+        with self._room():
+            relation = self.con.sql(sql)
+            # DuckDB 2 renamed the relation's fetch_arrow_reader to to_arrow_reader
+            reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+            yield from reader(_BATCH_ROWS)
+
+    @contextmanager
+    def _room(self) -> Iterator[None]:
+        """DuckDB's out-of-memory error as one line that says which setting to raise."""
+        import duckdb
+
+        try:
+            yield
+        except duckdb.OutOfMemoryException:
+            raise InputError(f"DuckDB needs more memory than its limit ({self.limit}) for this "
+                             "log (exact percentiles hold every latency); raise it, e.g. "
+                             "CHATKIT_DUCKDB_MEMORY=4GB") from None
 
     def keep(self, name: str, sql: str) -> None:
         """The query's rows as a temporary table (DuckDB spills it past the memory limit)."""
