@@ -125,12 +125,14 @@ class SparkLog:
         base = frame.select(*picked, "_file", "_mid")
         # the log's order as one number: the file's place in the sorted names, then the row's
         # id within its file (Spark numbers rows in file order within a file)
-        firsts = sorted((r[0], r[1]) for r in base.groupBy("_file").agg(
-            F.min("_mid")).collect())
+        firsts = [("", 0)] if len(inputs.files) == 1 else sorted(
+            (r[0], r[1]) for r in base.groupBy("_file").agg(F.min("_mid")).collect())
         shift = 62 - max(len(firsts), 1).bit_length()
         starts = self.spark.createDataFrame(
             [(name, i << shift, first) for i, (name, first) in enumerate(firsts)],
             "_file STRING, _base LONG, _first LONG")
+        if len(inputs.files) == 1:  # one file: the id alone keeps its order
+            base = base.withColumn("_file", F.lit(""))
         base = base.join(F.broadcast(starts), "_file").withColumn(
             "_row", F.col("_base") + F.col("_mid") - F.col("_first")).drop(
             "_file", "_mid", "_base", "_first")
