@@ -328,19 +328,33 @@ def _measure(name: str, path: str) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The best run (least wall time), with the medians of wall and CPU time beside it."""
+    import statistics
+
+    best = dict(min(runs, key=lambda x: x["seconds"]))
+    best["median_seconds"] = statistics.median(r["seconds"] for r in runs)
+    best["median_cpu"] = statistics.median(r["cpu"] for r in runs)
+    best["runs"] = len(runs)
+    return best
+
+
 def _report(log: str, size_mb: float, results: dict[str, dict[str, Any]], repeat: int) -> None:
-    print(f"\n== {log} log ({size_mb:,.0f} MB), best of {repeat} (pandas: one run) ==")
+    print(f"\n== {log} log ({size_mb:,.0f} MB), best (median) of {repeat}, pandas one run ==")
     for name, r in results.items():
-        print(f"{name:>15}: {r['seconds']:7.2f} s wall  {r['cpu']:6.2f} s CPU  peak "
-              f"{r['peak_mb']:7,.0f} MB ({r['peak_mb'] / size_mb:.2f}x file)  {r['result']}")
-    base = results["chatkit"]["seconds"]
-    peers = [results[n]["seconds"] for n in ("duckdb", "polars") if n in results]
-    if peers:
-        print(f"chatkit / best of DuckDB and Polars: {base / min(peers):.2f}x "
-              "(<= 1.0 is the goal)")
-    for name in ("pandas", "pandas_pyarrow"):
-        if name in results:
-            print(f"{name} / chatkit: {results[name]['seconds'] / base:.1f}x")
+        print(f"{name:>15}: {r['seconds']:6.2f} ({r['median_seconds']:5.2f}) s wall  "
+              f"{r['cpu']:5.2f} ({r['median_cpu']:5.2f}) s CPU  peak {r['peak_mb']:6,.0f} MB "
+              f"({r['peak_mb'] / size_mb:.2f}x file)  {r['result']}")
+    for figure, label in (("seconds", "wall"), ("median_seconds", "median wall"),
+                          ("cpu", "CPU"), ("median_cpu", "median CPU")):
+        base = results["chatkit"][figure]
+        peers = [results[n][figure] for n in ("duckdb", "polars") if n in results]
+        if peers:
+            print(f"chatkit / best of DuckDB and Polars, {label}: {base / min(peers):.2f}x "
+                  "(<= 1.0 is the goal)")
+        for name in ("pandas", "pandas_pyarrow"):
+            if name in results:
+                print(f"  {name} / chatkit, {label}: {results[name][figure] / base:.1f}x")
 
 
 def main() -> int:
@@ -378,7 +392,7 @@ def main() -> int:
                     if name in SLOW and round_ > 0:
                         continue
                     runs[name].append(_measure(name, path))
-            results = {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
+            results = {name: _summary(r) for name, r in runs.items()}
             _report(log, size_mb, results, args.repeat)
             figures[log] = {"size_mb": round(size_mb, 1), **results}
             os.unlink(path)
