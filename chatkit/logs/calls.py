@@ -114,7 +114,9 @@ def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
     for name in ("host", "endpoint", "model"):
         codes, names = cols.codes(name)
         route = route * (len(names) + 1) + (codes.astype(np.int64) + 1)
-    by_route = order[np.argsort(route[order], kind="stable")]  # time order within each route
+    # time order within each route; few routes: sorted as uint16, which numpy does by radix
+    keys = route.astype(np.uint16) if int(route.max()) < 1 << 16 else route
+    by_route = order[np.argsort(keys[order], kind="stable")]
     attempt = cols.attempt[by_route]
     ts = cols.ts[by_route]
     starts = ~(attempt > 0) | np.isnan(ts)  # a first attempt, or nothing to chain it by
@@ -123,11 +125,12 @@ def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
     starts[1:] |= ~(np.diff(ts) <= _MAX_GAP_MS) | np.isnan(ts[:-1])
     chain = np.empty(cols.n, dtype=np.int64)
     chain[by_route] = np.cumsum(starts) - 1
-    # renumber by the time of each chain's first row (its start, in time order)
+    # renumber by the time of each chain's first row: those ranks are distinct and below n,
+    # so counting the marked ones orders them without a sort
     first = rank[by_route[starts]]
-    renumber = np.empty(first.size, dtype=np.int64)
-    renumber[np.argsort(first, kind="stable")] = np.arange(first.size)
-    return renumber[chain]
+    marked = np.zeros(cols.n, dtype=np.int64)
+    marked[first] = 1
+    return (np.cumsum(marked) - 1)[first][chain]
 
 
 def _repeated_codes(values: pd.Series, *, everything: bool) -> np.ndarray | None:
