@@ -465,3 +465,29 @@ def test_the_line_is_the_encoded_row(status: int | None, text: str, value: Any, 
     for key in _MS_FIELDS:
         if isinstance(row[key], float) and math.isfinite(row[key]):
             assert isinstance(parsed[key], float) and parsed[key] == row[key]
+
+
+# --- token counts read from real bodies ----------------------------------------------------------
+
+_REAL = Path(__file__).parent / "data" / "real"
+
+
+@pytest.mark.parametrize("name, endpoint", [
+    ("openai_python_bodies/chat_completion_gpt4o.json", "/v1/chat/completions"),
+    ("responses/response_plain_gpt4o.json", "/v1/responses"),
+    ("responses/embeddings_response_base64.json", "/v1/embeddings"),
+])
+@pytest.mark.parametrize("indent", [None, 2])  # as recorded, and as the API sends it (indented)
+def test_token_counts_are_the_bodys_usage(name: str, endpoint: str, indent: int | None) -> None:
+    """The row's token counts are the usage object of real answers, whichever shape and
+    layout the body has (the chat shape is read in one match, the others key by key)."""
+    data = json.loads((_REAL / name).read_text())
+    body = json.dumps(data, indent=indent).encode()
+    made = Attempt("POST", "https://h" + endpoint, "h", endpoint, None, 0, 1764474000.0, 1.0)
+    made.got_response(200, None, "application/json", 1.1)
+    made.got_bytes(body, 1.2)
+    row = made.row(1.3)
+    usage = data["usage"]
+    assert row["prompt_tokens"] == usage.get("prompt_tokens", usage.get("input_tokens"))
+    assert row["completion_tokens"] == usage.get("completion_tokens", usage.get("output_tokens"))
+    assert row["model"] == data["model"]

@@ -33,6 +33,9 @@ _MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]{1,200})"')
 _STREAM = re.compile(rb'"stream"\s*:\s*true\b')
 _USAGE = re.compile(
     rb'"(prompt_tokens|completion_tokens|input_tokens|output_tokens)"\s*:\s*(\d+)')
+# Chat completions' usage object as OpenAI writes it: the prompt's count, then the answer's.
+_CHAT_USAGE = re.compile(
+    rb'"usage"\s*:\s*\{\s*"prompt_tokens"\s*:\s*(\d+)\s*,\s*"completion_tokens"\s*:\s*(\d+)\s*[,}]')
 # A Responses API body: its first "status" is the response's own (items come later).
 _STATUS = re.compile(rb'"status"\s*:\s*"([a-z_]{1,20})"')
 _REASON = re.compile(rb'"incomplete_details"\s*:\s*\{\s*"reason"\s*:\s*"([^"\\]{1,100})"')
@@ -432,11 +435,15 @@ class Attempt:
             # usage comes at the end: read from its last "usage" key (from the last 2 KB when
             # there is none), and not at all from a body with no token count
             at = raw.rfind(b'"usage"')
-            usage = dict((at >= 0 and _USAGE.findall(raw, at)) or (
-                b'_tokens"' in raw and (_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw)))
-                or ())
-            prompt = usage.get(b"prompt_tokens", usage.get(b"input_tokens"))
-            completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
+            chat = _CHAT_USAGE.match(raw, at) if at >= 0 else None
+            if chat is not None:  # the chat completions shape, in one match
+                prompt, completion = chat.groups()
+            else:
+                usage = dict((at >= 0 and _USAGE.findall(raw, at)) or (
+                    b'_tokens"' in raw and (_USAGE.findall(raw[-2048:]) or _USAGE.findall(raw)))
+                    or ())
+                prompt = usage.get(b"prompt_tokens", usage.get(b"input_tokens"))
+                completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
             if self.endpoint.endswith("/responses"):
                 self._response_status(raw)
             if self.model is None:

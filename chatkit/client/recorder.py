@@ -138,7 +138,8 @@ class Recorder:
 
     def begin(self, request: Any, retries: int, trace: Any, *, sync: bool) -> Attempt:
         try:
-            url, host, endpoint = _url_parts(request.url)
+            parts = _URLS.get(getattr(request.url, "_uri_reference", None))
+            url, host, endpoint = parts if parts is not None else _url_parts(request.url)
             attempt = Attempt(request.method, url, host, endpoint, self.provider,
                               self.attempt_number(request, retries), self.wall(), self.clock())
             attempt.read_request(request.content)
