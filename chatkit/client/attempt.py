@@ -65,9 +65,9 @@ _NO_FAILURE = ',"error_type":null,"error_code":null,"error_message":null,"except
 
 
 def _head(key: tuple[Any, ...]) -> str:
-    """The text of a line from its ``ts`` to its ``provider``, after the time."""
+    """The text of a line after its time, from ``method`` to ``attempt``."""
     text = '"' + "".join(f',"{name}":{_json_value(value)}'
-                         for name, value in zip(FIELDS[1:6], key, strict=True))
+                         for name, value in zip(FIELDS[1:9], key, strict=True))
     try:
         if len(_HEADS) >= 256:
             _HEADS.clear()
@@ -77,7 +77,8 @@ def _head(key: tuple[Any, ...]) -> str:
     return text
 
 
-#: The head of each line by (method, url, host, endpoint, provider).
+#: The head of each line by its values (method, url, host, endpoint, provider, model, stream,
+#: attempt).
 _HEADS: dict[tuple[Any, ...], str] = {}
 _LOG = logging.getLogger("chatkit.client")
 
@@ -262,7 +263,7 @@ class Attempt:
         (ts, method, url, host, endpoint, provider, model, stream, attempt, status, kind, code,
          message, exception, latency, ttfb, ttft, dns, connect, tls, sent, received, prompt,
          completion, request_id) = self._values(now, completed)
-        key = (method, url, host, endpoint, provider)
+        key = (method, url, host, endpoint, provider, model, stream, attempt)
         try:  # the same few on every attempt
             head = _HEADS[key]
         except (KeyError, TypeError):
@@ -282,11 +283,6 @@ class Attempt:
             ))
         text = "".join((  # each value inline, by the types it can hold: a call costs more
             '{"ts":"', ts, head,
-            ',"model":', "null" if model is None else _S(model) if type(model) is str
-            else _J(model),
-            ',"stream":', "true" if stream is True else "false" if stream is False
-            else _J(stream),
-            ',"attempt":', f"{attempt}" if type(attempt) is int else _J(attempt),
             ',"status":', "null" if status is None else f"{status}" if type(status) is int
             else _J(status),
             failure,

@@ -44,12 +44,9 @@ _PENDING: dict[int, tuple[Recorder, Attempt]] = {}
 def _write_pending_at_exit() -> None:
     """Attempts still open when the interpreter exits (a stream never read, a request in
     flight on a daemon thread) get their line, marked ``aborted: exit``."""
-    for key in list(_PENDING):
-        entry = _PENDING.pop(key, None)
-        if entry is not None:
-            recorder, attempt = entry
-            attempt.aborted = attempt.aborted or "exit"
-            recorder.write(attempt, completed=False)
+    for entry in list(_PENDING.values()):
+        recorder, attempt = entry
+        recorder.finish(attempt, completed=False, aborted=attempt.aborted or "exit")
 
 
 atexit.register(_write_pending_at_exit)
@@ -160,15 +157,10 @@ class Recorder:
     def finish(self, attempt: Attempt, *, completed: bool = True,
                aborted: str | None = None) -> None:
         """Write the attempt's line unless someone already did."""
-        if _PENDING.pop(id(attempt), None) is None:
+        if _PENDING.pop(id(attempt), None) is None or self.log is None:
             return
         if aborted and not completed:
             attempt.aborted = aborted
-        self.write(attempt, completed=completed)
-
-    def write(self, attempt: Attempt, *, completed: bool) -> None:
-        if self.log is None:
-            return
         now = self.clock()
         row: dict[str, Any] | str
         try:
