@@ -107,6 +107,19 @@ def test_every_path_gives_the_same_frame_and_summary(
         assert_same_summary(expected, summarize(frame))
 
 
+def test_the_summary_is_the_same_with_its_head_on_a_second_thread(
+        foreign_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.logs import analyze
+
+    frame = load(foreign_log, columns=SUMMARY_COLUMNS)
+    with monkeypatch.context() as patch:
+        patch.setattr(analyze, "_THREADED_ROWS", 1 << 62)
+        serial = summarize(frame)
+    with monkeypatch.context() as patch:
+        patch.setattr(analyze, "_THREADED_ROWS", 0)
+        assert_same_summary(serial, summarize(frame))
+
+
 def test_numpy_huge_page_advice_is_restored_after_the_analysis(foreign_log: Path) -> None:
     import numpy as np
 

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
            "summary_of_facts", "timeline"]
 
+_THREADED_ROWS = 100_000  # from this many rows on, the summary's head is computed on a thread
+
 
 @small_pages()  # dozens of fresh arrays: see small_pages
 def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, Any]:
@@ -47,9 +49,24 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     not read).
     """
     cols = Columns(_conformed(frame))
+    if cols.n < _THREADED_ROWS:
+        head, facts = _head(cols), FrameFacts(cols)
+    else:  # the head on a second thread: its sorts and partitions run without the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        cols.groups("model")  # cached before both threads read it
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(_head, cols)
+            facts = FrameFacts(cols)
+            head = later.result()
+    return summary_of_facts(head, facts, frame.attrs,
+                            skipped if skipped is not None else frame.attrs.get("skipped", 0))
+
+
+def _head(cols: Columns) -> dict[str, Any]:
     n = cols.n
     ts = cols.ts[~np.isnan(cols.ts)]
-    head: dict[str, Any] = {
+    return {
         "requests": n,
         "start": iso_ms(ts.min()) if ts.size else None,
         "end": iso_ms(ts.max()) if ts.size else None,
@@ -59,8 +76,6 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
         "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
         "by_model": _by_model(cols),
     }
-    return summary_of_facts(head, FrameFacts(cols), frame.attrs,
-                            skipped if skipped is not None else frame.attrs.get("skipped", 0))
 
 
 def summary_of_facts(head: dict[str, Any], log: LogFacts, attrs: dict[str, Any],
