@@ -137,3 +137,12 @@ def test_numpy_huge_page_advice_is_restored_after_the_analysis(foreign_log: Path
             assert setter(advice) is advice  # as it was, after
     finally:
         setter(initial)
+
+
+def test_arrow_memory_pool_is_restored_after_the_conversion(foreign_log: Path) -> None:
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    frame = load(foreign_log, columns=SUMMARY_COLUMNS)
+    assert pa.default_memory_pool().backend_name == before
+    assert len(frame) == ROWS
