@@ -146,3 +146,49 @@ def test_arrow_memory_pool_is_restored_after_the_conversion(foreign_log: Path) -
     frame = load(foreign_log, columns=SUMMARY_COLUMNS)
     assert pa.default_memory_pool().backend_name == before
     assert len(frame) == ROWS
+
+
+def test_a_process_switch_is_restored_when_overlapping_blocks_leave_in_any_order() -> None:
+    import threading
+
+    from chatkit.logs.columns import ProcessSwitch
+
+    setting = {"value": "original"}
+
+    def switch() -> str:
+        before, setting["value"] = setting["value"], "switched"
+        return before
+
+    blocks = ProcessSwitch(switch, lambda before: setting.update(value=before))
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen_after_first_left: list[str] = []
+
+    def first() -> None:
+        with blocks():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with blocks():
+            second_in.set()
+            first_out.wait(5)
+            seen_after_first_left.append(setting["value"])
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert first_out.is_set() and second_in.is_set()
+    assert seen_after_first_left == ["switched"]  # the second block still held it
+    assert setting["value"] == "original"
+
+    @blocks()
+    def nested() -> str:
+        with blocks():
+            return setting["value"]
+
+    assert nested() == "switched"
+    assert setting["value"] == "original"

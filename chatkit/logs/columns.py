@@ -6,11 +6,12 @@ diagnosis, browser checks and plots all read the same arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,8 +21,18 @@ from chatkit.logs.calls import Calls, group_calls
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PERCENTILES", "Columns", "bucket_width", "failed", "iso_ms", "percentiles",
-           "round1", "small_pages", "status_label"]
+__all__ = [
+    "PERCENTILES",
+    "Columns",
+    "ProcessSwitch",
+    "bucket_width",
+    "failed",
+    "iso_ms",
+    "percentiles",
+    "round1",
+    "small_pages",
+    "status_label",
+]
 
 PERCENTILES = (50, 90, 95, 99)
 # bucket widths in seconds, from which timeline() picks the smallest that fits the log's span
@@ -98,27 +109,51 @@ class Columns:
         return codes, list(labels)
 
 
-@contextmanager
-def small_pages() -> Iterator[None]:
-    """Within the block, numpy does not ask Linux for transparent huge pages.
+class ProcessSwitch:
+    """A process-wide setting switched while any block holds it and restored when the last
+    one leaves, so blocks that overlap (threads, nesting) cannot leave it switched.
 
-    numpy advises huge pages (``madvise``) for every array from 4 MB on. Where the kernel
-    then compacts memory to find one at the array's first touch (THP ``defrag=madvise``, the
-    default of many distributions), a fresh array costs more than the work done on it, and
-    the analysis of a big log makes dozens of short-lived ones: measured on a 1M-row log,
-    0.1-0.35 CPU seconds of ~2 for load + summarize. The advice is numpy's process-wide
-    setting; it is restored on leaving.
+    ``switch()`` changes the setting and returns what it was; ``restore(before)`` puts it
+    back. Use ``with switch_name():`` or ``@switch_name()``.
     """
+
+    def __init__(self, switch: Callable[[], Any], restore: Callable[[Any], object]) -> None:
+        self._switch, self._restore = switch, restore
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._before: Any = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._holders:
+                self._before = self._switch()
+            self._holders += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if not self._holders:
+                    self._restore(self._before)
+
+
+def _hugepage_setter() -> Callable[[bool], bool]:
     core = getattr(np, "_core", None) or getattr(np, "core", None)
     setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setter is None:
-        yield
-        return
-    before = setter(False)
-    try:
-        yield
-    finally:
-        setter(before)
+    return setter or (lambda advice: advice)  # a numpy without the setting: nothing to do
+
+
+#: Within the block, numpy does not ask Linux for transparent huge pages.
+#:
+#: numpy advises huge pages (``madvise``) for every array from 4 MB on. Where the kernel then
+#: compacts memory to find one at the array's first touch (THP ``defrag=madvise``, the default
+#: of many distributions), a fresh array costs more than the work done on it, and the analysis
+#: of a big log makes dozens of short-lived ones: measured on a 1M-row log, 0.1-0.35 CPU
+#: seconds of ~2 for load + summarize. The advice is numpy's process-wide setting; it is
+#: restored when the last block leaves.
+small_pages = ProcessSwitch(lambda: _hugepage_setter()(False),
+                            lambda before: _hugepage_setter()(before))
 
 
 def _ts_ms(series: pd.Series) -> np.ndarray:

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
-from chatkit.logs.columns import small_pages
+from chatkit.logs.columns import ProcessSwitch, small_pages
 from chatkit.logs.detect import lines_kind
 from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
 from chatkit.logs.schema import (
@@ -240,24 +239,28 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
         return conform(frame, columns, keep_extra=False, stats=stats)
 
 
-@contextmanager
-def _malloc_pool() -> Iterator[None]:
-    """Within the block, Arrow allocates with the C library's malloc, not its default pool.
-
-    The conversion makes a few large, short-lived buffers (casts, dictionaries, the pandas
-    columns). Measured on a 1M-row log, Arrow's default pool (mimalloc in current wheels) took
-    0.09-0.24 s for it, jemalloc 0.14 s and malloc 0.13 s, every time. The pool is a
-    process-wide setting of Arrow's; it is restored on leaving, and each buffer is freed by the
-    pool that allocated it.
-    """
+def _system_pool() -> Any:
     import pyarrow as pa
 
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
+    return previous
+
+
+def _set_pool(pool: Any) -> None:
+    import pyarrow as pa
+
+    pa.set_memory_pool(pool)
+
+
+#: Within the block, Arrow allocates with the C library's malloc, not its default pool.
+#:
+#: The conversion makes a few large, short-lived buffers (casts, dictionaries, the pandas
+#: columns). Measured on a 1M-row log, Arrow's default pool (mimalloc in current wheels) took
+#: 0.09-0.24 s for it, jemalloc 0.14 s and malloc 0.13 s, every time. The pool is a
+#: process-wide setting of Arrow's; it is restored when the last block leaves, and each
+#: buffer is freed by the pool that allocated it.
+_malloc_pool = ProcessSwitch(_system_pool, _set_pool)
 
 
 # --- the tolerant path ------------------------------------------------------------------------
