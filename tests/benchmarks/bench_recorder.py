@@ -1,31 +1,46 @@
-"""Benchmark: what recording costs, as the ratio recorded / bare client, measured in one run.
+"""Benchmark: what recording costs, as the ratio recorded / bare client, measured in one process.
 
 Run on demand (not part of the test suite)::
 
-    /work/venv/bin/python tests/benchmarks/bench_recorder.py [--requests 200] [--rounds 25]
+    /work/venv/bin/python tests/benchmarks/bench_recorder.py [--rounds 15] [--requests 200]
 
-Against the simulator on 127.0.0.1 (a real server, real sockets, kept-alive connections),
-the same requests go through a bare client and through a client whose transport is
-:class:`chatkit.client.RecordingTransport` (no retries, one JSONL line per request written
-to a temporary file). Rounds alternate bare/recorded so that drift (CPU frequency, the
-server warming up) hits both alike; the figure is the median over rounds of the per-round
-ratio. Loopback is the worst case for the ratio: on a real network the request itself is
-tens of milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20``
-shows it). Goal: <= 1.05.
+One simulator (``chatkit sim``) runs in its own process on 127.0.0.1, as a real API would:
+real sockets, kept-alive connections. One client process holds, for httpx and httpx2 (those
+installed) and each kind of request, a bare client and a client whose transport is
+:class:`chatkit.client.RecordingTransport` (no retries, one JSONL line per request written to
+a temporary file). Every round runs every case, bare and recorded back to back, the order of
+the cases and of bare/recorded rotating from round to round, so that a burst of load on a
+shared machine hits both sides of a pair alike. Per case it reports the median over rounds of
+the per-round ratio recorded / bare with its interquartile range, and the CPU time of the
+client thread that the recorder adds per request (recorded minus bare in the same round,
+median over rounds), which other processes disturb much less than the wall clock.
 
-    python tests/benchmarks/bench_recorder.py --latency-ms 20 --requests 30 --rounds 9
+Loopback is the worst case for the ratio: on a real network a request takes tens of
+milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20`` shows it).
+Goal: <= 1.05.
+
+``--instructions`` counts instead, under ``valgrind --tool=callgrind`` (PYTHONHASHSEED=0),
+the instructions per request of the recorded client minus the bare one. The count does not
+depend on the machine's load, only on the code (runs differ by a few thousand)::
+
+    python tests/benchmarks/bench_recorder.py --instructions --kinds chat --requests 300
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +50,7 @@ from chatkit.sim import DEFAULT_KEY
 HEADERS = {"Authorization": f"Bearer {DEFAULT_KEY}"}
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say OK."}],
         "max_tokens": 5}
+VARIANTS = ("bare", "recorded")
 
 
 def _calls(client: Any, base: str, kind: str) -> Callable[[], None]:
@@ -53,6 +69,13 @@ def _calls(client: Any, base: str, kind: str) -> Callable[[], None]:
     return stream
 
 
+def _client(module: Any, variant: str, log: Path) -> Any:
+    inner = module.HTTPTransport()
+    if variant == "recorded":
+        inner = RecordingTransport(inner, log=str(log), policy=NO_RETRY)
+    return module.Client(transport=inner, trust_env=False)
+
+
 def _time(call: Callable[[], None], n: int) -> tuple[float, float]:
     """Wall-clock and this thread's CPU seconds for ``n`` calls."""
     wall, cpu = time.perf_counter(), time.thread_time()
@@ -61,80 +84,188 @@ def _time(call: Callable[[], None], n: int) -> tuple[float, float]:
     return time.perf_counter() - wall, time.thread_time() - cpu
 
 
-def bench(module: Any, base: str, kind: str, n: int, rounds: int, log: Path) -> float:
-    """Print one line and return the median wall-clock ratio recorded / bare."""
-    bare = module.Client(transport=module.HTTPTransport(), trust_env=False)
-    recorded = module.Client(transport=RecordingTransport(module.HTTPTransport(), log=str(log),
-                                                          policy=NO_RETRY), trust_env=False)
-    calls = {"bare": _calls(bare, base, kind), "recorded": _calls(recorded, base, kind)}
-    for call in calls.values():  # warm up: connections, imports, caches
-        _time(call, max(20, n // 20))
-    ratios: list[float] = []
-    wall: dict[str, list[float]] = {"bare": [], "recorded": []}
-    cpu: dict[str, list[float]] = {"bare": [], "recorded": []}
-    for index in range(rounds):
-        order = ("bare", "recorded") if index % 2 == 0 else ("recorded", "bare")
-        took = {name: _time(calls[name], n) for name in order}
-        ratios.append(took["recorded"][0] / took["bare"][0])
-        for name, (seconds, cpu_seconds) in took.items():
-            wall[name].append(seconds / n * 1e6)
-            cpu[name].append(cpu_seconds / n * 1e6)
-    bare.close()
-    recorded.close()
-    bare_us, recorded_us = statistics.median(wall["bare"]), statistics.median(wall["recorded"])
-    # CPU time of the client thread: what the recorder adds, little disturbed by other load
-    added_cpu = statistics.median(cpu["recorded"]) - statistics.median(cpu["bare"])
-    ratio = statistics.median(ratios)
-    print(f"{module.__name__:7} {kind:7} bare {bare_us:8.1f} us  recorded {recorded_us:8.1f} us"
-          f"  ratio {ratio:.3f} [rounds p25-p75 {_quartiles(ratios)}]"
-          f"  recorder CPU +{added_cpu:5.1f} us/request")
-    return ratio
+@dataclass
+class Case:
+    """One module and kind of request: its two clients and what each round measured."""
+
+    module: str
+    kind: str
+    calls: dict[str, Callable[[], None]]
+    clients: list[Any]
+    wall_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+    cpu_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+
+    def run(self, n: int, order: tuple[str, ...]) -> None:
+        for variant in order:
+            wall, cpu = _time(self.calls[variant], n)
+            self.wall_us[variant].append(wall / n * 1e6)
+            self.cpu_us[variant].append(cpu / n * 1e6)
+
+    def result(self) -> Result:
+        bare, recorded = self.wall_us["bare"], self.wall_us["recorded"]
+        ratios = [r / b for r, b in zip(recorded, bare, strict=True)]
+        added = [r - b for r, b in zip(self.cpu_us["recorded"], self.cpu_us["bare"],
+                                       strict=True)]
+        p25, _, p75 = statistics.quantiles(ratios, n=4)
+        return Result(self.module, self.kind, round(statistics.median(bare), 1),
+                      round(statistics.median(recorded), 1),
+                      round(statistics.median(self.cpu_us["bare"]), 1),
+                      round(statistics.median(ratios), 3), round(p25, 3), round(p75, 3),
+                      round(statistics.median(added), 1))
 
 
-def _quartiles(values: list[float]) -> str:
-    q = statistics.quantiles(values, n=4)
-    return f"{q[0]:.3f}-{q[2]:.3f}"
+@dataclass(frozen=True)
+class Result:
+    """One case's figures: medians over rounds, per request."""
+
+    module: str
+    kind: str
+    bare_us: float
+    recorded_us: float
+    bare_cpu_us: float
+    ratio: float
+    ratio_p25: float
+    ratio_p75: float
+    recorder_cpu_us: float
+
+    def line(self) -> str:
+        return (f"{self.module:7} {self.kind:7} bare {self.bare_us:7.1f} us  recorded "
+                f"{self.recorded_us:7.1f} us  ratio {self.ratio:.3f} [rounds p25-p75 "
+                f"{self.ratio_p25:.3f}-{self.ratio_p75:.3f}]  recorder CPU "
+                f"{self.recorder_cpu_us:+5.1f} us/request (bare {self.bare_cpu_us:.0f})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=200, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=25)
-    parser.add_argument("--kinds", default="models,chat,stream")
-    parser.add_argument("--latency-ms", type=float, default=0.0,
-                        help="simulated server latency (default 0: the loopback worst case)")
-    args = parser.parse_args()
-    import httpx
+def _modules() -> list[str]:
+    names = []
+    for name in ("httpx", "httpx2"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        names.append(name)
+    return names
 
-    # The figures are only comparable within one run on a shared machine: say how busy it was.
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} CPUs")
 
-    modules = [httpx]
-    try:
-        import httpx2
-
-        modules.append(httpx2)
-    except ImportError:
-        pass
-    # The server runs in its own process, as a real API would: the client's CPU time is
-    # then what the recorder adds to, not a GIL shared with the server's threads.
+@contextmanager
+def _simulator(latency_ms: float) -> Iterator[str]:
+    """A ``chatkit sim`` in its own process: the client's CPU time is then what the recorder
+    adds to, not a GIL shared with the server's threads."""
     server = subprocess.Popen([sys.executable, "-m", "chatkit", "sim", "--latency-ms",
-                               str(args.latency_ms)], stdout=subprocess.PIPE, text=True)
+                               str(latency_ms)], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            log = Path(tmp) / "requests.jsonl"
-            for module in modules:
-                for kind in args.kinds.split(","):
-                    bench(module, base_url, kind, args.requests, args.rounds, log)
-            lines = sum(1 for _ in log.open())
-            print(f"log lines written: {lines}")
-            print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        yield server.stdout.readline().strip()
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure(base: str, kinds: list[str], n: int, rounds: int, tmp: Path) -> list[Result]:
+    """Every case every round, the order rotating; one Result per case."""
+    cases = []
+    for name in _modules():
+        module = importlib.import_module(name)
+        for kind in kinds:
+            clients = {v: _client(module, v, tmp / f"{name}-{kind}.jsonl") for v in VARIANTS}
+            calls = {v: _calls(c, base, kind) for v, c in clients.items()}
+            cases.append(Case(name, kind, calls, list(clients.values())))
+    for case in cases:  # warm up: connections, imports, caches
+        for call in case.calls.values():
+            _time(call, max(20, n // 10))
+    for index in range(rounds):
+        shift = index % len(cases)
+        order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+        for case in cases[shift:] + cases[:shift]:
+            case.run(n, order)
+    for case in cases:
+        for client in case.clients:
+            client.close()
+    return [case.result() for case in cases]
+
+
+def _loop(module_name: str, variant: str, kind: str, n: int, base: str) -> None:
+    """The process callgrind counts: connect, then ``n`` requests."""
+    with tempfile.TemporaryDirectory() as tmp:
+        client = _client(importlib.import_module(module_name), variant, Path(tmp) / "l.jsonl")
+        call = _calls(client, base, kind)
+        call()
+        for _ in range(n):
+            call()
+        client.close()
+
+
+def _instructions(module: str, variant: str, kind: str, n: int, base: str) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+               sys.executable, __file__, "--loop", module, variant, kind, str(n), base]
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"Error: no instruction count in valgrind's output: {done.stderr[-300:]}")
+    return int(found.group(1))
+
+
+def count_instructions(base: str, kinds: list[str], n: int) -> list[dict[str, Any]]:
+    """Per case, instructions per request bare and recorded (a run of n minus a run of 0)."""
+    rows = []
+    for module in _modules():
+        for kind in kinds:
+            per = {v: (_instructions(module, v, kind, n, base)
+                       - _instructions(module, v, kind, 0, base)) / n for v in VARIANTS}
+            rows.append({"module": module, "kind": kind, "bare": round(per["bare"]),
+                         "recorded": round(per["recorded"]),
+                         "recorder": round(per["recorded"] - per["bare"])})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="What recording costs: recorded / bare client.")
+    parser.add_argument("--requests", type=int, default=200, help="requests per round and case")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--kinds", default="models,chat", help="models,chat,stream")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="simulated server latency (default 0: the loopback worst case)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing")
+    parser.add_argument("--loop", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.loop:
+        module, variant, kind, n, base = args.loop
+        _loop(module, variant, kind, int(n), base)
+        return
+    kinds = args.kinds.split(",")
+    # Figures are only comparable within one run on a shared machine: say how busy it was.
+    report: dict[str, Any] = {"cpus": os.cpu_count(), "load_start": _load(),
+                              "rounds": args.rounds, "requests": args.requests,
+                              "latency_ms": args.latency_ms}
+    with _simulator(args.latency_ms) as base, tempfile.TemporaryDirectory() as tmp:
+        if args.instructions:
+            report["instructions"] = count_instructions(base, kinds, args.requests)
+        else:
+            results = measure(base, kinds, args.requests, args.rounds, Path(tmp))
+            report["cases"] = [asdict(r) for r in results]
+            report["log_lines"] = sum(len(p.read_bytes().splitlines())
+                                      for p in Path(tmp).glob("*.jsonl"))
+    report["load_end"] = _load()
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return
+    print(f"load average at start: {' '.join(map(str, report['load_start']))} "
+          f"on {report['cpus']} CPUs; {args.rounds} rounds x {args.requests} requests")
+    for row in report.get("instructions", []):
+        print(f"{row['module']:7} {row['kind']:7} bare {row['bare'] / 1e3:7.1f}k instructions"
+              f"/request  recorded {row['recorded'] / 1e3:7.1f}k  recorder "
+              f"{row['recorder'] / 1e3:+6.1f}k ({row['recorder'] / row['bare']:+.1%})")
+    for case in report.get("cases", []):
+        print(Result(**case).line())
+    if "log_lines" in report:
+        print(f"log lines written: {report['log_lines']}")
+    print(f"load average at end: {' '.join(map(str, report['load_end']))}")
 
 
 if __name__ == "__main__":
