@@ -8,9 +8,9 @@ One simulator (``chatkit sim``) runs in its own process on 127.0.0.1, as a real 
 real sockets, kept-alive connections. One client process holds, for httpx and httpx2 (those
 installed) and each kind of request, a bare client and a client whose transport is
 :class:`chatkit.client.RecordingTransport` (no retries, one JSONL line per request written to
-a temporary file). Every round runs every case, bare and recorded back to back, the order of
-the cases and of bare/recorded rotating from round to round, so that a burst of load on a
-shared machine hits both sides of a pair alike. Per case it reports the median over rounds of
+a temporary file). Every round runs every case, the order of the cases rotating from round to
+round; within a case bare and recorded run back to back in halves, ABBA then BAAB, so that a
+burst of load on a shared machine, or a drift during the round, hits both sides alike. Per case it reports the median over rounds of
 the per-round ratio recorded / bare with its interquartile range, and the CPU time of the
 client thread that the recorder adds per request (recorded minus bare in the same round,
 median over rounds), which other processes disturb much less than the wall clock.
@@ -95,11 +95,18 @@ class Case:
     wall_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
     cpu_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
 
-    def run(self, n: int, order: tuple[str, ...]) -> None:
-        for variant in order:
-            wall, cpu = _time(self.calls[variant], n)
-            self.wall_us[variant].append(wall / n * 1e6)
-            self.cpu_us[variant].append(cpu / n * 1e6)
+    def run(self, n: int, first: str) -> None:
+        """One round: ``n`` requests per variant in two halves, ABBA, so that a drift in
+        speed during the round (load coming or going) weighs on both variants alike."""
+        pair = VARIANTS if first == VARIANTS[0] else VARIANTS[::-1]
+        took = {variant: [0.0, 0.0] for variant in VARIANTS}
+        for variant in pair + pair[::-1]:
+            wall, cpu = _time(self.calls[variant], n // 2)
+            took[variant][0] += wall
+            took[variant][1] += cpu
+        for variant, (wall, cpu) in took.items():
+            self.wall_us[variant].append(wall / (n // 2 * 2) * 1e6)
+            self.cpu_us[variant].append(cpu / (n // 2 * 2) * 1e6)
 
     def result(self) -> Result:
         bare, recorded = self.wall_us["bare"], self.wall_us["recorded"]
@@ -178,9 +185,8 @@ def measure(base: str, kinds: list[str], n: int, rounds: int, tmp: Path) -> list
             _time(call, max(20, n // 10))
     for index in range(rounds):
         shift = index % len(cases)
-        order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
         for case in cases[shift:] + cases[:shift]:
-            case.run(n, order)
+            case.run(n, VARIANTS[index % 2])
     for case in cases:
         for client in case.clients:
             client.close()
@@ -255,8 +261,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=1))
         return
+    runs = (f"{args.requests} requests per count" if args.instructions
+            else f"{args.rounds} rounds x {args.requests} requests")
     print(f"load average at start: {' '.join(map(str, report['load_start']))} "
-          f"on {report['cpus']} CPUs; {args.rounds} rounds x {args.requests} requests")
+          f"on {report['cpus']} CPUs; {runs}")
     for row in report.get("instructions", []):
         print(f"{row['module']:7} {row['kind']:7} bare {row['bare'] / 1e3:7.1f}k instructions"
               f"/request  recorded {row['recorded'] / 1e3:7.1f}k  recorder "
