@@ -10,10 +10,11 @@ installed) and each kind of request, a bare client and a client whose transport 
 :class:`chatkit.client.RecordingTransport` (no retries, one JSONL line per request written to
 a temporary file). Every round runs every case, the order of the cases rotating from round to
 round; within a case bare and recorded run back to back in halves, ABBA then BAAB, so that a
-burst of load on a shared machine, or a drift during the round, hits both sides alike. Per case it reports the median over rounds of
-the per-round ratio recorded / bare with its interquartile range, and the CPU time of the
-client thread that the recorder adds per request (recorded minus bare in the same round,
-median over rounds), which other processes disturb much less than the wall clock.
+burst of load on a shared machine, or a drift during the round, hits both sides alike.
+Per case it reports the median over rounds of the per-round ratio recorded / bare with its
+interquartile range, and the CPU time of the client thread that the recorder adds per request
+(recorded minus bare in the same round, median over rounds), which other processes disturb
+much less than the wall clock.
 
 Loopback is the worst case for the ratio: on a real network a request takes tens of
 milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20`` shows it).
