@@ -136,18 +136,8 @@ class Attempt:
     def answered(self, response: Any, now: float) -> str | None:
         """Note the status line of an httpx/httpx2 response; return ``x-should-retry``."""
         try:
-            items = getattr(response.headers, "_list", None)
-            if items is None:
-                request_id, ctype, should = header_values(response.headers, b"x-request-id",
-                                                          b"content-type", b"x-should-retry")
-            else:  # httpx's (raw name, lower-case name, value): the names looked up in C
-                names = list(map(_LOWER, reversed(items)))
-                request_id = items[-1 - names.index(b"x-request-id")][2].decode("latin-1") \
-                    if b"x-request-id" in names else None
-                ctype = items[-1 - names.index(b"content-type")][2].decode("latin-1") \
-                    if b"content-type" in names else None
-                should = items[-1 - names.index(b"x-should-retry")][2].decode("latin-1") \
-                    if b"x-should-retry" in names else None
+            request_id, ctype, should = header_values(response.headers, b"x-request-id",
+                                                      b"content-type", b"x-should-retry")
             self.got_response(response.status_code, request_id, ctype or "", now)
             return should
         except Exception as exc:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import operator
 import os
 import threading
 from collections import OrderedDict
@@ -36,7 +35,6 @@ SEND, READ, SLEEP = "send", "read", "sleep"
 Step = tuple[str, Any]
 
 _LOG = logging.getLogger("chatkit.client")
-_LOWER = operator.itemgetter(1)  # of httpx's (raw name, lower-case name, value) header triples
 #: Attempts started and not yet written, by id: the one registry all recorders share.
 _PENDING: dict[int, tuple[Recorder, Attempt]] = {}
 
@@ -113,16 +111,8 @@ class Recorder:
     def attempt_number(self, request: Any, retries: int) -> int:
         """0 for a first try. The openai client's retries of one call share an
         Idempotency-Key; without one, its x-stainless-retry-count says which retry it is."""
-        items = getattr(request.headers, "_list", None)
-        if items is None:
-            key, count = header_values(request.headers, b"idempotency-key",
-                                       b"x-stainless-retry-count")
-        else:  # httpx's (raw name, lower-case name, value): the names looked up in C
-            names = list(map(_LOWER, reversed(items)))
-            key = items[-1 - names.index(b"idempotency-key")][2].decode("latin-1") \
-                if b"idempotency-key" in names else None
-            count = items[-1 - names.index(b"x-stainless-retry-count")][2].decode("latin-1") \
-                if b"x-stainless-retry-count" in names else None
+        key, count = header_values(request.headers, b"idempotency-key",
+                                   b"x-stainless-retry-count")
         if key:
             with self._lock:
                 number = self._seen.get(key, 0)
