@@ -115,3 +115,12 @@ def test_a_har_ties_retries_by_the_sdks_headers(tmp_path: Any) -> None:
     assert frame["attempt"].tolist()[:3] == [0, 1, 2]
     calls = Columns(frame).calls
     assert calls.n == 2 and calls.failed.tolist() == [False, True]
+
+
+def test_a_retry_joins_the_row_up_to_ten_minutes_before_it() -> None:
+    rows = [_row(START, 503, 0), _row(START + timedelta(minutes=10), 503, 1),
+            _row(START + timedelta(minutes=30), 503, 0),
+            _row(START + timedelta(minutes=40, milliseconds=1), 200, 1)]
+    calls = Columns(conform(pd.DataFrame(rows))).calls
+    assert calls.of_row.tolist() == [0, 0, 1, 2]
+    assert calls.failed.tolist() == [True, True, False]

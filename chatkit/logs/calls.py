@@ -79,16 +79,16 @@ def group_calls(cols: Columns) -> Calls:
         _, key = np.unique(key, return_inverse=True)
         key = key.astype(np.int64).reshape(-1)
     calls = int(key.max()) + 1
-    in_time = key[order]
+    positions = np.arange(n)
+    in_time, rows_in_time = (key, positions) if order is None else (key[order], order)
     first_rows = np.full(calls, n, dtype=np.int64)
     last_rows = np.empty(calls, dtype=np.int64)
-    positions = np.arange(n)
-    last_rows[in_time] = order[positions]  # the last write for each call wins: its last row
-    first_rows[in_time[::-1]] = order[positions[::-1]]  # reversed: its first row wins
+    last_rows[in_time] = rows_in_time  # the last write for each call wins: its last row
+    first_rows[in_time[::-1]] = rows_in_time[::-1]  # reversed: its first row wins
     if tied:  # number the calls in the order they began
         renumber = np.empty(calls, dtype=np.int64)
         began = np.empty(n, dtype=np.int64)
-        began[order] = positions
+        began[rows_in_time] = positions
         renumber[np.argsort(began[first_rows], kind="stable")] = np.arange(calls)
         key = renumber[key]
         first_rows[renumber], last_rows[renumber] = first_rows.copy(), last_rows.copy()
@@ -96,41 +96,71 @@ def group_calls(cols: Columns) -> Calls:
     return Calls(key, first_rows, last_rows, cols.failed[last_rows], attempts)
 
 
-def _time_order(cols: Columns) -> np.ndarray:
-    ts = np.where(np.isnan(cols.ts), np.inf, cols.ts)
-    if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):  # logs are usually in time order
-        return np.arange(ts.size)
-    return np.argsort(ts, kind="stable")
+def _time_order(cols: Columns) -> np.ndarray | None:
+    """The rows in time order (rows without a time last), or None when that is row order."""
+    ts = cols.ts
+    if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):  # a NaN anywhere compares False
+        return None  # logs are usually in time order
+    return np.argsort(np.where(np.isnan(ts), np.inf, ts), kind="stable")
 
 
-def _chains(cols: Columns, order: np.ndarray) -> np.ndarray:
+def _chains(cols: Columns, order: np.ndarray | None) -> np.ndarray:
     """A chain number per row from attempt numbers: a new chain at every first attempt.
     Chains are numbered in the time order of their first row."""
-    rank = np.empty(cols.n, dtype=np.int64)
-    rank[order] = np.arange(cols.n)
-    if not bool((cols.attempt > 0).any()):  # no retries: every row is a call of its own
-        return rank
-    route = np.zeros(cols.n, dtype=np.int64)
-    for name in ("host", "endpoint", "model"):
-        codes, names = cols.codes(name)
-        route = route * (len(names) + 1) + (codes.astype(np.int64) + 1)
-    # time order within each route; few routes: sorted as uint16, which numpy does by radix
-    keys = route.astype(np.uint16) if int(route.max()) < 1 << 16 else route
-    by_route = order[np.argsort(keys[order], kind="stable")]
-    attempt = cols.attempt[by_route]
-    ts = cols.ts[by_route]
-    starts = ~(attempt > 0) | np.isnan(ts)  # a first attempt, or nothing to chain it by
-    starts[0] = True
-    starts[1:] |= route[by_route][1:] != route[by_route][:-1]
-    starts[1:] |= ~(np.diff(ts) <= _MAX_GAP_MS) | np.isnan(ts[:-1])
-    chain = np.empty(cols.n, dtype=np.int64)
-    chain[by_route] = np.cumsum(starts) - 1
-    # renumber by the time of each chain's first row: those ranks are distinct and below n,
-    # so counting the marked ones orders them without a sort
-    first = rank[by_route[starts]]
-    marked = np.zeros(cols.n, dtype=np.int64)
-    marked[first] = 1
-    return (np.cumsum(marked) - 1)[first][chain]
+    starts = np.ones(cols.n, dtype=bool)
+    rows, heads = _joins(cols, order)
+    starts[rows] = False
+    number = np.empty(cols.n, dtype=np.int64)
+    if order is None:
+        np.cumsum(starts, out=number)
+    else:
+        number[order] = np.cumsum(starts[order])
+    number -= 1
+    number[rows] = number[heads]
+    return number
+
+
+def _joins(cols: Columns, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that continue a chain, and the first row of the chain each one continues.
+
+    Only a retry (attempt above 0, with a time) continues a chain: that of the row before it
+    on its route (host, endpoint, model) in time order, if that row has a time at most ten
+    minutes earlier. Retries are few, so only their rows are compared.
+    """
+    retry = (cols.attempt > 0) & ~np.isnan(cols.ts)
+    if not retry.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    route = _routes(cols)
+    # time order within each route (a stable sort of small codes is a radix sort)
+    by_route = np.argsort(route if order is None else route[order], kind="stable")
+    if order is not None:
+        by_route = order[by_route]
+    at = np.flatnonzero(retry[by_route])  # where the retries are in that order
+    at = at[at > 0]
+    rows, before = by_route[at], by_route[at - 1]
+    # a NaN time before compares False: no join
+    at = at[(route[rows] == route[before]) & (cols.ts[rows] - cols.ts[before] <= _MAX_GAP_MS)]
+    # a chain is a run in by_route order: its first row, then retries that each joined the
+    # row before them
+    run = np.ones(at.size, dtype=bool)
+    run[1:] = at[1:] != at[:-1] + 1
+    opened = np.maximum.accumulate(np.where(run, np.arange(at.size), 0))
+    return by_route[at], by_route[at[opened] - 1]
+
+
+def _routes(cols: Columns) -> np.ndarray:
+    """A route code per row from host, endpoint and model (null is a value of its own), as
+    uint16 when the codes fit."""
+    parts = [cols.codes(name) for name in ("host", "endpoint", "model")]
+    size = 1
+    for _, names in parts:
+        size *= len(names) + 1
+    dtype = np.uint16 if size < 1 << 16 else np.int64
+    route = np.zeros(cols.n, dtype=dtype)
+    for codes, names in parts:
+        route = route * (len(names) + 1) + (codes + 1).astype(dtype)
+    return route
 
 
 def _repeated_codes(values: pd.Series, *, everything: bool) -> np.ndarray | None:

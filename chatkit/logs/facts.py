@@ -35,7 +35,8 @@ from chatkit.logs.columns import bucket_width
 if TYPE_CHECKING:
     from chatkit.logs.columns import Columns
 
-__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of"]
+__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of",
+           "status_histogram", "top_status"]
 
 KINDS = ("calls", "limited", "retries", "all")
 
@@ -68,6 +69,15 @@ def grid_of(lo: float, hi: float, count: int) -> Grid | None:
     width = bucket_width(hi - lo, count) * 1000.0
     origin = math.floor(lo / width) * width
     return Grid(origin, width, int((hi - origin) // width) + 1)
+
+
+def status_histogram(codes: np.ndarray) -> dict[int, int]:
+    """Rows per status code (-1 = no response), in code order."""
+    if codes.size and codes.min() >= -1 and codes.max() < 1024:  # counted without a sort
+        counts = np.bincount(codes + 1)
+        return {int(c) - 1: int(counts[c]) for c in np.flatnonzero(counts)}
+    values, counts = np.unique(codes, return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts, strict=True)}
 
 
 def top_status(statuses: dict[int, int]) -> int:
@@ -147,22 +157,36 @@ class FrameFacts(LogFacts):
         self.retries = int((cols.attempt > 0).sum())
         valid = ~np.isnan(cols.ts)
         self.ts_count = int(valid.sum())
-        self.ts_lo = float(cols.ts[valid].min()) if self.ts_count else math.nan
-        self.ts_hi = float(cols.ts[valid].max()) if self.ts_count else math.nan
+        timed = cols.ts if self.ts_count == cols.n else cols.ts[valid]
+        self.ts_lo = float(timed.min()) if self.ts_count else math.nan
+        self.ts_hi = float(timed.max()) if self.ts_count else math.nan
         latency = cols.latency[~np.isnan(cols.latency)]
-        self.latency_median = float(np.median(latency)) if latency.size else math.nan
-        codes, names = cols.codes("model")
+        self.latency_median = (float(np.median(latency, overwrite_input=True)) if latency.size
+                               else math.nan)
         self.ttft_p95 = {}
-        for code, name in enumerate(names):
-            values = cols.ttft[(codes == code) & ~np.isnan(cols.ttft)]
+        for name, rows in cols.groups("model"):  # in code order, as the models appeared
+            values = cols.ttft[rows]
+            values = values[~np.isnan(values)]
             if values.size >= 20:
-                self.ttft_p95[name] = float(np.percentile(values, 95))
+                self.ttft_p95[name] = float(np.percentile(values, 95, overwrite_input=True))
         grid = self.grid()
         self._index = np.full(cols.n, -1, dtype=np.int64)
         if grid is not None:
-            self._index[valid] = ((cols.ts[valid] - grid.origin) // grid.width).astype(np.int64)
+            # times are whole milliseconds and the origin a whole bucket: the quotient is
+            # exact, so truncating it is the floor
+            index = ((timed - grid.origin) / grid.width).astype(np.int64)
+            if self.ts_count == cols.n:
+                self._index = index
+            else:
+                self._index[valid] = index
+        self._pools: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def _pool(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        if kind not in self._pools:
+            self._pools[kind] = self._pool_of(kind)
+        return self._pools[kind]
+
+    def _pool_of(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         cols, timed = self.cols, self._index >= 0
         if kind == "calls":
             first = np.zeros(cols.n, dtype=bool)
@@ -192,17 +216,21 @@ class FrameFacts(LogFacts):
             values = latency[rows]
             usable = values[(values > 0) & ~np.isnan(values)]
             if usable.size:
-                norm[rows] = values / np.median(usable)
+                norm[rows] = values / np.median(usable, overwrite_input=True)
         ok = ~np.isnan(latency) & (self._index >= 0) & (latency > 0)
         values, buckets = norm[ok], self._index[ok]
-        if buckets.size > 1 and (np.diff(buckets) < 0).any():  # logs are usually in time order
-            order = np.argsort(buckets, kind="stable")
+        if buckets.size > 1 and (buckets[1:] < buckets[:-1]).any():  # usually in time order
+            # a bucket's median does not depend on the order of its values, so any sort by
+            # bucket will do, and one of small codes is a radix sort
+            keys = buckets.astype(np.uint16) if count <= 1 << 16 else buckets
+            order = np.argsort(keys, kind="stable")
             values, buckets = values[order], buckets[order]
-        starts = np.searchsorted(buckets, np.arange(count))
-        ends = np.searchsorted(buckets, np.arange(count), side="right")
-        medians = np.array([np.median(values[s:e]) if e > s else np.nan
-                            for s, e in zip(starts, ends, strict=True)])
-        return ends - starts, medians
+        bounds = np.searchsorted(buckets, np.arange(count + 1))
+        sizes = np.diff(bounds)
+        medians = np.full(count, np.nan)
+        for b in np.flatnonzero(sizes):  # values is a copy: each bucket's part is reordered
+            medians[b] = np.median(values[bounds[b]:bounds[b + 1]], overwrite_input=True)
+        return sizes, medians
 
     def trimmed(self, kind: str, first: int, last: int) -> tuple[float, float]:
         pool, events = self._pool(kind)
@@ -221,11 +249,10 @@ class FrameFacts(LogFacts):
             attempts = attempts[~np.isnan(attempts)]
             latency = cols.latency[rows]
             latency = latency[~np.isnan(latency)]
-            codes, counts = np.unique(cols.code[rows], return_counts=True)
             out.append(WindowStats(
                 requests=int(rows.size), events=int(events[rows].sum()),
                 failed=int(cols.failed[rows].sum()),
                 max_attempt=float(attempts.max()) if attempts.size else math.nan,
                 latency_median=float(np.median(latency)) if latency.size else math.nan,
-                statuses={int(c): int(k) for c, k in zip(codes, counts, strict=True)}))
+                statuses=status_histogram(cols.code[rows])))
         return out

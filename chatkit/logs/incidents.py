@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from chatkit.logs.columns import Columns, iso_ms, status_label
-from chatkit.logs.facts import FrameFacts, LogFacts, WindowStats, top_status
+from chatkit.logs.facts import FrameFacts, LogFacts, WindowStats, status_histogram, top_status
 
 __all__ = ["Incident", "Window", "bucket_groups", "event_windows", "find_incidents",
            "hot_buckets", "latency_hot"]
@@ -171,11 +171,11 @@ def find_incidents(log: LogFacts | Columns) -> list[Incident]:
         if kind == "errors":  # every attempt of the calls that began in the window
             ends = rows[log.call_last[rows]]
             bad = ends[log.call_failed[ends]]
-            statuses = _counted(cols.code[bad]) if bad.size else stats.statuses
+            statuses = status_histogram(cols.code[bad]) if bad.size else stats.statuses
             rate = round(stats.events / stats.requests, 4) if stats.requests else 0.0
         else:
             failed = rows[cols.failed[rows]]
-            statuses = _counted(cols.code[failed]) if failed.size else stats.statuses
+            statuses = status_histogram(cols.code[failed]) if failed.size else stats.statuses
             rate = round(stats.failed / stats.requests, 4) if stats.requests else 0.0
         top = top_status(statuses)
         incidents.append(Incident(
@@ -185,7 +185,3 @@ def find_incidents(log: LogFacts | Columns) -> list[Incident]:
             latency_median=stats.latency_median))
     return incidents
 
-
-def _counted(codes: np.ndarray) -> dict[int, int]:
-    values, counts = np.unique(codes, return_counts=True)
-    return {int(v): int(c) for v, c in zip(values, counts, strict=True)}

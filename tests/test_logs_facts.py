@@ -1,0 +1,141 @@
+"""The numpy facts and call grouping equal a row-by-row reading of the same log.
+
+:mod:`chatkit.logs.calls` and :class:`~chatkit.logs.facts.FrameFacts` work on whole columns
+(retries found without looking at every row, bucket medians from one sort, status counts
+without a sort). Hypothesis writes small logs where that is easy to get wrong — rows out of
+time order, equal times, rows without a time, retries exactly ten minutes after the row
+before them, null hosts and models, zero and missing latencies — and each result is compared
+with a plain Python loop over the rows.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chatkit.logs.columns import Columns
+from chatkit.logs.facts import FrameFacts, status_histogram
+from chatkit.logs.schema import conform
+
+START = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+GAP_MS = 600_000  # a retry more than this after the row before it starts a call of its own
+
+# offsets that land on, just before and just after the ten-minute gap, and equal times
+OFFSETS = st.one_of(st.none(), st.integers(0, 4).map(lambda k: k * GAP_MS),
+                    st.integers(0, 4).map(lambda k: k * GAP_MS + 1),
+                    st.integers(0, 3_000_000), st.sampled_from([0, 1, 999, 1000]))
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for _ in range(draw(st.integers(1, 60))):
+        offset = draw(OFFSETS)
+        rows.append({
+            "ts": None if offset is None else (START + timedelta(milliseconds=offset)).isoformat(),
+            "attempt": draw(st.sampled_from([None, 0, 0, 1, 1, 2, 3])),
+            "status": draw(st.sampled_from([None, 200, 200, 429, 500, 503, 1500])),
+            # mostly one route, so that retries have rows before them to join
+            "host": draw(st.sampled_from([None, *["api.openai.com"] * 6, "gw.example"])),
+            "endpoint": draw(st.sampled_from(["/v1/chat/completions"] * 6 + ["/v1/responses"])),
+            "model": draw(st.sampled_from([None, *["gpt-4.1"] * 6, "gpt-4.1-mini"])),
+            "latency_ms": draw(st.sampled_from([None, 0.0, 120.0, 800.0, 950.5, 4000.0])),
+            "ttft_ms": draw(st.sampled_from([None, 90.0, 300.0]))})
+    return rows
+
+
+def reference_chains(cols: Columns) -> list[int]:
+    """Row by row in time order: a retry joins the row before it on its route."""
+    ts = [None if math.isnan(t) else t for t in cols.ts.tolist()]
+    route = list(zip(*(cols.codes(name)[0].tolist() for name in ("host", "endpoint", "model")),
+                     strict=True))
+    order = sorted(range(cols.n), key=lambda i: (math.inf if ts[i] is None else ts[i], i))
+    chain: list[int] = [-1] * cols.n
+    before: dict[tuple[int, ...], int] = {}
+    count = 0
+    for i in order:
+        prev = before.get(route[i])
+        attempt = cols.attempt[i]
+        t, t0 = ts[i], None if prev is None else ts[prev]
+        if attempt > 0 and prev is not None and t is not None and t0 is not None \
+                and t - t0 <= GAP_MS:
+            chain[i] = chain[prev]
+        else:
+            chain[i], count = count, count + 1
+        before[route[i]] = i
+    return chain
+
+
+@settings(max_examples=300, deadline=None)
+@given(logs())
+def test_calls_equal_a_row_by_row_reading(rows: list[dict[str, Any]]) -> None:
+    cols = Columns(conform(pd.DataFrame(rows)))
+    calls = cols.calls
+    chain = reference_chains(cols)
+    assert calls.of_row.tolist() == chain
+    in_time = sorted(range(cols.n), key=lambda i: (math.inf if np.isnan(cols.ts[i])
+                                                   else cols.ts[i], i))
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i in in_time:
+        first.setdefault(chain[i], i)
+        last[chain[i]] = i
+    assert calls.first.tolist() == [first[c] for c in range(len(first))]
+    assert calls.last.tolist() == [last[c] for c in range(len(last))]
+    assert calls.failed.tolist() == [bool(cols.failed[last[c]]) for c in range(len(last))]
+    assert calls.attempts.tolist() == [chain.count(c) for c in range(len(first))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(logs())
+def test_buckets_and_latency_medians_equal_a_row_by_row_reading(
+        rows: list[dict[str, Any]]) -> None:
+    cols = Columns(conform(pd.DataFrame(rows)))
+    facts = FrameFacts(cols)
+    grid = facts.grid()
+    if grid is None:
+        assert all(row["ts"] is None for row in rows)
+        return
+    bucket = [None if math.isnan(t) else int((t - grid.origin) // grid.width)
+              for t in cols.ts.tolist()]
+    pool, events = facts.buckets("limited")
+    assert pool.tolist() == [bucket.count(b) for b in range(grid.count)]
+    assert events.tolist() == [sum(1 for i, b in enumerate(bucket) if b == k
+                                   and cols.code[i] == 429) for k in range(grid.count)]
+    models = cols.codes("model")[0].tolist()
+    latency = cols.latency.tolist()
+    usual = {}
+    for model in set(models):
+        usable = [v for v, m in zip(latency, models, strict=True) if m == model and v > 0]
+        if usable:
+            usual[model] = statistics.median(usable)
+    sizes, medians = facts.latency_buckets()
+    for k in range(grid.count):
+        ratios = [latency[i] / usual[models[i]] for i in range(cols.n)
+                  if bucket[i] == k and latency[i] > 0]
+        assert sizes[k] == len(ratios)
+        if ratios:
+            assert medians[k] == pytest.approx(statistics.median(ratios), rel=1e-12)
+        else:
+            assert math.isnan(medians[k])
+    spans = [(grid.origin, grid.origin + grid.width * grid.count)]
+    [stats] = facts.window_stats("all", spans)
+    timed = cols.code[~np.isnan(cols.ts)].tolist()
+    assert stats.statuses == {c: timed.count(c) for c in sorted(set(timed))}
+
+
+@pytest.mark.parametrize("codes", [[], [200], [-1, 200, 200, 503, 429, -1], [-7, 200, 1500],
+                                   [1023, 0, 1024]])
+def test_status_histogram_counts_every_code_in_order(codes: list[int]) -> None:
+    values, counts = np.unique(np.array(codes, dtype=np.int64), return_counts=True)
+    expected = {int(v): int(c) for v, c in zip(values, counts, strict=True)}
+    got = status_histogram(np.array(codes, dtype=np.int64))
+    assert got == expected and list(got) == list(expected)
