@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkit.logs.columns import Columns
-from chatkit.logs.facts import FrameFacts, status_histogram
+from chatkit.logs.facts import FrameFacts, share, status_histogram
 from chatkit.logs.schema import conform
 
 START = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
@@ -126,6 +128,14 @@ def test_buckets_and_latency_medians_equal_a_row_by_row_reading(
             assert medians[k] == pytest.approx(statistics.median(ratios), rel=1e-12)
         else:
             assert math.isnan(medians[k])
+    with ThreadPoolExecutor(1) as worker:  # the same facts with half of them on a thread
+        shared = FrameFacts(cols, worker=worker)
+    np.testing.assert_array_equal(shared.latency_buckets()[0], sizes)
+    np.testing.assert_array_equal(shared.latency_buckets()[1], medians)  # NaN equal to NaN
+    assert (shared.ttft_p95, shared.ts_lo, shared.ts_hi) == (facts.ttft_p95, facts.ts_lo,
+                                                             facts.ts_hi)
+    assert shared.latency_median == facts.latency_median or (
+        math.isnan(shared.latency_median) and math.isnan(facts.latency_median))
     spans = [(grid.origin, grid.origin + grid.width * grid.count)]
     [stats] = facts.window_stats("all", spans)
     timed = cols.code[~np.isnan(cols.ts)].tolist()
@@ -139,3 +149,63 @@ def test_status_histogram_counts_every_code_in_order(codes: list[int]) -> None:
     expected = {int(v): int(c) for v, c in zip(values, counts, strict=True)}
     got = status_histogram(np.array(codes, dtype=np.int64))
     assert got == expected and list(got) == list(expected)
+
+
+@st.composite
+def failures(draw: st.DrawFn) -> list[dict[str, Any]]:
+    # "timeout" is both an exception and an error code: the two read the same
+    detail = st.sampled_from([None, None, "timeout", "rate_limit_exceeded", "server_error"])
+    return [{"ts": START.isoformat(), "status": draw(st.sampled_from([None, 200, 429, 500])),
+             "exception": draw(st.sampled_from([None, None, "timeout", "ReadTimeout"])),
+             "error_type": draw(detail), "error_code": draw(detail)}
+            for _ in range(draw(st.integers(1, 40)))]
+
+
+def reference_label(row: dict[str, Any]) -> str:
+    detail = [row[c] for c in ("exception", "error_type", "error_code") if row[c] is not None]
+    status = "" if row["status"] is None else str(row["status"])
+    return f"{status} {detail[-1] if detail else ''}".strip() or "no response"
+
+
+@settings(max_examples=200, deadline=None)
+@given(failures())
+def test_failure_groups_equal_grouping_the_label_texts(rows: list[dict[str, Any]]) -> None:
+    from chatkit.logs.labels import failure_groups, labels, top_group
+
+    cols = Columns(conform(pd.DataFrame(rows)))
+    texts = [reference_label(row) for row in rows]
+    every = np.arange(len(rows))
+    assert labels(cols, every).tolist() == texts
+    failed = [i for i in every.tolist() if rows[i]["status"] not in (200,)]
+    groups: dict[str, list[int]] = {}
+    for i in failed:
+        groups.setdefault(texts[i], []).append(i)
+    expected = sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))
+    got = [(label, members.tolist()) for label, members in failure_groups(cols)]
+    assert got == expected
+    if failed:
+        label, members = top_group(cols, np.array(failed))
+        assert (label, members.tolist()) == expected[0]
+
+
+def test_share_gives_results_in_order_and_runs_what_the_worker_has_not_started() -> None:
+    ran: list[tuple[int, str]] = []
+    free = threading.Event()
+
+    def task(i: int) -> Any:
+        def run() -> int:
+            ran.append((i, threading.current_thread().name))
+            if i == 0:
+                free.set()  # the last the caller takes back: the worker may go on
+            return i * 10
+        return run
+
+    with ThreadPoolExecutor(1, thread_name_prefix="worker") as worker:
+        worker.submit(free.wait)  # the worker is busy until the caller has taken every task
+        results = share(worker, [task(i) for i in range(3)])
+        assert results() == [0, 10, 20]
+        assert ran == [(2, "MainThread"), (1, "MainThread"), (0, "MainThread")]
+        ran.clear()
+        results = share(worker, [task(i) for i in range(3)])
+        assert results() == [0, 10, 20] and sorted(i for i, _ in ran) == [0, 1, 2]
+    assert share(None, [task(i) for i in range(3)])() == [0, 10, 20]

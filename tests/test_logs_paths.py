@@ -107,7 +107,7 @@ def test_every_path_gives_the_same_frame_and_summary(
         assert_same_summary(expected, summarize(frame))
 
 
-def test_the_summary_is_the_same_with_its_head_on_a_second_thread(
+def test_the_summary_is_the_same_on_two_threads(
         foreign_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from chatkit.logs import analyze
 

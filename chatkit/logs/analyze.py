@@ -11,6 +11,8 @@ in HARs, which is a success).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +30,8 @@ from chatkit.logs.columns import (
     small_pages,
 )
 from chatkit.logs.diagnose import log_findings
-from chatkit.logs.facts import FrameFacts, LogFacts
-from chatkit.logs.incidents import find_incidents
+from chatkit.logs.facts import FrameFacts, LogFacts, share
+from chatkit.logs.incidents import Incident, find_incidents
 from chatkit.logs.schema import COLUMNS, SUMMARY_COLUMNS, conform, pandas_dtype
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
            "summary_of_facts", "timeline"]
 
-_THREADED_ROWS = 100_000  # from this many rows on, the summary's head is computed on a thread
+_THREADED_ROWS = 100_000  # from this many rows on, summarize uses a second thread
 
 
 @small_pages()  # dozens of fresh arrays: see small_pages
@@ -49,32 +51,47 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     not read).
     """
     cols = Columns(_conformed(frame))
+    skipped = skipped if skipped is not None else frame.attrs.get("skipped", 0)
     if cols.n < _THREADED_ROWS:
-        head, facts = _head(cols), FrameFacts(cols)
-    else:  # the head on a second thread: its sorts and partitions run without the GIL
-        from concurrent.futures import ThreadPoolExecutor
+        head = _head(*share(None, _head_parts(cols))())
+        return _summary(head, skipped, *_verdicts(FrameFacts(cols), frame.attrs))
+    # a second thread takes the facts of time and latency while this one groups the calls,
+    # then the head's parts while this one finds the incidents and findings, and each
+    # thread takes what the other has not started (see share): each side's sorts and
+    # partitions run without the GIL
+    from concurrent.futures import ThreadPoolExecutor
 
-        cols.groups("model")  # cached before both threads read it
-        with ThreadPoolExecutor(1) as pool:
-            later = pool.submit(_head, cols)
-            facts = FrameFacts(cols)
-            head = later.result()
-    return summary_of_facts(head, facts, frame.attrs,
-                            skipped if skipped is not None else frame.attrs.get("skipped", 0))
+    cols.codes("model")  # cached before both threads read it
+    with ThreadPoolExecutor(1) as worker:
+        facts = FrameFacts(cols, worker=worker)
+        parts = share(worker, _head_parts(cols))
+        verdicts = _verdicts(facts, frame.attrs)
+        head = _head(*parts())
+    return _summary(head, skipped, *verdicts)
 
 
-def _head(cols: Columns) -> dict[str, Any]:
+def _head_parts(cols: Columns) -> list[Callable[[], Any]]:
+    """What :func:`_head` is made of, each computed on its own, the longest first."""
+    return [partial(_by_model, cols), partial(percentiles, cols.latency),
+            partial(percentiles, cols.ttft), partial(_counts, cols)]
+
+
+def _head(by_model: dict[str, Any], latency: dict[str, float] | None,
+          ttft: dict[str, float] | None, counts: dict[str, Any]) -> dict[str, Any]:
+    return {"requests": counts["requests"], "start": counts["start"], "end": counts["end"],
+            "latency_ms": latency, "ttft_ms": ttft, "status_counts": counts["status_counts"],
+            "error_rate": counts["error_rate"], "by_model": by_model}
+
+
+def _counts(cols: Columns) -> dict[str, Any]:
     n = cols.n
-    ts = cols.ts[~np.isnan(cols.ts)]
     return {
         "requests": n,
-        "start": iso_ms(ts.min()) if ts.size else None,
-        "end": iso_ms(ts.max()) if ts.size else None,
-        "latency_ms": percentiles(cols.latency),
-        "ttft_ms": percentiles(cols.ttft),
+        # fmin/fmax skip NaN (NaN only when every time is): no copy of the times
+        "start": iso_ms(np.fmin.reduce(cols.ts)) if n else None,
+        "end": iso_ms(np.fmax.reduce(cols.ts)) if n else None,
         "status_counts": status_counts(cols.code),
         "error_rate": round(float(cols.failed.mean()), 4) if n else 0.0,
-        "by_model": _by_model(cols),
     }
 
 
@@ -83,12 +100,20 @@ def summary_of_facts(head: dict[str, Any], log: LogFacts, attrs: dict[str, Any],
     """The summary contract from its numbers (``head``: requests, start, end, latency_ms,
     ttft_ms, status_counts, error_rate, by_model) and the log's facts, which the incidents and
     findings read (:mod:`chatkit.logs.facts`); the SQL engines give both their own way."""
+    return _summary(head, skipped, *_verdicts(log, attrs))
+
+
+def _verdicts(log: LogFacts, attrs: dict[str, Any]) -> tuple[list[Incident], list[Finding]]:
     incidents = find_incidents(log)
+    return incidents, [*log_findings(log, incidents), *_reading_findings(attrs)]
+
+
+def _summary(head: dict[str, Any], skipped: int, incidents: list[Incident],
+             findings: list[Finding]) -> dict[str, Any]:
     return {"requests": head["requests"], "skipped": int(skipped),
             **{k: v for k, v in head.items() if k != "requests"},
             "incidents": [i.to_dict() for i in incidents],
-            "findings": [f.to_dict() for f in [*log_findings(log, incidents),
-                                               *_reading_findings(attrs)]]}
+            "findings": [f.to_dict() for f in findings]}
 
 
 def _reading_findings(attrs: dict[str, Any]) -> list[Finding]:

@@ -42,11 +42,15 @@ class Calls:
     first: np.ndarray  # per call: the row of its first attempt
     last: np.ndarray  # per call: the row of its last attempt
     failed: np.ndarray  # per call: its last attempt failed
-    attempts: np.ndarray  # per call: how many attempts
 
     @property
     def n(self) -> int:
         return int(self.first.size)
+
+    @property
+    def attempts(self) -> np.ndarray:
+        """Per call: how many attempts (counted when asked)."""
+        return np.bincount(self.of_row, minlength=self.n)
 
     def count(self, rows: np.ndarray) -> int:
         """How many distinct calls the given rows belong to."""
@@ -62,7 +66,7 @@ def group_calls(cols: Columns) -> Calls:
     n = cols.n
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Calls(empty, empty, empty, np.zeros(0, dtype=bool), empty)
+        return Calls(empty, empty, empty, np.zeros(0, dtype=bool))
     order = _time_order(cols)
     key = _chains(cols, order)  # 0 .. chains-1, numbered in time order of their first row
     tied = False
@@ -92,8 +96,7 @@ def group_calls(cols: Columns) -> Calls:
         renumber[np.argsort(began[first_rows], kind="stable")] = np.arange(calls)
         key = renumber[key]
         first_rows[renumber], last_rows[renumber] = first_rows.copy(), last_rows.copy()
-    attempts = np.bincount(key, minlength=calls)
-    return Calls(key, first_rows, last_rows, cols.failed[last_rows], attempts)
+    return Calls(key, first_rows, last_rows, cols.failed[last_rows])
 
 
 def _time_order(cols: Columns) -> np.ndarray | None:

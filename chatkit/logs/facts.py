@@ -26,16 +26,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chatkit.logs.columns import bucket_width
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from concurrent.futures import Executor
+
     from chatkit.logs.columns import Columns
 
-__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of",
+__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of", "share",
            "status_histogram", "top_status"]
 
 KINDS = ("calls", "limited", "retries", "all")
@@ -78,6 +82,25 @@ def status_histogram(codes: np.ndarray) -> dict[int, int]:
         return {int(c) - 1: int(counts[c]) for c in np.flatnonzero(counts)}
     values, counts = np.unique(codes, return_counts=True)
     return {int(v): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def share(worker: Executor | None, tasks: Sequence[Callable[[], Any]]
+          ) -> Callable[[], list[Any]]:
+    """Queues ``tasks`` on ``worker`` and returns what gives their results, in order.
+
+    Asked for them, it first takes back the tasks the worker has not started, the last first,
+    and runs them on the calling thread, so neither thread waits while work is queued. The
+    tasks must not depend on one another. Without a worker, every task runs when asked.
+    """
+    if worker is None:
+        return lambda: [task() for task in tasks]
+    futures = [worker.submit(task) for task in tasks]
+
+    def results() -> list[Any]:
+        taken = {i: tasks[i]() for i in reversed(range(len(tasks))) if futures[i].cancel()}
+        return [taken[i] if i in taken else futures[i].result() for i in range(len(tasks))]
+
+    return results
 
 
 def top_status(statuses: dict[int, int]) -> int:
@@ -144,31 +167,34 @@ class LogFacts:
 class FrameFacts(LogFacts):
     """The facts of a frame in memory, computed with numpy from every row."""
 
-    def __init__(self, cols: Columns) -> None:
+    def __init__(self, cols: Columns, *, worker: Executor | None = None) -> None:
+        """``worker``: an executor on which the facts of time and latency, which do not
+        depend on the calls, are computed meanwhile (see :func:`share`)."""
         self.cols = cols
+        self._pools: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._timed_counts: np.ndarray | None = None
+        self._latency: tuple[np.ndarray, np.ndarray] | None = None
+        timed = share(worker, [partial(self._time_facts, buckets=worker is not None),
+                               self._latency_median, self._ttft_p95])
+        self.n, self.failed = cols.n, int(cols.failed.sum())
+        self.limited = int((cols.code == 429).sum())
+        self.retries = int((cols.attempt > 0).sum())
         calls = cols.calls
         self.call_id = calls.of_row
         self.call_start = cols.ts[calls.first][calls.of_row] if cols.n else cols.ts
         self.call_last = np.zeros(cols.n, dtype=bool)
         self.call_last[calls.last] = True
         self.call_failed = calls.failed[calls.of_row]
-        self.n, self.failed = cols.n, int(cols.failed.sum())
-        self.limited = int((cols.code == 429).sum())
-        self.retries = int((cols.attempt > 0).sum())
+        _, self.latency_median, self.ttft_p95 = timed()
+
+    def _time_facts(self, *, buckets: bool) -> None:
+        """The time span and each row's bucket (and the latency buckets if ``buckets``)."""
+        cols = self.cols
         valid = ~np.isnan(cols.ts)
         self.ts_count = int(valid.sum())
         timed = cols.ts if self.ts_count == cols.n else cols.ts[valid]
         self.ts_lo = float(timed.min()) if self.ts_count else math.nan
         self.ts_hi = float(timed.max()) if self.ts_count else math.nan
-        latency = cols.latency[~np.isnan(cols.latency)]
-        self.latency_median = (float(np.median(latency, overwrite_input=True)) if latency.size
-                               else math.nan)
-        self.ttft_p95 = {}
-        for name, rows in cols.groups("model"):  # in code order, as the models appeared
-            values = cols.ttft[rows]
-            values = values[~np.isnan(values)]
-            if values.size >= 20:
-                self.ttft_p95[name] = float(np.percentile(values, 95, overwrite_input=True))
         grid = self.grid()
         self._index = np.full(cols.n, -1, dtype=np.int64)
         if grid is not None:
@@ -179,7 +205,22 @@ class FrameFacts(LogFacts):
                 self._index = index
             else:
                 self._index[valid] = index
-        self._pools: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._timed = self._index >= 0
+        if buckets:
+            self.latency_buckets()
+
+    def _latency_median(self) -> float:
+        latency = self.cols.latency[~np.isnan(self.cols.latency)]
+        return float(np.median(latency, overwrite_input=True)) if latency.size else math.nan
+
+    def _ttft_p95(self) -> dict[str, float]:
+        cols, out = self.cols, {}
+        for name, rows in cols.groups("model"):  # in code order, as the models appeared
+            values = cols.ttft[rows]
+            values = values[~np.isnan(values)]
+            if values.size >= 20:
+                out[name] = float(np.percentile(values, 95, overwrite_input=True))
+        return out
 
     def _pool(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         if kind not in self._pools:
@@ -187,7 +228,7 @@ class FrameFacts(LogFacts):
         return self._pools[kind]
 
     def _pool_of(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        cols, timed = self.cols, self._index >= 0
+        cols, timed = self.cols, self._timed
         if kind == "calls":
             first = np.zeros(cols.n, dtype=bool)
             first[cols.calls.first] = True
@@ -203,22 +244,33 @@ class FrameFacts(LogFacts):
         grid = self.grid()
         count = grid.count if grid else 0
         pool, events = self._pool(kind)
+        if pool is self._timed:  # the same pool for every kind but calls: counted once
+            if self._timed_counts is None:
+                self._timed_counts = np.bincount(self._index[pool], minlength=count)
+            return self._timed_counts, np.bincount(self._index[events], minlength=count)
         return (np.bincount(self._index[pool], minlength=count),
                 np.bincount(self._index[events], minlength=count))
 
     def latency_buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._latency is None:
+            self._latency = self._latency_buckets()
+        return self._latency
+
+    def _latency_buckets(self) -> tuple[np.ndarray, np.ndarray]:
         cols, grid = self.cols, self.grid()
         count = grid.count if grid else 0
         latency = cols.latency
-        norm = np.full(cols.n, np.nan)  # each request relative to its own model's median
-        codes, _ = cols.codes("model")
+        codes, names = cols.codes("model")
+        usual = np.full(len(names) + 1, np.nan)  # each model's median latency (0: no model)
         for _, rows in [*cols.groups("model"), ("", np.flatnonzero(codes < 0))]:
             values = latency[rows]
             usable = values[(values > 0) & ~np.isnan(values)]
             if usable.size:
-                norm[rows] = values / np.median(usable, overwrite_input=True)
+                usual[int(codes[rows[0]]) + 1] = np.median(usable, overwrite_input=True)
         ok = ~np.isnan(latency) & (self._index >= 0) & (latency > 0)
-        values, buckets = norm[ok], self._index[ok]
+        # each request relative to its own model's median
+        values = latency[ok] / usual[codes[ok].astype(np.int64) + 1]
+        buckets = self._index[ok]
         if buckets.size > 1 and (buckets[1:] < buckets[:-1]).any():  # usually in time order
             # a bucket's median does not depend on the order of its values, so any sort by
             # bucket will do, and one of small codes is a radix sort

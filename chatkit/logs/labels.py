@@ -35,10 +35,18 @@ def _is_null(value: Any) -> bool:
 
 
 def labels(cols: Columns, rows: np.ndarray) -> np.ndarray:
-    """'429 rate_limit_exceeded', '503 server_is_overloaded', 'ReadTimeout' ... per row.
+    """'429 rate_limit_exceeded', '503 server_is_overloaded', 'ReadTimeout' ... per row."""
+    names, inverse, _ = _label_groups(cols, rows)
+    return np.array(names, dtype=object)[inverse]
 
-    Built from integer keys (status x detail category), so only the distinct labels are
-    formatted as text, however many rows there are.
+
+def _label_groups(cols: Columns, rows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct labels of ``rows`` in text order, each row's place among them, and how
+    many rows have each.
+
+    Built from integer keys (status x detail category), so only the distinct keys are
+    formatted as text, however many rows there are. Two keys can read the same (one text in
+    two columns): their rows are one group.
     """
     status = cols.code[rows]
     detail = np.full(rows.size, -1, dtype=np.int64)
@@ -56,18 +64,21 @@ def labels(cols: Columns, rows: np.ndarray) -> np.ndarray:
         code, d = divmod(int(k), len(names) + 1)
         text = f"{'' if code == 0 else code - 1} {names[d - 1] if d else ''}".strip()
         texts.append(text or "no response")
-    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+    distinct = sorted(set(texts))
+    place = {text: i for i, text in enumerate(distinct)}
+    inverse = np.array([place[t] for t in texts], dtype=np.int64)[inverse.reshape(-1)]
+    return distinct, inverse, np.bincount(inverse, minlength=len(distinct))
 
 
 def failure_groups(cols: Columns) -> list[tuple[str, np.ndarray]]:
-    """Failed rows grouped by status and error code, the biggest first."""
+    """Failed rows grouped by status and error code, the biggest first (ties in text
+    order)."""
     failed = np.flatnonzero(cols.failed)
     if failed.size == 0:
         return []
-    named = labels(cols, failed)
-    names, inverse, counts = np.unique(named, return_inverse=True, return_counts=True)
+    names, inverse, counts = _label_groups(cols, failed)
     order = np.argsort(-counts, kind="stable")
-    return [(str(names[g]), failed[inverse == g]) for g in order]
+    return [(names[g], failed[inverse == g]) for g in order]
 
 
 def span(cols: Columns) -> float:
@@ -123,7 +134,7 @@ def classify_rows(cols: Columns, rows: np.ndarray, check: str, status: str, titl
 
 
 def top_group(cols: Columns, rows: np.ndarray) -> tuple[str, np.ndarray]:
-    named = labels(cols, rows)
-    names, inverse, counts = np.unique(named, return_inverse=True, return_counts=True)
+    """The commonest label of ``rows`` (ties in text order) and its rows."""
+    names, inverse, counts = _label_groups(cols, rows)
     top = int(np.argmax(counts))
-    return str(names[top]), rows[inverse == top]
+    return names[top], rows[inverse == top]
