@@ -199,44 +199,52 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
                    ) -> pd.DataFrame:
     """An Arrow table of contract columns as a frame in the contract's pandas dtypes.
 
-    The columns are prepared by Arrow (timestamps parsed, few-valued text dictionary-encoded)
-    on two threads for a big table, since Arrow's kernels run without the GIL, and turned into
-    pandas without gathering columns of one dtype into one block (a copy of each). A table
-    that then holds the contract's columns in its dtypes is returned as it is, without another
-    pass through :func:`~chatkit.logs.schema.conform`.
+    Each column is prepared by Arrow (timestamps parsed, few-valued text dictionary-encoded)
+    and turned into its pandas column in one task; a big table's tasks run on two threads,
+    the costly ones first, since Arrow's kernels and most of its pandas conversion run
+    without the GIL. The columns are put together without gathering those of one dtype into
+    one block (a copy of each). A frame that then holds the contract's columns in its dtypes
+    is returned as it is, without another pass through :func:`~chatkit.logs.schema.conform`.
     """
+    import pandas as pd
     import pyarrow as pa
 
     names = table.column_names
     assumed = unreadable = 0
 
-    def prepared(i: int) -> pa.ChunkedArray:
+    def converted(i: int) -> pd.Series:
         nonlocal assumed, unreadable
         name, column = names[i], table.column(i)
         if name in CATEGORICAL:
-            return column.dictionary_encode()
-        if name == "ts":
+            column = column.dictionary_encode()
+        elif name == "ts":
             parsed = parse_timestamps(column)
             assumed, unreadable = parsed.assumed_utc, parsed.unreadable
-            return parsed.values
-        return column
+            column = parsed.values
+        return pa.table([column], names=[name]).to_pandas(
+            types_mapper=pandas_type_of, use_threads=False)[name]
 
+    # longest first, so that the two threads finish together
+    order = sorted(range(len(names)), key=lambda i: _COST.get(names[i], 2))
     with small_pages(), _malloc_pool():
         if table.num_rows >= _THREADED_ROWS:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(2) as pool:
-                arrays = list(pool.map(prepared, range(len(names))))
+                done = dict(zip(order, pool.map(converted, order), strict=True))
         else:
-            arrays = [prepared(i) for i in range(len(names))]
+            done = {i: converted(i) for i in order}
         if stats is not None:
             stats.timestamps(assumed, unreadable)
-        frame = pa.Table.from_arrays(arrays, names=names).to_pandas(
-            types_mapper=pandas_type_of, split_blocks=True)
+        frame = pd.DataFrame({names[i]: done[i] for i in range(len(names))}, copy=False)
         if names == list(columns) and all(str(dtype) == str(pandas_dtype(c))
                                           for c, dtype in zip(columns, frame.dtypes, strict=True)):
             return frame
         return conform(frame, columns, keep_extra=False, stats=stats)
+
+
+#: The order arrow_to_frame converts columns in: parsing the time and hashing text cost most.
+_COST = {"ts": 0, **{name: 1 for name in CATEGORICAL}}
 
 
 def _system_pool() -> Any:
