@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from chatkit.logs import SUMMARY_COLUMNS, load, readers_jsonl, summarize
+from chatkit.logs import SUMMARY_COLUMNS, arrow_frame, load, readers_jsonl, summarize
 from chatkit.logs.readers import Skipped, source_of
 from chatkit.sim import generate_log
 
@@ -59,7 +59,7 @@ def read(path: Path, monkeypatch: pytest.MonkeyPatch, *, duckdb: bool, threads: 
          ) -> pd.DataFrame:
     with monkeypatch.context() as patch:
         patch.setattr(readers_jsonl, "DUCKDB_MIN_BYTES", 0 if duckdb else 1 << 62)
-        patch.setattr(readers_jsonl, "_THREADED_ROWS", 0 if threads else 1 << 62)
+        patch.setattr(arrow_frame, "_THREADED_ROWS", 0 if threads else 1 << 62)
         return load(path, columns=SUMMARY_COLUMNS)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chatkit.errors import InputError
-from chatkit.logs.columns import ProcessSwitch, small_pages
+from chatkit.logs.arrow_frame import arrow_to_frame
 from chatkit.logs.detect import lines_kind
 from chatkit.logs.readers_gateway import GATEWAYS, gateway_of
 from chatkit.logs.schema import (
@@ -33,10 +33,7 @@ from chatkit.logs.schema import (
     arrow_schema,
     conform,
     empty_frame,
-    pandas_dtype,
-    pandas_type_of,
 )
-from chatkit.logs.timestamps import parse_timestamps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,7 +53,6 @@ _DUCKDB_TYPES = {**{c: "BIGINT" for c in INTEGERS}, **{c: "DOUBLE" for c in FLOA
 #: Lines longer than this are skipped unread, which bounds the memory a hostile file can take:
 #: about three times this above what the rows need, whatever the line (a 200 MB line: +50 MB).
 MAX_LINE_BYTES = 16 << 20
-_THREADED_ROWS = 100_000  # tables from this size on are prepared on two threads
 
 
 def read_jsonl(source: Source, columns: Sequence[str], mapping: Mapping[str, str] | None,
@@ -193,82 +189,6 @@ def _schema(columns: Sequence[str], mapping: Mapping[str, str] | None, ts_type: 
     fields = [pa.field(theirs.get(f.name, f.name), f.type) for f in schema]
     rename = {theirs[c]: c for c in columns if c in theirs}
     return pa.schema(fields), rename
-
-
-def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | None = None
-                   ) -> pd.DataFrame:
-    """An Arrow table of contract columns as a frame in the contract's pandas dtypes.
-
-    Each column is prepared by Arrow (timestamps parsed, few-valued text dictionary-encoded)
-    and turned into its pandas column in one task; a big table's tasks run on two threads,
-    the costly ones first, since Arrow's kernels and most of its pandas conversion run
-    without the GIL. The columns are put together without gathering those of one dtype into
-    one block (a copy of each). A frame that then holds the contract's columns in its dtypes
-    is returned as it is, without another pass through :func:`~chatkit.logs.schema.conform`.
-    """
-    import pandas as pd
-    import pyarrow as pa
-
-    names = table.column_names
-    assumed = unreadable = 0
-
-    def converted(i: int) -> pd.Series:
-        nonlocal assumed, unreadable
-        name, column = names[i], table.column(i)
-        if name in CATEGORICAL:
-            column = column.dictionary_encode()
-        elif name == "ts":
-            parsed = parse_timestamps(column)
-            assumed, unreadable = parsed.assumed_utc, parsed.unreadable
-            column = parsed.values
-        return pa.table([column], names=[name]).to_pandas(
-            types_mapper=pandas_type_of, use_threads=False)[name]
-
-    # longest first, so that the two threads finish together
-    order = sorted(range(len(names)), key=lambda i: _COST.get(names[i], 2))
-    with small_pages(), _malloc_pool():
-        if table.num_rows >= _THREADED_ROWS:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(2) as pool:
-                done = dict(zip(order, pool.map(converted, order), strict=True))
-        else:
-            done = {i: converted(i) for i in order}
-        if stats is not None:
-            stats.timestamps(assumed, unreadable)
-        frame = pd.DataFrame({names[i]: done[i] for i in range(len(names))}, copy=False)
-        if names == list(columns) and all(str(dtype) == str(pandas_dtype(c))
-                                          for c, dtype in zip(columns, frame.dtypes, strict=True)):
-            return frame
-        return conform(frame, columns, keep_extra=False, stats=stats)
-
-
-#: The order arrow_to_frame converts columns in: parsing the time and hashing text cost most.
-_COST = {"ts": 0, **{name: 1 for name in CATEGORICAL}}
-
-
-def _system_pool() -> Any:
-    import pyarrow as pa
-
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    return previous
-
-
-def _set_pool(pool: Any) -> None:
-    import pyarrow as pa
-
-    pa.set_memory_pool(pool)
-
-
-#: Within the block, Arrow allocates with the C library's malloc, not its default pool.
-#:
-#: The conversion makes a few large, short-lived buffers (casts, dictionaries, the pandas
-#: columns). Measured on a 1M-row log, Arrow's default pool (mimalloc in current wheels) took
-#: 0.09-0.24 s for it, jemalloc 0.14 s and malloc 0.13 s, every time. The pool is a
-#: process-wide setting of Arrow's; it is restored when the last block leaves, and each
-#: buffer is freed by the pool that allocated it.
-_malloc_pool = ProcessSwitch(_system_pool, _set_pool)
 
 
 # --- the tolerant path ------------------------------------------------------------------------
