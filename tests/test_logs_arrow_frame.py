@@ -105,3 +105,32 @@ def test_a_big_log_converted_on_two_threads_takes_the_shortcut_for_its_host(
         serial = load(path, columns=SUMMARY_COLUMNS)
     pd.testing.assert_frame_equal(threaded, serial, check_exact=True)
     assert seen[threaded["host"].iloc[0]] is True
+
+
+def test_duckdb_hands_floats_over_with_nan_for_null_and_the_frame_is_arrows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.logs import readers_jsonl
+
+    path = tmp_path / "floats.jsonl"
+    path.write_text(
+        '{"ts": "2026-03-02T09:00:00Z", "status": 200, "latency_ms": 12.5, "ttft_ms": null}\n'
+        '{"ts": "2026-03-02T09:00:01Z", "status": 500, "latency_ms": null}\n'
+        '{"ts": "2026-03-02T09:00:02Z", "status": 200, "latency_ms": 3, "ttft_ms": 1.25}\n')
+    tables: list[pa.Table] = []
+
+    def watched(table: pa.Table, columns: list[str], stats: Skipped | None = None
+                ) -> pd.DataFrame:
+        tables.append(table)
+        return arrow_to_frame(table, columns, stats)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(readers_jsonl, "DUCKDB_MIN_BYTES", 0)
+        patch.setattr(readers_jsonl, "arrow_to_frame", watched)
+        frame = load(path, columns=SUMMARY_COLUMNS)
+    (table,) = tables
+    assert table.column("latency_ms").null_count == table.column("ttft_ms").null_count == 0
+    assert table.column("ttft_ms").to_pylist()[2] == 1.25
+    assert frame.attrs["formats"] == ["jsonl"]
+    by_arrow = load(path, columns=SUMMARY_COLUMNS)  # small: Arrow's reader
+    pd.testing.assert_frame_equal(frame, by_arrow, check_exact=True)
+    assert frame["ttft_ms"].isna().tolist() == [True, True, False]

@@ -152,8 +152,14 @@ def _read_duckdb(source: Source, columns: Sequence[str], mapping: Mapping[str, s
     theirs = {contract: their for their, contract in (mapping or {}).items()}
     spec = ", ".join(f"{_quoted(theirs.get(c, c))}: '{_DUCKDB_TYPES.get(c, 'VARCHAR')}'"
                      for c in columns)
-    query = (f"SELECT * FROM read_json({_quoted(str(path))}, format='newline_delimited', "
-             f"columns={{{spec}}}, maximum_object_size={MAX_LINE_BYTES})")
+    # Floats come with NaN where they were null, as pandas holds them: Arrow then hands the
+    # values over without filling a copy.
+    select = ", ".join(f"coalesce({_name(theirs.get(c, c))}, 'NaN'::DOUBLE) AS "
+                       f"{_name(theirs.get(c, c))}" if c in FLOATS else _name(theirs.get(c, c))
+                       for c in columns)
+    query = (f"SELECT {select} FROM read_json({_quoted(str(path))}, "
+             f"format='newline_delimited', columns={{{spec}}}, "
+             f"maximum_object_size={MAX_LINE_BYTES})")
     con = duckdb.connect()
     con.sql("SET enable_progress_bar = false")  # it writes to stdout, into `analyze --json`
     try:
@@ -170,6 +176,10 @@ def _read_duckdb(source: Source, columns: Sequence[str], mapping: Mapping[str, s
 
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _name(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _ts_types() -> tuple[Any, ...]:
