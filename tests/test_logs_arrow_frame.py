@@ -134,3 +134,31 @@ def test_duckdb_hands_floats_over_with_nan_for_null_and_the_frame_is_arrows(
     by_arrow = load(path, columns=SUMMARY_COLUMNS)  # small: Arrow's reader
     pd.testing.assert_frame_equal(frame, by_arrow, check_exact=True)
     assert frame["ttft_ms"].isna().tolist() == [True, True, False]
+
+
+def generic(column: pa.ChunkedArray) -> pd.Series:
+    """Arrow's own conversion, with the contract's types."""
+    from chatkit.logs.schema import pandas_type_of
+
+    return pa.table({"c": column}).to_pandas(types_mapper=pandas_type_of)["c"]
+
+
+@pytest.mark.parametrize("column", [
+    *(_dictionary(column) for column in ONE_VALUE + SEVERAL_VALUES),
+    pa.chunked_array([pa.array([f"m{i % 200}" for i in range(600)]).dictionary_encode()]),
+    pa.chunked_array([pa.array([1, None, 3], pa.int64()), pa.array([], pa.int64()),
+                      pa.array([9, 8, 7, 6], pa.int64()).slice(1)]),
+    pa.chunked_array([pa.array([2**62, -5], pa.int64())]),
+    pa.chunked_array([], type=pa.int64()),
+    pa.chunked_array([pa.array([1.5, None])]),
+], ids=lambda column: str(column.type))
+def test_columns_built_for_pandas_are_what_arrow_gives(column: pa.ChunkedArray) -> None:
+    from chatkit.logs.arrow_frame import _pandas
+
+    got, expected = _pandas("c", column), generic(column)
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert got.dtype == expected.dtype
+    if isinstance(expected.dtype, pd.CategoricalDtype):
+        assert got.cat.categories.dtype == expected.cat.categories.dtype
+        assert got.cat.codes.dtype == expected.cat.codes.dtype
+        assert list(got.cat.codes) == list(expected.cat.codes)

@@ -38,7 +38,6 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
     is returned as it is, without another pass through :func:`~chatkit.logs.schema.conform`.
     """
     import pandas as pd
-    import pyarrow as pa
 
     names = table.column_names
     assumed = unreadable = 0
@@ -52,8 +51,7 @@ def arrow_to_frame(table: pa.Table, columns: Sequence[str], stats: Skipped | Non
             parsed = parse_timestamps(column)
             assumed, unreadable = parsed.assumed_utc, parsed.unreadable
             column = parsed.values
-        return pa.table([column], names=[name]).to_pandas(
-            types_mapper=pandas_type_of, use_threads=False)[name]
+        return _pandas(name, column)
 
     # longest first, so that the two threads finish together
     order = sorted(range(len(names)), key=lambda i: _COST.get(names[i], 2))
@@ -129,3 +127,57 @@ def _dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
                                   chunk.null_count, chunk.offset), dictionary)
          for chunk in column.chunks],
         type=pa.dictionary(pa.int32(), column.type))
+
+
+def _pandas(name: str, column: pa.ChunkedArray) -> pd.Series:
+    """One column as pandas, as Arrow's ``to_pandas`` with the contract's types would give it.
+
+    Dictionary-encoded text and integers are built here, straight into the arrays pandas
+    keeps: Arrow's conversion first gathers the chunks into arrays of its own (int32 codes,
+    per-chunk integer copies) that pandas then converts again, and on a big log every fresh
+    array costs page faults as well as the copying.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    chunks = column.chunks
+    if pa.types.is_dictionary(kind) and pa.types.is_signed_integer(kind.index_type) \
+            and chunks and len(chunks[0].dictionary) \
+            and all(c.dictionary.equals(chunks[0].dictionary) for c in chunks):
+        dictionary = chunks[0].dictionary
+        labels = pa.table([dictionary], names=[name]).to_pandas()  # as Arrow makes categories
+        dtype = pd.CategoricalDtype(pd.Index(labels[name].array), ordered=False)
+        codes = _gathered([c.indices for c in chunks], np.int8 if len(dictionary) < 127
+                          else np.int32)
+        if column.null_count:
+            codes[pc.is_null(column).to_numpy(zero_copy_only=False)] = -1
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+                         name=name, copy=False)
+    if pa.types.is_int64(kind) and chunks:
+        values = _gathered(chunks, np.int64)
+        mask = (pc.is_null(column).to_numpy(zero_copy_only=False) if column.null_count
+                else np.zeros(len(values), dtype=bool))
+        return pd.Series(pd.arrays.IntegerArray(values, mask), name=name, copy=False)
+    return pa.table([column], names=[name]).to_pandas(
+        types_mapper=pandas_type_of, use_threads=False)[name]
+
+
+def _gathered(arrays: list[pa.Array], dtype: Any) -> Any:
+    """The values of fixed-width Arrow arrays, one after another, in one numpy array of
+    ``dtype`` (what is under a null is kept as it is)."""
+    import numpy as np
+
+    out = np.empty(sum(len(a) for a in arrays), dtype=dtype)
+    start = 0
+    for array in arrays:
+        if not len(array):
+            continue
+        width = array.type.byte_width
+        data = np.frombuffer(array.buffers()[1], dtype=f"<i{width}",
+                             count=array.offset + len(array))[array.offset:]
+        out[start:start + len(array)] = data
+        start += len(array)
+    return out
