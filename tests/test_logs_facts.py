@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import statistics
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -39,9 +40,16 @@ OFFSETS = st.one_of(st.none(), st.integers(0, 4).map(lambda k: k * GAP_MS),
 @st.composite
 def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
     rows = []
+    # what ties attempts: attempt numbers alone, idempotency keys too, or request ids (which
+    # tie only where no row has an attempt number)
+    ties = draw(st.sampled_from(["attempts", "attempts", "keys", "ids"]))
+    keys = [None, None, None, "k-1", "k-2"] if ties == "keys" else [None]
+    ids = [None, "", "req_a", "req_b", "req_c", "req_d"]
     for _ in range(draw(st.integers(1, 60))):
         offset = draw(OFFSETS)
         rows.append({
+            "request_id": draw(st.sampled_from(ids)) if ties != "attempts" else None,
+            "idempotency_key": draw(st.sampled_from(keys)),
             "ts": None if offset is None else (START + timedelta(milliseconds=offset)).isoformat(),
             "attempt": draw(st.sampled_from([None, 0, 0, 1, 1, 2, 3])),
             "status": draw(st.sampled_from([None, 200, 200, 429, 500, 503, 1500])),
@@ -51,11 +59,14 @@ def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
             "model": draw(st.sampled_from([None, *["gpt-4.1"] * 6, "gpt-4.1-mini"])),
             "latency_ms": draw(st.sampled_from([None, 0.0, 120.0, 800.0, 950.5, 4000.0])),
             "ttft_ms": draw(st.sampled_from([None, 90.0, 300.0]))})
+        if ties == "ids":
+            rows[-1]["attempt"] = None
     return rows
 
 
 def reference_chains(cols: Columns) -> list[int]:
-    """Row by row in time order: a retry joins the row before it on its route."""
+    """Row by row in time order: a retry joins the row before it on its route. The calls are
+    numbered in the order their first rows appear in the log."""
     ts = [None if math.isnan(t) else t for t in cols.ts.tolist()]
     route = list(zip(*(cols.codes(name)[0].tolist() for name in ("host", "endpoint", "model")),
                      strict=True))
@@ -73,7 +84,25 @@ def reference_chains(cols: Columns) -> list[int]:
         else:
             chain[i], count = count, count + 1
         before[route[i]] = i
-    return chain
+    # an idempotency key is one call; so is a request id seen twice, where no row is numbered
+    frame = cols.frame
+    ids = frame["request_id"].tolist() if "request_id" in frame else [None] * cols.n
+    keys = frame["idempotency_key"].tolist() if "idempotency_key" in frame else [None] * cols.n
+    numbered = any(a >= 0 for a in cols.attempt.tolist())
+    seen = Counter(i for i in ids if isinstance(i, str) and i)
+    call: list[tuple[str, Any]] = []
+    for i in range(cols.n):
+        if isinstance(keys[i], str) and keys[i]:
+            call.append(("key", keys[i]))
+        elif not numbered and isinstance(ids[i], str) and ids[i] and seen[ids[i]] > 1:
+            call.append(("id", ids[i]))
+        else:
+            call.append(("chain", chain[i]))
+    first: dict[tuple[str, Any], int] = {}
+    for i in order:
+        first.setdefault(call[i], i)
+    renumber = {c: k for k, c in enumerate(sorted(first, key=first.__getitem__))}
+    return [renumber[c] for c in call]  # numbered in the order their first rows appear
 
 
 @settings(max_examples=300, deadline=None)

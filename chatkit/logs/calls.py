@@ -38,7 +38,7 @@ _MAX_GAP_MS = 600_000.0  # a retry comes within minutes of the attempt before it
 class Calls:
     """Rows grouped into calls."""
 
-    of_row: np.ndarray  # call number per row (0..n-1)
+    of_row: np.ndarray  # call number per row (0..n-1, in the order calls first appear)
     first: np.ndarray  # per call: the row of its first attempt
     last: np.ndarray  # per call: the row of its last attempt
     failed: np.ndarray  # per call: its last attempt failed
@@ -62,13 +62,18 @@ class Calls:
 
 
 def group_calls(cols: Columns) -> Calls:
-    """The calls of a log (see the module docstring for what ties attempts together)."""
+    """The calls of a log (see the module docstring for what ties attempts together),
+    numbered in the order their first attempts appear in the log."""
     n = cols.n
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Calls(empty, empty, empty, np.zeros(0, dtype=bool))
     order = _time_order(cols)
-    key = _chains(cols, order)  # 0 .. chains-1, numbered in time order of their first row
+    rows, heads = _joins(cols, order)
+    starts = np.ones(n, dtype=bool)
+    starts[rows] = False
+    key = np.cumsum(starts) - 1  # the chains, in the order of their first rows
+    key[rows] = key[heads]
     tied = False
     # request ids tie attempts only where attempt numbers do not (a client-side id reused on
     # every retry); idempotency keys always do
@@ -79,24 +84,23 @@ def group_calls(cols: Columns) -> Calls:
             if codes is not None:
                 key = np.where(codes >= 0, codes + int(key.max()) + 1, key)
                 tied = True
-    if tied:
-        _, key = np.unique(key, return_inverse=True)
-        key = key.astype(np.int64).reshape(-1)
+    if not tied:
+        first_rows = np.flatnonzero(starts)
+        last_rows = first_rows.copy()
+        last_rows[key[rows]] = rows  # a chain's rows come in time order: the last write wins
+        return Calls(key, first_rows, last_rows, cols.failed[last_rows])
+    _, key = np.unique(key, return_inverse=True)
+    key = key.astype(np.int64).reshape(-1)
     calls = int(key.max()) + 1
-    positions = np.arange(n)
-    in_time, rows_in_time = (key, positions) if order is None else (key[order], order)
-    first_rows = np.full(calls, n, dtype=np.int64)
+    in_time, rows_in_time = (key, np.arange(n)) if order is None else (key[order], order)
+    first_rows = np.empty(calls, dtype=np.int64)
     last_rows = np.empty(calls, dtype=np.int64)
     last_rows[in_time] = rows_in_time  # the last write for each call wins: its last row
     first_rows[in_time[::-1]] = rows_in_time[::-1]  # reversed: its first row wins
-    if tied:  # number the calls in the order they began
-        renumber = np.empty(calls, dtype=np.int64)
-        began = np.empty(n, dtype=np.int64)
-        began[rows_in_time] = positions
-        renumber[np.argsort(began[first_rows], kind="stable")] = np.arange(calls)
-        key = renumber[key]
-        first_rows[renumber], last_rows[renumber] = first_rows.copy(), last_rows.copy()
-    return Calls(key, first_rows, last_rows, cols.failed[last_rows])
+    renumber = np.empty(calls, dtype=np.int64)  # in the order of their first rows
+    renumber[np.argsort(first_rows)] = np.arange(calls)
+    first_rows[renumber], last_rows[renumber] = first_rows.copy(), last_rows.copy()
+    return Calls(renumber[key], first_rows, last_rows, cols.failed[last_rows])
 
 
 def _time_order(cols: Columns) -> np.ndarray | None:
@@ -105,22 +109,6 @@ def _time_order(cols: Columns) -> np.ndarray | None:
     if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):  # a NaN anywhere compares False
         return None  # logs are usually in time order
     return np.argsort(np.where(np.isnan(ts), np.inf, ts), kind="stable")
-
-
-def _chains(cols: Columns, order: np.ndarray | None) -> np.ndarray:
-    """A chain number per row from attempt numbers: a new chain at every first attempt.
-    Chains are numbered in the time order of their first row."""
-    starts = np.ones(cols.n, dtype=bool)
-    rows, heads = _joins(cols, order)
-    starts[rows] = False
-    number = np.empty(cols.n, dtype=np.int64)
-    if order is None:
-        np.cumsum(starts, out=number)
-    else:
-        number[order] = np.cumsum(starts[order])
-    number -= 1
-    number[rows] = number[heads]
-    return number
 
 
 def _joins(cols: Columns, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -271,14 +271,13 @@ class FrameFacts(LogFacts):
         # each request relative to its own model's median
         values = latency[ok] / usual[codes[ok].astype(np.int64) + 1]
         buckets = self._index[ok]
+        sizes = np.bincount(buckets, minlength=count)
         if buckets.size > 1 and (buckets[1:] < buckets[:-1]).any():  # usually in time order
             # a bucket's median does not depend on the order of its values, so any sort by
             # bucket will do, and one of small codes is a radix sort
             keys = buckets.astype(np.uint16) if count <= 1 << 16 else buckets
-            order = np.argsort(keys, kind="stable")
-            values, buckets = values[order], buckets[order]
-        bounds = np.searchsorted(buckets, np.arange(count + 1))
-        sizes = np.diff(bounds)
+            values = values[np.argsort(keys, kind="stable")]
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
         medians = np.full(count, np.nan)
         for b in np.flatnonzero(sizes):  # values is a copy: each bucket's part is reordered
             medians[b] = np.median(values[bounds[b]:bounds[b + 1]], overwrite_input=True)
