@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkit.logs.columns import Columns
-from chatkit.logs.facts import FrameFacts, share, status_histogram
+from chatkit.logs.facts import FrameFacts, medians_of_parts, share, status_histogram
 from chatkit.logs.schema import conform
 
 START = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
@@ -238,3 +238,18 @@ def test_share_gives_results_in_order_and_runs_what_the_worker_has_not_started()
         results = share(worker, [task(i) for i in range(3)])
         assert results() == [0, 10, 20] and sorted(i for i, _ in ran) == [0, 1, 2]
     assert share(None, [task(i) for i in range(3)])() == [0, 10, 20]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(min_value=0, allow_nan=False),  # +inf too
+                                   st.sampled_from([0.5, 2.0])),
+                         max_size=12), max_size=8),
+       st.booleans())
+def test_medians_of_parts_equal_numpys_median_bit_for_bit(parts: list[list[float]],
+                                                          nan: bool) -> None:
+    if nan and parts and parts[0]:
+        parts[0][0] = math.nan
+    values = np.array([v for part in parts for v in part], dtype=np.float64)
+    bounds = np.cumsum([0, *(len(part) for part in parts)])
+    expected = [np.median(np.array(part)) if part else math.nan for part in parts]
+    np.testing.assert_array_equal(medians_of_parts(values, bounds), expected)

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
     from chatkit.logs.columns import Columns
 
-__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of", "share",
-           "status_histogram", "top_status"]
+__all__ = ["KINDS", "FrameFacts", "Grid", "LogFacts", "WindowStats", "grid_of",
+           "medians_of_parts", "share", "status_histogram", "top_status"]
 
 KINDS = ("calls", "limited", "retries", "all")
 
@@ -101,6 +101,30 @@ def share(worker: Executor | None, tasks: Sequence[Callable[[], Any]]
         return [taken[i] if i in taken else futures[i].result() for i in range(len(tasks))]
 
     return results
+
+
+def medians_of_parts(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``np.median(values[bounds[i]:bounds[i + 1]])`` for each i (NaN where a part is empty),
+    equal to it bit for bit; each part of ``values`` is reordered in place.
+
+    Without NaN among the values, each part is partitioned around its middle once, without
+    np.median's checks per call: over hundreds of small parts those cost more than the work.
+    """
+    out = np.full(bounds.size - 1, np.nan)
+    plain = not np.isnan(values).any()  # else np.median's own rule: NaN in, NaN out
+    for b in np.flatnonzero(np.diff(bounds)):
+        part = values[bounds[b]:bounds[b + 1]]
+        if not plain:
+            out[b] = np.median(part, overwrite_input=True)
+            continue
+        half = part.size // 2
+        if part.size % 2:
+            part.partition(half)
+            out[b] = part[half]
+        else:  # the mean of the two middle values, as np.median takes it
+            part.partition((half - 1, half))
+            out[b] = (part[half - 1] + part[half]) / 2
+    return out
 
 
 def top_status(statuses: dict[int, int]) -> int:
@@ -277,11 +301,8 @@ class FrameFacts(LogFacts):
             # bucket will do, and one of small codes is a radix sort
             keys = buckets.astype(np.uint16) if count <= 1 << 16 else buckets
             values = values[np.argsort(keys, kind="stable")]
-        bounds = np.concatenate(([0], np.cumsum(sizes)))
-        medians = np.full(count, np.nan)
-        for b in np.flatnonzero(sizes):  # values is a copy: each bucket's part is reordered
-            medians[b] = np.median(values[bounds[b]:bounds[b + 1]], overwrite_input=True)
-        return sizes, medians
+        # values is a copy: each bucket's part may be reordered
+        return sizes, medians_of_parts(values, np.concatenate(([0], np.cumsum(sizes))))
 
     def trimmed(self, kind: str, first: int, last: int) -> tuple[float, float]:
         pool, events = self._pool(kind)
