@@ -72,7 +72,8 @@ def group_calls(cols: Columns) -> Calls:
     rows, heads = _joins(cols, order)
     starts = np.ones(n, dtype=bool)
     starts[rows] = False
-    key = np.cumsum(starts) - 1  # the chains, in the order of their first rows
+    key = np.cumsum(starts)  # the chains, in the order of their first rows
+    key -= 1
     key[rows] = key[heads]
     tied = False
     # request ids tie attempts only where attempt numbers do not (a client-side id reused on
@@ -108,7 +109,9 @@ def _time_order(cols: Columns) -> np.ndarray | None:
     ts = cols.ts
     if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()):  # a NaN anywhere compares False
         return None  # logs are usually in time order
-    return np.argsort(np.where(np.isnan(ts), np.inf, ts), kind="stable")
+    if np.isnan(ts).any():  # rows without a time go last
+        ts = np.where(np.isnan(ts), np.inf, ts)
+    return np.argsort(ts, kind="stable")
 
 
 def _joins(cols: Columns, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

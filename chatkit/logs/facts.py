@@ -224,7 +224,9 @@ class FrameFacts(LogFacts):
         if grid is not None:
             # times are whole milliseconds and the origin a whole bucket: the quotient is
             # exact, so truncating it is the floor
-            index = ((timed - grid.origin) / grid.width).astype(np.int64)
+            quotient = timed - grid.origin
+            quotient /= grid.width
+            index = quotient.astype(np.int64)
             if self.ts_count == cols.n:
                 self._index = index
             else:
