@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from support import jsonl_rows
 
 from chatkit.client import RecordingTransport, RequestLog, RetryPolicy, resilient_client
-from chatkit.client.attempt import Attempt
+from chatkit.client.attempt import Attempt, header_values
 from chatkit.client.requestlog import FIELDS
 from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.sim.handler import SimHandler
@@ -465,6 +465,38 @@ def test_the_line_is_the_encoded_row(status: int | None, text: str, value: Any, 
     for key in _MS_FIELDS:
         if isinstance(row[key], float) and math.isfinite(row[key]):
             assert isinstance(parsed[key], float) and parsed[key] == row[key]
+
+
+# --- headers read from the status line --------------------------------------------------------
+
+_NAMES = ["x-request-id", "Content-Type", "x-should-retry", "idempotency-key", "x-other"]
+
+
+class _RawOnly:
+    """Headers offering only ``.raw`` pairs, as a transport of neither flavour might."""
+
+    def __init__(self, pairs: list[tuple[bytes, bytes]]) -> None:
+        self.raw = pairs
+
+
+@settings(max_examples=100, deadline=None)
+@given(pairs=st.lists(st.tuples(st.sampled_from(_NAMES + [n.upper() for n in _NAMES]),
+                                st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF),
+                                        max_size=8)), max_size=12),
+       asked=st.lists(st.sampled_from([n.lower() for n in _NAMES]), min_size=1, max_size=3,
+                      unique=True))
+def test_header_values_are_the_last_of_each_name(pairs: list[tuple[str, str]],
+                                                 asked: list[str]) -> None:
+    """Each name asked gets the value of its last header, whatever the case of the header's
+    name, or None, in the order asked: from httpx's and httpx2's headers and from raw pairs."""
+    import httpx2
+
+    raw = [(name.encode(), value.encode("latin-1")) for name, value in pairs]
+    expected = [next((v for k, v in reversed(pairs) if k.lower() == name), None)
+                for name in asked]
+    names = [name.encode() for name in asked]
+    for headers in (httpx.Headers(raw), httpx2.Headers(raw), _RawOnly(raw)):
+        assert header_values(headers, *names) == expected
 
 
 # --- token counts read from real bodies ----------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,18 +45,17 @@ _LOG = logging.getLogger("chatkit.client")
 
 
 def header_values(headers: Any, *names: bytes) -> list[str | None]:
-    """Header values by lower-case name (the last one of a repeated name), looked up in
-    httpx's own list of ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise)
-    without a Python loop over the headers."""
+    """Header values by lower-case name (the last one of a repeated name), from httpx's own
+    list of ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise), in one
+    pass over the headers: each header costs a loop step, so the names share it."""
     items = getattr(headers, "_list", None)
     if items is None:
         items = [(key, key.lower(), value) for key, value in headers.raw]
-    lowers = list(map(_LOWER, reversed(items)))
-    return [items[-1 - lowers.index(name)][2].decode("latin-1") if name in lowers else None
-            for name in names]
-
-
-_LOWER = operator.itemgetter(1)
+    found: dict[bytes, str | None] = dict.fromkeys(names)
+    for _, name, value in items:
+        if name in found:
+            found[name] = value.decode("latin-1")
+    return list(found.values())
 
 
 @dataclass(slots=True)
@@ -134,11 +132,18 @@ class Attempt:
         return trace
 
     def answered(self, response: Any, now: float) -> str | None:
-        """Note the status line of an httpx/httpx2 response; return ``x-should-retry``."""
+        """Note the status line of an httpx/httpx2 response; return ``x-should-retry`` (read
+        only on an error status, the one case where it decides anything)."""
         try:
-            request_id, ctype, should = header_values(response.headers, b"x-request-id",
-                                                      b"content-type", b"x-should-retry")
-            self.got_response(response.status_code, request_id, ctype or "", now)
+            status = response.status_code
+            if status < 400:  # x-should-retry is only consulted on an error status
+                request_id, ctype = header_values(response.headers, b"x-request-id",
+                                                  b"content-type")
+                should = None
+            else:
+                request_id, ctype, should = header_values(
+                    response.headers, b"x-request-id", b"content-type", b"x-should-retry")
+            self.got_response(status, request_id, ctype or "", now)
             return should
         except Exception as exc:
             self.note_trouble("status line", exc)
