@@ -14,7 +14,8 @@ burst of load on a shared machine, or a drift during the round, hits both sides 
 Per case it reports the median over rounds of the per-round ratio recorded / bare with its
 interquartile range, and the CPU time of the client thread that the recorder adds per request
 (recorded minus bare in the same round, median over rounds), which other processes disturb
-much less than the wall clock.
+much less than the wall clock. The whole process's CPU time is reported beside it: work
+handed to another thread (a writer thread, say) would not show in the client thread's.
 
 Loopback is the worst case for the ratio: on a real network a request takes tens of
 milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20`` shows it).
@@ -77,12 +78,14 @@ def _client(module: Any, variant: str, log: Path) -> Any:
     return module.Client(transport=inner, trust_env=False)
 
 
-def _time(call: Callable[[], None], n: int) -> tuple[float, float]:
-    """Wall-clock and this thread's CPU seconds for ``n`` calls."""
-    wall, cpu = time.perf_counter(), time.thread_time()
+def _time(call: Callable[[], None], n: int) -> tuple[float, float, float]:
+    """Wall-clock, this thread's CPU and the whole process's CPU seconds for ``n`` calls
+    (the process's too: work the recorder handed to another thread is not free)."""
+    wall, cpu, process = time.perf_counter(), time.thread_time(), time.process_time()
     for _ in range(n):
         call()
-    return time.perf_counter() - wall, time.thread_time() - cpu
+    return (time.perf_counter() - wall, time.thread_time() - cpu,
+            time.process_time() - process)
 
 
 @dataclass
@@ -95,31 +98,36 @@ class Case:
     clients: list[Any]
     wall_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
     cpu_us: dict[str, list[float]] = field(default_factory=lambda: {v: [] for v in VARIANTS})
+    process_us: dict[str, list[float]] = field(
+        default_factory=lambda: {v: [] for v in VARIANTS})
 
     def run(self, n: int, first: str) -> None:
         """One round: ``n`` requests per variant in two halves, ABBA, so that a drift in
         speed during the round (load coming or going) weighs on both variants alike."""
         pair = VARIANTS if first == VARIANTS[0] else VARIANTS[::-1]
-        took = {variant: [0.0, 0.0] for variant in VARIANTS}
+        took = {variant: [0.0, 0.0, 0.0] for variant in VARIANTS}
         for variant in pair + pair[::-1]:
-            wall, cpu = _time(self.calls[variant], n // 2)
-            took[variant][0] += wall
-            took[variant][1] += cpu
-        for variant, (wall, cpu) in took.items():
+            for index, seconds in enumerate(_time(self.calls[variant], n // 2)):
+                took[variant][index] += seconds
+        for variant, (wall, cpu, process) in took.items():
             self.wall_us[variant].append(wall / (n // 2 * 2) * 1e6)
             self.cpu_us[variant].append(cpu / (n // 2 * 2) * 1e6)
+            self.process_us[variant].append(process / (n // 2 * 2) * 1e6)
 
     def result(self) -> Result:
         bare, recorded = self.wall_us["bare"], self.wall_us["recorded"]
         ratios = [r / b for r, b in zip(recorded, bare, strict=True)]
         added = [r - b for r, b in zip(self.cpu_us["recorded"], self.cpu_us["bare"],
                                        strict=True)]
+        added_process = [r - b for r, b in zip(self.process_us["recorded"],
+                                               self.process_us["bare"], strict=True)]
         p25, _, p75 = statistics.quantiles(ratios, n=4)
         return Result(self.module, self.kind, round(statistics.median(bare), 1),
                       round(statistics.median(recorded), 1),
                       round(statistics.median(self.cpu_us["bare"]), 1),
                       round(statistics.median(ratios), 3), round(p25, 3), round(p75, 3),
-                      round(statistics.median(added), 1))
+                      round(statistics.median(added), 1),
+                      round(statistics.median(added_process), 1))
 
 
 @dataclass(frozen=True)
@@ -135,12 +143,14 @@ class Result:
     ratio_p25: float
     ratio_p75: float
     recorder_cpu_us: float
+    recorder_process_cpu_us: float
 
     def line(self) -> str:
         return (f"{self.module:7} {self.kind:7} bare {self.bare_us:7.1f} us  recorded "
                 f"{self.recorded_us:7.1f} us  ratio {self.ratio:.3f} [rounds p25-p75 "
                 f"{self.ratio_p25:.3f}-{self.ratio_p75:.3f}]  recorder CPU "
-                f"{self.recorder_cpu_us:+5.1f} us/request (bare {self.bare_cpu_us:.0f})")
+                f"{self.recorder_cpu_us:+5.1f} us/request (bare {self.bare_cpu_us:.0f}; "
+                f"whole process {self.recorder_process_cpu_us:+5.1f})")
 
 
 def _modules() -> list[str]:
