@@ -50,8 +50,8 @@ class RequestLog:
     read in the next line of a notebook is complete, and a crash loses nothing already
     answered. A writer thread was measured and not kept: woken per row, its hand-offs cost
     more than they save; fed in batches, it halves the recorder's CPU on the caller's thread
-    yet saves only about a third of its wall-clock cost on CPython (waits for the GIL bring
-    the rest back), and it would break both promises. Writing
+    yet saves only about a third of its wall-clock cost (CPython 3.11, loopback), and it
+    would break both promises. Writing
     and closing hold one lock. Clients sharing the log :meth:`retain` it and :meth:`release`
     it when they close: the file closes when the last one does (a later write reopens it).
     """
