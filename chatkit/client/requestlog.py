@@ -51,9 +51,9 @@ class RequestLog:
     answered. A writer thread was measured and not kept: woken per row, its hand-offs cost
     more than they save; fed in batches, it halves the recorder's CPU on the caller's thread
     yet saves only about a third of its wall-clock cost (CPython 3.11, loopback), and it
-    would break both promises. Writing
-    and closing hold one lock. Clients sharing the log :meth:`retain` it and :meth:`release`
-    it when they close: the file closes when the last one does (a later write reopens it).
+    would break both promises. Writing and closing hold one lock. Clients sharing the log
+    :meth:`retain` it and :meth:`release` it when they close: the file closes when the last
+    one does (a later write reopens it).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
