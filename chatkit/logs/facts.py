@@ -287,16 +287,17 @@ class FrameFacts(LogFacts):
         count = grid.count if grid else 0
         latency = cols.latency
         codes, names = cols.codes("model")
-        usual = np.full(len(names) + 1, np.nan)  # each model's median latency (0: no model)
+        usual = np.full(len(names) + 1, np.nan)  # each model's median latency, no model last
         for _, rows in [*cols.groups("model"), ("", np.flatnonzero(codes < 0))]:
             values = latency[rows]
             usable = values[(values > 0) & ~np.isnan(values)]
             if usable.size:
-                usual[int(codes[rows[0]]) + 1] = np.median(usable, overwrite_input=True)
+                usual[int(codes[rows[0]])] = np.median(usable, overwrite_input=True)
+        # each request relative to its own model's median (code -1 wraps to the last)
+        ratio = np.take(usual, codes, mode="wrap")
+        np.divide(latency, ratio, out=ratio)
         ok = ~np.isnan(latency) & (self._index >= 0) & (latency > 0)
-        # each request relative to its own model's median
-        values = latency[ok] / usual[codes[ok].astype(np.int64) + 1]
-        buckets = self._index[ok]
+        values, buckets = ratio[ok], self._index[ok]
         sizes = np.bincount(buckets, minlength=count)
         if buckets.size > 1 and (buckets[1:] < buckets[:-1]).any():  # usually in time order
             # a bucket's median does not depend on the order of its values, so any sort by
