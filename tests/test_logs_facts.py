@@ -253,3 +253,19 @@ def test_medians_of_parts_equal_numpys_median_bit_for_bit(parts: list[list[float
     bounds = np.cumsum([0, *(len(part) for part in parts)])
     expected = [np.median(np.array(part)) if part else math.nan for part in parts]
     np.testing.assert_array_equal(medians_of_parts(values, bounds), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(logs())
+def test_the_summary_is_the_same_on_two_threads_for_any_log(rows: list[dict[str, Any]]) -> None:
+    from chatkit.logs import analyze
+
+    frame = conform(pd.DataFrame(rows))
+    threshold = analyze._THREADED_ROWS
+    try:
+        analyze._THREADED_ROWS = 1 << 62
+        serial = analyze.summarize(frame)
+        analyze._THREADED_ROWS = 0
+        assert analyze.summarize(frame) == serial
+    finally:
+        analyze._THREADED_ROWS = threshold
