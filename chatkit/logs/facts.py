@@ -222,8 +222,9 @@ class FrameFacts(LogFacts):
         grid = self.grid()
         self._index = np.full(cols.n, -1, dtype=np.int64)
         if grid is not None:
-            # times are whole milliseconds and the origin a whole bucket: the quotient is
-            # exact, so truncating it is the floor
+            # the origin is at or before every time, so the quotient is not negative and
+            # truncating it is its floor: floor((ts - origin) / width), as the SQL engines
+            # compute it
             quotient = timed - grid.origin
             quotient /= grid.width
             index = quotient.astype(np.int64)
