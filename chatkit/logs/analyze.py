@@ -12,6 +12,7 @@ in HARs, which is a success).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ from chatkit.logs.incidents import Incident, find_incidents
 from chatkit.logs.schema import COLUMNS, SUMMARY_COLUMNS, conform, pandas_dtype
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import pandas as pd
 
 __all__ = ["PERCENTILES", "Columns", "breakdown", "bucket_width", "failed", "summarize",
@@ -52,17 +55,17 @@ def summarize(frame: pd.DataFrame, *, skipped: int | None = None) -> dict[str, A
     """
     cols = Columns(_conformed(frame))
     skipped = skipped if skipped is not None else frame.attrs.get("skipped", 0)
-    if cols.n < _THREADED_ROWS:
-        head = _head(*share(None, _head_parts(cols))())
-        return _summary(head, skipped, *_verdicts(FrameFacts(cols), frame.attrs))
-    # a second thread takes the facts of time and latency while this one groups the calls,
-    # then the head's parts while this one finds the incidents and findings, and each
-    # thread takes what the other has not started (see share): each side's sorts and
-    # partitions run without the GIL
-    from concurrent.futures import ThreadPoolExecutor
+    # For a big frame, a second thread takes the facts of time and latency while this one
+    # groups the calls, then the head's parts while this one finds the incidents and findings,
+    # and each thread takes what the other has not started (see share): each side's sorts
+    # and partitions run without the GIL. Without the worker, share runs each task here.
+    worker: Executor | None = None
+    if cols.n >= _THREADED_ROWS:
+        from concurrent.futures import ThreadPoolExecutor
 
-    cols.codes("model")  # cached before both threads read it
-    with ThreadPoolExecutor(1) as worker:
+        worker = ThreadPoolExecutor(1)
+        cols.codes("model")  # cached before both threads read it
+    with worker or nullcontext():
         facts = FrameFacts(cols, worker=worker)
         parts = share(worker, _head_parts(cols))
         verdicts = _verdicts(facts, frame.attrs)
