@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chatkit.client.linetext import json_value, line_text, utc_iso
@@ -44,32 +44,39 @@ _MS = range(FIELDS.index("latency_ms"), FIELDS.index("tls_ms") + 1)
 _LOG = logging.getLogger("chatkit.client")
 
 
+_new = object.__new__
+
+
 def header_values(headers: Any, *names: bytes) -> list[str | None]:
     """Header values by lower-case name (the last one of a repeated name), from httpx's own
     list of ``(raw name, lower-case name, value)`` (any ``.raw`` pairs otherwise), in one
-    pass over the headers: each header costs a loop step, so the names share it."""
+    pass over the headers: each header costs a loop step, so the names share it. A name is
+    compared, not hashed: the headers' names are new bytes every time, their hashes unknown."""
     items = getattr(headers, "_list", None)
     if items is None:
         items = [(key, key.lower(), value) for key, value in headers.raw]
-    found: dict[bytes, str | None] = dict.fromkeys(names)
+    found: list[str | None] = [None] * len(names)
     for _, name, value in items:
-        if name in found:
-            found[name] = value.decode("latin-1")
-    return list(found.values())
+        if name in names:
+            found[names.index(name)] = value.decode("latin-1")
+    return found
 
 
-@dataclass(slots=True)
+@dataclass(eq=False)  # compared (and hashed) by identity
 class Attempt:
-    """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end."""
+    """What one HTTP attempt showed, gathered while it happens; ``row()`` at the end.
 
-    method: str
-    url: str  # redacted already
-    host: str
-    endpoint: str
-    provider: str | None
-    attempt: int
-    wall_start: float  # time.time() at the start, for ``ts``
-    start: float  # the monotonic clock at the start
+    The recorder makes one with :meth:`started`, which sets five fields: the others are the
+    class's defaults until the attempt shows them."""
+
+    method: str = ""
+    url: str = ""  # redacted already
+    host: str = ""
+    endpoint: str = ""
+    provider: str | None = None
+    attempt: int = 0
+    wall_start: float = 0.0  # time.time() at the start, for ``ts``
+    start: float = 0.0  # the monotonic clock at the start
     model: str | None = None
     stream: bool = False
     request_bytes: int | None = None
@@ -77,16 +84,28 @@ class Attempt:
     ttfb: float | None = None
     end: float | None = None
     exception: str | None = None
-    error: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
     request_id: str | None = None
     response_bytes: int = 0
     content_type: str = ""
     body: list[bytes] | None = None  # the pieces of a body worth reading, as they came
     meter: StreamMeter | None = None
-    phases: dict[str, float] = field(default_factory=dict)  # "connect"/"tls" ms, or trace marks
+    phases: dict[str, float] | None = None  # "connect"/"tls" ms, or trace marks
     timed: bool = False  # new connections are timed: no "connect" phase means a reused one
     aborted: str | None = None  # the body was not read to its end: "closed", "collected", "exit"
     trouble: str | None = None  # what failed in chatkit's own bookkeeping (never the caller's)
+    request: Any = None  # the request, read when the line is made
+    headers: Any = None  # the answer's, read when the line is made
+
+    @classmethod
+    def started(cls, request: Any, provider: str | None, attempt: int, wall_start: float,
+                start: float) -> Attempt:
+        """An attempt at ``request`` beginning now, made without ``__init__``'s 27
+        assignments (the recorder makes one per request)."""
+        made = _new(cls)
+        made.request, made.provider, made.attempt = request, provider, attempt
+        made.wall_start, made.start = wall_start, start
+        return made
 
     # --- filled while the request runs -------------------------------------------------------
 
@@ -112,53 +131,54 @@ class Attempt:
                ) -> Callable[[str, Mapping[str, Any]], Any]:
         """A sync ``trace`` extension callback (httpx/httpx2) noting when each event
         happened (connect and TLS are read from them), calling ``chained`` too."""
-        phases = self.phases
+        phases = self.phases = {}
 
         def trace(event: str, info: Mapping[str, Any]) -> Any:
             phases[event] = clock()
             return chained(event, info) if chained is not None else None
 
+        setattr(trace, "chatkit_chained", chained)  # noqa: B010 - a retry chains the caller's
         return trace
 
     def async_tracer(self, clock: Callable[[], float], chained: Any = None
                      ) -> Callable[[str, Mapping[str, Any]], Any]:
         """The async form: httpcore requires a coroutine function on async connections."""
-        phases = self.phases
+        phases = self.phases = {}
 
         async def trace(event: str, info: Mapping[str, Any]) -> Any:
             phases[event] = clock()
             return await chained(event, info) if chained is not None else None
 
+        setattr(trace, "chatkit_chained", chained)  # noqa: B010
         return trace
 
     def answered(self, response: Any, now: float) -> str | None:
         """Note the status line of an httpx/httpx2 response; return ``x-should-retry`` (read
-        only on an error status, the one case where it decides anything)."""
+        only on an error status, the one case where it decides anything). The headers are
+        read when the line is made: only the content type is needed now."""
         try:
-            status = response.status_code
-            if status < 400:  # x-should-retry is only consulted on an error status
-                request_id, ctype = header_values(response.headers, b"x-request-id",
-                                                  b"content-type")
-                should = None
+            status = self.status = response.status_code
+            self.ttfb = now
+            headers = self.headers = response.headers
+            items = getattr(headers, "_list", None)
+            kind = b""
+            if items is None:
+                kind = (header_values(headers, b"content-type")[0] or "").encode("latin-1")
             else:
-                request_id, ctype, should = header_values(
-                    response.headers, b"x-request-id", b"content-type", b"x-should-retry")
-            self.got_response(status, request_id, ctype or "", now)
-            return should
+                for _, name, value in items:  # servers send it early: no map of them all
+                    if name == b"content-type":
+                        kind = value
+                        break
+            if b"event-stream" in kind:
+                self.meter = StreamMeter(started=self.start)
+            elif status >= 400 or b"json" in kind or b"html" in kind:
+                self.body = []
+            if status < 400:
+                return None
+            return header_values(headers, b"x-should-retry")[0]
         except Exception as exc:
             self.note_trouble("status line", exc)
             return None
-
-    def got_response(self, status: int, request_id: str | None, content_type: str,
-                     now: float) -> None:
-        self.status = status
-        self.ttfb = now
-        self.request_id = request_id
-        self.content_type = content_type
-        if "event-stream" in self.content_type:
-            self.meter = StreamMeter(started=self.start)
-        elif "json" in self.content_type or "html" in self.content_type or status >= 400:
-            self.body = []
 
     def got_bytes(self, data: bytes, now: float) -> None:
         self.response_bytes += len(data)
@@ -173,7 +193,13 @@ class Attempt:
 
     def failed(self, exc: BaseException) -> None:
         self.exception = type(exc).__name__
-        self.error.setdefault("message", str(exc) or type(exc).__name__)
+        self._error().setdefault("message", str(exc) or type(exc).__name__)
+
+    def _error(self) -> dict[str, Any]:
+        """The error noted so far, to add to."""
+        if self.error is None:
+            self.error = {}
+        return self.error
 
     def note_trouble(self, where: str, exc: BaseException) -> None:
         """Chatkit's own bookkeeping failed: keep the first failure for the row, and warn
@@ -205,6 +231,11 @@ class Attempt:
 
     def _values(self, now: float, completed: bool) -> tuple[Any, ...]:
         """The row's values, in the order of :data:`FIELDS` (the times not yet rounded)."""
+        headers = self.headers
+        if headers is not None:  # what answered() kept
+            self.headers = None
+            request_id, kind = header_values(headers, b"x-request-id", b"content-type")
+            self.request_id, self.content_type = request_id, kind or ""
         self.end = self.end or now
         prompt = completion = None
         if self.meter is not None:
@@ -269,15 +300,16 @@ class Attempt:
 
     def _phase(self, name: str, prefix: str) -> float | None:
         """Milliseconds of a phase some connection was timed for (``phases`` holds marks)."""
-        if name in self.phases:  # timed by chatkit.client.conntiming
-            return self.phases[name]
-        started, done = self.phases.get(prefix + "started"), self.phases.get(prefix + "complete")
+        phases = self.phases or {}
+        if name in phases:  # timed by chatkit.client.conntiming
+            return phases[name]
+        started, done = phases.get(prefix + "started"), phases.get(prefix + "complete")
         if started is not None and done is not None:  # from the trace extension
             return (done - started) * 1000
         # Timed (by conntiming, or traced), answered, but no connect: the attempt reused a
         # kept-alive connection, which costs nothing to connect.
-        timed = self.timed or any(event.startswith("http") for event in self.phases)
-        connected = "connect" in self.phases or "connection.connect_tcp.started" in self.phases
+        timed = self.timed or any(event.startswith("http") for event in phases)
+        connected = "connect" in phases or "connection.connect_tcp.started" in phases
         return 0.0 if timed and not connected and self.status is not None else None
 
     def _incomplete(self, reason: str | None) -> None:
@@ -293,7 +325,7 @@ class Attempt:
         if "html" in self.content_type:
             self.exception = "HTMLInsteadOfJSON"
             text = " ".join(raw[:4000].decode("utf-8", "replace").split())
-            self.error.setdefault("message", text[:300])
+            self._error().setdefault("message", text[:300])
         elif "json" in self.content_type and not raw.rstrip().endswith((b"}", b"]")):
             self.exception = "MalformedJSON"
 
@@ -338,7 +370,7 @@ class Attempt:
         except ValueError:
             if self.status is not None and self.status >= 400:
                 text = " ".join(raw[:2000].decode("utf-8", "replace").split())
-                self.error.setdefault("message", text[:300])
+                self._error().setdefault("message", text[:300])
             return None, None
         if not isinstance(data, dict):
             return None, None

@@ -29,6 +29,8 @@ CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("chatkit_attempt",
 def _note(phase: str, started: float) -> None:
     attempt = CURRENT.get()
     if attempt is not None:
+        if attempt.phases is None:
+            attempt.phases = {}
         attempt.phases[phase] = (time.perf_counter() - started) * 1000
 
 

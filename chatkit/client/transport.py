@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from chatkit.client import conntiming
-from chatkit.client.attempt import Attempt
+from chatkit.client.attempt import MAX_PARSED_BODY, Attempt
 from chatkit.client.policy import RetryPolicy
 from chatkit.client.recorder import _PENDING, READ, SEND, Recorder
 from chatkit.errors import UsageError
@@ -86,7 +86,7 @@ def transport_errors(inner: Any) -> tuple[type[BaseException], ...]:
 def _collected(stream: Any) -> None:
     """A recording stream's ``__del__``: an attempt still pending is written now."""
     try:
-        if id(stream._attempt) in _PENDING:
+        if stream._attempt in _PENDING:
             stream._core.finish(stream._attempt, completed=False, aborted="collected")
     except Exception:  # half-built, or the interpreter is shutting down
         pass
@@ -99,15 +99,24 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
     module = importlib.import_module(module_name)
 
     class SyncRecordingStream(module.SyncByteStream):  # type: ignore[name-defined]
-        def __init__(self, inner: Any, core: Recorder, attempt: Attempt) -> None:
-            self._inner, self._core, self._attempt = inner, core, attempt
+        _inner: Any  # set by _wrap
+        _core: Recorder
+        _attempt: Attempt
 
         def __iter__(self) -> Iterator[bytes]:
             clock, attempt = self._core.clock, self._attempt
             try:
-                for chunk in self._inner:
-                    attempt.got_bytes(chunk, clock())
-                    yield chunk
+                if attempt.meter is None:  # Attempt.got_bytes, inline: a call per chunk costs
+                    body = attempt.body
+                    for chunk in self._inner:
+                        attempt.response_bytes += len(chunk)
+                        if body is not None and attempt.response_bytes <= MAX_PARSED_BODY:
+                            body.append(chunk)
+                        yield chunk
+                else:
+                    for chunk in self._inner:
+                        attempt.got_bytes(chunk, clock())
+                        yield chunk
             except GeneratorExit:  # the reader stopped early: not a failure of the stream
                 self._core.finish(attempt, completed=False, aborted="closed")
                 raise
@@ -121,14 +130,15 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
             try:
                 self._inner.close()
             finally:
-                if id(self._attempt) in _PENDING:  # not written yet at the end of the body
+                if self._attempt in _PENDING:  # not written yet at the end of the body
                     self._core.finish(self._attempt, completed=False, aborted="closed")
 
         __del__ = _collected  # dropped unread: the line is written now
 
     class AsyncRecordingStream(module.AsyncByteStream):  # type: ignore[name-defined]
-        def __init__(self, inner: Any, core: Recorder, attempt: Attempt) -> None:
-            self._inner, self._core, self._attempt = inner, core, attempt
+        _inner: Any  # set by _wrap
+        _core: Recorder
+        _attempt: Attempt
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             clock, attempt = self._core.clock, self._attempt
@@ -149,13 +159,16 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
             try:
                 await self._inner.aclose()
             finally:
-                if id(self._attempt) in _PENDING:
+                if self._attempt in _PENDING:
                     self._core.finish(self._attempt, completed=False, aborted="closed")
 
         __del__ = _collected
 
     return SyncRecordingStream, AsyncRecordingStream
 
+
+_new = object.__new__
+_CURRENT = conntiming.CURRENT
 
 #: By the class of a response: its flavour's ``ByteStream`` and recording streams (sync, async).
 _KINDS: dict[type, tuple[type, type, type]] = {}
@@ -170,7 +183,9 @@ def _wrap(core: Recorder, sync: bool, response: Any, attempt: Attempt) -> Any:
         attempt.got_bytes(response.content, core.clock())
         core.finish(attempt)
         return response
-    response.stream = kinds[1 if sync else 2](response.stream, core, attempt)
+    stream = _new(kinds[1 if sync else 2])  # no __init__ to call: three attributes
+    stream._inner, stream._core, stream._attempt = response.stream, core, attempt
+    response.stream = stream
     return response
 
 
@@ -209,8 +224,22 @@ class RecordingTransport:
         self._wrap = functools.partial(_wrap, self._core, True)
 
     def handle_request(self, request: Any) -> Any:
-        request.read()  # a body read once can be sent again
-        steps = self._core.steps(request, self._wrap, _replay, True)
+        core = self._core
+        if core.max_retries:
+            request.read()  # a body read once can be sent again
+        attempt = core.begin(request, 0, sync=True)
+        token = _CURRENT.set(attempt)
+        try:
+            outcome = self._inner.handle_request(request)
+        except BaseException as exc:
+            outcome = exc
+        finally:
+            _CURRENT.reset(token)
+        if not isinstance(outcome, BaseException):
+            final = core.answer(attempt, outcome, 0, self._wrap)
+            if final is not None:
+                return final
+        steps = core.retry(request, attempt, outcome, self._wrap, _replay, True)
         result: Any = None
         error: BaseException | None = None
         while True:
@@ -261,8 +290,22 @@ class AsyncRecordingTransport:
         self._wrap = functools.partial(_wrap, self._core, False)
 
     async def handle_async_request(self, request: Any) -> Any:
-        await request.aread()
-        steps = self._core.steps(request, self._wrap, _replay, False)
+        core = self._core
+        if core.max_retries:
+            await request.aread()  # a body read once can be sent again
+        attempt = core.begin(request, 0, sync=False)
+        token = _CURRENT.set(attempt)
+        try:
+            outcome = await self._inner.handle_async_request(request)
+        except BaseException as exc:
+            outcome = exc
+        finally:
+            _CURRENT.reset(token)
+        if not isinstance(outcome, BaseException):
+            final = core.answer(attempt, outcome, 0, self._wrap)
+            if final is not None:
+                return final
+        steps = core.retry(request, attempt, outcome, self._wrap, _replay, False)
         result: Any = None
         error: BaseException | None = None
         while True:
