@@ -51,7 +51,7 @@ class _Tee(RequestLog):
     """A request log that also hands each row back to the monitor."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        super().__init__(path)
+        super().__init__(path, batched=False)  # each probe's row, as soon as it is made
         self.rows: list[Mapping[str, Any]] = []
 
     def write(self, row: Mapping[str, Any] | str) -> None:

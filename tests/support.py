@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from chatkit.client import flush_logs
+
 
 def missing(what: str) -> None:
     """Skip the running test because ``what`` is missing; under CI fail it instead, where a
@@ -35,5 +37,7 @@ def say(request: pytest.FixtureRequest, *lines: str) -> None:
 
 
 def jsonl_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a JSON Lines file (a request log the recorder wrote)."""
+    """The rows of a JSON Lines file (a request log the recorder wrote), after the rows the
+    recorders still hold are written, as chatkit's own readers do."""
+    flush_logs()
     return [json.loads(line) for line in path.read_text().splitlines()]

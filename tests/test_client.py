@@ -282,9 +282,9 @@ def test_no_secret_is_written(server: SimServer, tmp_path: Path) -> None:
     _OPENED.append(client)
     with pytest.raises(openai.AuthenticationError):
         client.models.list(extra_query={"api_key": wrong})
+    (row,) = jsonl_rows(log)
     text = log.read_text()
     assert "ThisIsNotARealKey" not in text and "1234567890" not in text
-    (row,) = jsonl_rows(log)
     assert row["status"] == 401 and row["error_code"] == "invalid_api_key"
     assert "[REDACTED" in row["url"]
 

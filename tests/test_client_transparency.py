@@ -32,6 +32,7 @@ from chatkit.client import (
     AsyncRecordingTransport,
     RecordingTransport,
     RetryPolicy,
+    flush_logs,
 )
 from chatkit.knowledge.sse import StreamMeter
 
@@ -226,6 +227,12 @@ async def _aobserve(client: Any, url: str) -> Seen:
         return None, b"", ("send", type(exc).__name__)
 
 
+def _lines(log: Path) -> list[str]:
+    """The log's lines, once the rows the recorders hold are written."""
+    flush_logs()
+    return log.read_text().splitlines()
+
+
 def _policy(answer: Answer) -> RetryPolicy:
     return RetryPolicy(random=lambda: 0.0) if answer.status < 400 else NO_RETRY
 
@@ -236,7 +243,7 @@ def _check(server: AnswerServer, answer: Answer, bare: Seen, recorded: Seen, log
     if not answer.cut:
         assert bare[1] == answer.body() and bare[2] is None
     assert [server.seen.get(url.rsplit("/", 1)[-1]) for url in urls] == [1, 1]
-    rows = log.read_text().splitlines()
+    rows = _lines(log)
     assert len(rows) == lines_before + 1  # one attempt, one line
     row = json.loads(rows[-1])
     assert row["status"] == bare[0][0] and row["response_bytes"] == len(bare[1])
@@ -266,7 +273,7 @@ def test_sync_transport_is_invisible(server: AnswerServer, tmp_path: Path, flavo
     @SETTINGS
     @given(answer=answers())
     def check(answer: Answer) -> None:
-        before = len(log.read_text().splitlines())
+        before = len(_lines(log))
         urls = [server.register(answer), server.register(answer)]
         _check(server, answer, _observe(bare, urls[0]), _observe(recorded(answer), urls[1]),
                log, before, urls)
@@ -298,7 +305,7 @@ def test_async_transport_is_invisible(server: AnswerServer, tmp_path: Path,
     @SETTINGS
     @given(answer=answers())
     def check(answer: Answer) -> None:
-        before = len(log.read_text().splitlines())
+        before = len(_lines(log))
         urls = [server.register(answer), server.register(answer)]
         seen = loop.run_until_complete(_aobserve(bare, urls[0]))
         recorded = loop.run_until_complete(_aobserve(clients[answer.status < 400], urls[1]))

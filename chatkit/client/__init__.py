@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatkit.client.factory import async_resilient_client, resilient_client
 from chatkit.client.policy import NO_RETRY, RetryPolicy
-from chatkit.client.requestlog import RequestLog
+from chatkit.client.requestlog import RequestLog, flush_logs
 from chatkit.client.transport import AsyncRecordingTransport, RecordingTransport
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "RequestLog",
     "RetryPolicy",
     "async_resilient_client",
+    "flush_logs",
     "resilient_client",
 ]

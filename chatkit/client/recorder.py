@@ -32,7 +32,7 @@ from typing import Any
 from chatkit.client import conntiming
 from chatkit.client.attempt import Attempt, header_values
 from chatkit.client.policy import NO_RETRY, RetryPolicy
-from chatkit.client.requestlog import RequestLog, flush_all
+from chatkit.client.requestlog import RequestLog, flush_logs
 from chatkit.redaction.scrub import redact_url
 
 __all__ = ["READ", "SEND", "SLEEP", "Recorder", "as_log"]
@@ -51,7 +51,7 @@ def _write_pending_at_exit() -> None:
     flight on a daemon thread) get their line, marked ``aborted: exit``."""
     for attempt, recorder in list(_PENDING.items()):
         recorder.finish(attempt, completed=False, aborted=attempt.aborted or "exit")
-    flush_all()
+    flush_logs()
 
 
 atexit.register(_write_pending_at_exit)
@@ -112,7 +112,11 @@ class Recorder:
         """This client is done with its log (a shared log closes with its last client)."""
         release = getattr(self.log, "release", None) or getattr(self.log, "close", None)
         if release is not None:
-            release()
+            try:
+                release()  # writes the rows that wait
+            except Exception as exc:
+                _LOG.warning("chatkit recorder: could not append to the request log (%s: %s)",
+                             type(exc).__name__, exc)
 
     # --- attempts -------------------------------------------------------------------------
 

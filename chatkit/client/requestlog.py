@@ -8,7 +8,7 @@ is :class:`chatkit.client.attempt.Attempt`.
 The recorder hands its rows over with :meth:`RequestLog.put`: a row is made and written
 later, in a batch, off the request's path. A batch is written when :data:`BATCH` rows wait,
 at the latest :data:`DELAY` seconds after its first row (a daemon thread sees to it), when
-the log closes, when chatkit reads a log (:func:`flush_all`), and when the interpreter exits.
+the log closes, when chatkit reads a log (:func:`flush_logs`), and when the interpreter exits.
 Made together, rows cost a fraction of what one costs on its own between two requests (the
 interpreter's caches are warm), and one system call writes them all.
 """
@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BATCH", "DELAY", "FIELDS", "RequestLog", "encode_row", "flush_all"]
+__all__ = ["BATCH", "DELAY", "FIELDS", "RequestLog", "encode_row", "flush_logs"]
 
 #: Rows that wait before the thread that hands over the last one writes them all.
 BATCH = 64
@@ -152,19 +152,24 @@ class RequestLog:
         return self
 
     def release(self) -> None:
-        """A sharing client is done: close the file if it was the last one."""
-        self.flush()
-        with self._lock:
-            self._users = max(self._users - 1, 0)
-            if self._users == 0:
-                self._close()
+        """A sharing client is done: write what waits, and close the file if it was the
+        last one."""
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                self._users = max(self._users - 1, 0)
+                if self._users == 0:
+                    self._close()
 
     def close(self) -> None:
         """Write what waits, and close the file now, whoever shares it (a later write
         reopens it)."""
-        self.flush()
-        with self._lock:
-            self._close()
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                self._close()
 
     def _close(self) -> None:
         if self._fd is not None:
@@ -197,10 +202,10 @@ def _flush_later() -> None:
         _WAKE.wait()
         _WAKE.clear()
         time.sleep(DELAY)
-        flush_all()
+        flush_logs()
 
 
-def flush_all() -> None:
+def flush_logs() -> None:
     """Write every row waiting in this process's request logs (chatkit's readers call this
     before they read a log; exiting calls it too)."""
     for log in list(_WAITING):
@@ -224,7 +229,7 @@ def _forked_child() -> None:
     _FLUSHER.clear()
 
 
-atexit.register(flush_all)
+atexit.register(flush_logs)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked_child)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chatkit.client.requestlog import flush_logs
 from chatkit.errors import InputError, UsageError
 from chatkit.logs.analyze import summarize, summary_of_facts
 from chatkit.logs.engine_facts import Backend, SQLFacts, contract_frame
@@ -70,6 +71,7 @@ def _budget(memory_budget: int | str | None) -> int:
 
 def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Inputs:
     """The files of paths, globs (``logs/*.parquet``, ``**`` too) and directories."""
+    flush_logs()  # rows this process's recorders still hold go to their files first
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not items:
         raise UsageError("give a log file, a glob or a directory to read")

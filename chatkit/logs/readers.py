@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from chatkit.client.requestlog import flush_logs
 from chatkit.errors import EmptyInput, InputError, UsageError
 from chatkit.logs.detect import detect_format
 from chatkit.logs.schema import conform, select_columns
@@ -207,6 +208,7 @@ def load(
     """
     import pandas as pd
 
+    flush_logs()  # rows this process's recorders still hold go to their files first
     wanted = select_columns(columns)
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown log format {format!r}; choose auto or one of: "
