@@ -32,7 +32,7 @@ from chatkit.client import (
     resilient_client,
 )
 from chatkit.client.attempt import Attempt, header_values
-from chatkit.client.requestlog import FIELDS
+from chatkit.client.requestlog import BATCH, FIELDS
 from chatkit.sim import DEFAULT_KEY, SimServer
 from chatkit.sim.handler import SimHandler
 
@@ -411,6 +411,121 @@ def test_a_forked_child_does_not_write_its_parents_attempts(server: SimServer,
     assert done.returncode == 0, done.stderr
     (row,) = jsonl_rows(log)
     assert row["aborted"] == "exit" and row["status"] == 200
+
+
+FORK_ROWS = r"""
+import os, sys
+from chatkit.client import resilient_client
+client = resilient_client(sys.argv[1], log_path=sys.argv[2])
+auth = {"Authorization": "Bearer " + sys.argv[3]}
+client.get(sys.argv[1] + "/models", headers=auth)  # its row waits in the parent's batch
+for way in ("os._exit", "sys.exit"):
+    child = os.fork()
+    if child == 0:
+        client.get(sys.argv[1] + "/models?child=" + way, headers=auth)
+        if way == "os._exit":
+            os._exit(0)  # as multiprocessing's children end: no exit handler runs
+        client.close()  # the parent's waiting row is not the child's to write
+        sys.exit(0)
+    os.waitpid(child, 0)
+"""
+
+
+def test_a_forked_child_writes_its_own_rows_at_once(server: SimServer, tmp_path: Path) -> None:
+    """A child made by fork writes its rows before its calls return (it may end with
+    ``os._exit``), and never the parent's waiting ones, which the parent writes once."""
+    log = tmp_path / "log.jsonl"
+    done = subprocess.run([sys.executable, "-c", FORK_ROWS, server.base_url, str(log),
+                           DEFAULT_KEY], capture_output=True, text=True, timeout=60, env=_env())
+    assert done.returncode == 0, done.stderr
+    assert sorted(row["url"].rsplit("/", 1)[-1] for row in jsonl_rows(log)) == [
+        "models", "models?child=os._exit", "models?child=sys.exit"]
+
+
+# --- rows are written in batches, and nothing is lost -------------------------------------------
+
+
+def test_rows_reach_the_file_without_a_close(tmp_path: Path) -> None:
+    """The flushing thread writes a batch a moment after its first row: a client never
+    closed, in a process that goes on, still fills its log."""
+    log = tmp_path / "l.jsonl"
+    transport = RecordingTransport(httpx.MockTransport(lambda r: httpx.Response(200, json={})),
+                                   log=str(log))
+    client = httpx.Client(transport=transport)
+    for _ in range(3):
+        client.get("https://api.example.test/v1/models")
+    lines = 0
+    for _ in range(100):  # DELAY is 0.1 s: give a loaded machine up to 10 s
+        lines = len(log.read_text().splitlines()) if log.exists() else 0
+        if lines == 3:
+            break
+        threading.Event().wait(0.1)
+    assert lines == 3
+    client.close()
+
+
+def test_a_full_batch_is_written_by_the_hand_that_fills_it(tmp_path: Path) -> None:
+    """The row that fills a batch writes it, on the caller's thread, in one system call."""
+    log = RequestLog(tmp_path / "l.jsonl")
+    for n in range(BATCH):
+        log.put(lambda n=n: {"attempt": n})
+    assert [json.loads(line)["attempt"] for line in log.path.read_text().splitlines()] == \
+        list(range(BATCH))
+    log.close()
+
+
+def test_puts_racing_flushes_and_closes_lose_nothing(tmp_path: Path) -> None:
+    log = RequestLog(tmp_path / "log.jsonl")
+    stop = threading.Event()
+
+    def flusher() -> None:
+        while not stop.is_set():
+            log.flush()
+            log.close()
+
+    def put(n: int) -> None:
+        for i in range(500):
+            log.put(lambda i=i: {"attempt": n * 1000 + i})
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(4)]
+    racer = threading.Thread(target=flusher)
+    racer.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    racer.join()
+    log.close()
+    written = [row["attempt"] for row in jsonl_rows(log.path)]
+    assert sorted(written) == sorted(n * 1000 + i for n in range(4) for i in range(500))
+    for n in range(4):  # each thread's rows in the order it handed them over
+        mine = [a for a in written if a // 1000 == n]
+        assert mine == sorted(mine)
+
+
+def test_a_log_whose_client_was_dropped_is_still_written(tmp_path: Path) -> None:
+    log = tmp_path / "l.jsonl"
+    client = httpx.Client(transport=RecordingTransport(
+        httpx.MockTransport(lambda r: httpx.Response(200, json={})), log=str(log)))
+    client.get("https://api.example.test/v1/models")
+    del client  # never closed
+    gc.collect()
+    (row,) = jsonl_rows(log)
+    assert row["status"] == 200
+
+
+def test_chatkits_readers_see_rows_still_waiting(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatkit.logs import load
+
+    monkeypatch.setattr("chatkit.client.requestlog._nudge", lambda: None)  # no thread
+    log = tmp_path / "l.jsonl"
+    with httpx.Client(transport=RecordingTransport(
+            httpx.MockTransport(lambda r: httpx.Response(200, json={})), log=str(log))) as client:
+        client.get("https://api.example.test/v1/models")
+        frame = load(log)  # in the same breath as the call, the client still open
+        assert len(frame) == 1 and frame["status"].tolist() == [200]
 
 
 # --- the line written is exactly the row's encoding --------------------------------------------

@@ -189,6 +189,11 @@ _IMMEDIATE = False  # True in a child made by fork
 
 def _wake(log: RequestLog) -> None:
     _WAITING.add(log)
+    _nudge()
+
+
+def _nudge() -> None:
+    """The flushing thread writes the waiting rows in DELAY seconds (started on first use)."""
     if not _FLUSHER:
         thread = threading.Thread(target=_flush_later, name="chatkit-request-log",
                                   daemon=True)
