@@ -183,7 +183,7 @@ def _wrap(core: Recorder, sync: bool, response: Any, attempt: Attempt) -> Any:
         attempt.got_bytes(response.content, core.clock())
         core.finish(attempt)
         return response
-    stream = _new(kinds[1 if sync else 2])  # no __init__ to call: three attributes
+    stream: Any = _new(kinds[1 if sync else 2])  # no __init__ to call: three attributes
     stream._inner, stream._core, stream._attempt = response.stream, core, attempt
     response.stream = stream
     return response
