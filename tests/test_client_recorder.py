@@ -504,6 +504,30 @@ def test_puts_racing_flushes_and_closes_lose_nothing(tmp_path: Path) -> None:
         assert mine == sorted(mine)
 
 
+def test_a_row_made_in_a_flush_may_hand_over_more_rows(tmp_path: Path) -> None:
+    """A stream collected while a flush makes rows (the garbage collector runs anywhere)
+    hands its row over from inside the flush, enough to fill a batch: the same thread goes
+    on, and waits on nothing it holds."""
+    log = RequestLog(tmp_path / "l.jsonl")
+
+    def make_more() -> dict[str, Any]:
+        for n in range(BATCH):
+            log.put(lambda n=n: {"attempt": 100 + n})
+        return {"attempt": 0}
+
+    def run() -> None:
+        log.put(make_more)
+        log.flush()
+
+    flushing = threading.Thread(target=run, daemon=True)
+    flushing.start()
+    flushing.join(10)
+    assert not flushing.is_alive()
+    log.close()
+    assert sorted(row["attempt"] for row in jsonl_rows(log.path)) == [0] + [
+        100 + n for n in range(BATCH)]
+
+
 def test_a_log_whose_client_was_dropped_is_still_written(tmp_path: Path) -> None:
     log = tmp_path / "l.jsonl"
     client = httpx.Client(transport=RecordingTransport(

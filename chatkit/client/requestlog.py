@@ -79,7 +79,8 @@ class RequestLog:
         self.path = Path(path)
         self.batched = batched
         self._fd: int | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a row made in a flush may, through a collected
+        # stream or a logging handler, hand over another row: the same thread goes on
         self._users = 0
         self._rows: deque[Callable[[], Mapping[str, Any] | str]] = deque()
         _ALL.add(self)
@@ -229,7 +230,7 @@ def _forked_child() -> None:
     _IMMEDIATE = True
     for log in list(_ALL):
         log._rows.clear()
-        log._lock = threading.Lock()
+        log._lock = threading.RLock()
     _WAITING.clear()
     _FLUSHER.clear()
 
