@@ -3,9 +3,12 @@
 :class:`RecordingTransport` / :class:`AsyncRecordingTransport` wrap any httpx (or httpx2)
 transport, apply a :class:`~chatkit.client.policy.RetryPolicy`, and append one line per attempt
 to a request log (:mod:`chatkit.client.requestlog`), timing the stream's first token while the
-caller reads it. Both carry out the steps of one retry loop (:meth:`chatkit.client.recorder.
-Recorder.steps`), and adopt the flavour (httpx or httpx2) of the responses they see. Everything
-the request path needs is resolved when a transport is built.
+caller reads it. Both send the first try themselves and hand back every answer that cannot be
+retried at once; otherwise they carry out the steps of the one retry loop
+(:meth:`chatkit.client.recorder.Recorder.retry`). They adopt the flavour (httpx or httpx2) of
+the responses they see. Everything the request path needs is resolved when a transport is
+built, and the line is made later, off the request's path (:meth:`chatkit.client.requestlog.
+RequestLog.put`).
 """
 
 from __future__ import annotations
