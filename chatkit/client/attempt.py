@@ -361,7 +361,7 @@ class Attempt:
                 completion = usage.get(b"completion_tokens", usage.get(b"output_tokens"))
             if self.endpoint.endswith("/responses"):
                 self._response_status(raw)
-            if self.model is None:
+            if self.model is None and b'"model"' in raw:  # a list of models has none
                 model = _MODEL.search(raw)
                 self.model = model.group(1).decode("utf-8", "replace") if model else None
             return (int(prompt) if prompt else None), (int(completion) if completion else None)
