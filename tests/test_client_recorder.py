@@ -508,6 +508,24 @@ def test_a_row_made_in_a_flush_may_hand_over_more_rows(tmp_path: Path) -> None:
         100 + n for n in range(BATCH)]
 
 
+def test_clients_naming_one_file_keep_its_lines_in_order(tmp_path: Path) -> None:
+    """Two clients given the same path share one log in the process: the line of the
+    attempt that ended first comes first, whichever client closes first."""
+    log = tmp_path / "l.jsonl"
+
+    def client() -> httpx.Client:
+        return httpx.Client(transport=RecordingTransport(
+            httpx.MockTransport(lambda r: httpx.Response(200, json={})), log=str(log)))
+
+    first, second = client(), client()
+    first.get("https://api.example.test/v1/1")
+    second.get("https://api.example.test/v1/2")
+    second.close()
+    first.get("https://api.example.test/v1/3")
+    first.close()
+    assert [row["endpoint"] for row in jsonl_rows(log)] == ["/v1/1", "/v1/2", "/v1/3"]
+
+
 def test_a_log_whose_client_was_dropped_is_still_written(tmp_path: Path) -> None:
     log = tmp_path / "l.jsonl"
     client = httpx.Client(transport=RecordingTransport(

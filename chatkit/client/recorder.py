@@ -32,7 +32,7 @@ from typing import Any
 from chatkit.client import conntiming
 from chatkit.client.attempt import Attempt, header_values
 from chatkit.client.policy import NO_RETRY, RetryPolicy
-from chatkit.client.requestlog import RequestLog, flush_logs
+from chatkit.client.requestlog import flush_logs, log_for
 from chatkit.redaction.scrub import redact_url
 
 __all__ = ["READ", "SEND", "SLEEP", "Recorder", "as_log"]
@@ -61,10 +61,11 @@ if hasattr(os, "register_at_fork"):
 
 
 def as_log(log_path: Any) -> Any:
-    """A request log: ``None``, a :class:`RequestLog` to share, or a path to open."""
+    """A request log: ``None``, a :class:`RequestLog` to share, or a path (whose log every
+    client of this process naming it shares: :func:`~chatkit.client.requestlog.log_for`)."""
     if log_path is None or hasattr(log_path, "write"):
         return log_path  # nothing, or a RequestLog shared with other clients
-    return RequestLog(log_path)
+    return log_for(log_path)
 
 
 def _url_parts(url: Any) -> tuple[str, str, str]:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BATCH", "DELAY", "FIELDS", "RequestLog", "encode_row", "flush_logs"]
+__all__ = ["BATCH", "DELAY", "FIELDS", "RequestLog", "encode_row", "flush_logs", "log_for"]
 
 #: Rows that wait before the thread that hands over the last one writes them all.
 BATCH = 64
@@ -124,11 +124,13 @@ class RequestLog:
             _wake(self)
 
     def flush(self) -> None:
-        """Make and write every row handed over by :meth:`put`, in one system call."""
-        rows = self._rows
-        if not rows:
-            return
+        """Make and write every row handed over by :meth:`put`, in one system call. On
+        return every row handed over before the call is in the file, even one another
+        thread was writing: the lock is taken first."""
         with self._lock:
+            rows = self._rows
+            if not rows:
+                return
             lines = []
             while True:
                 try:
@@ -180,16 +182,34 @@ class RequestLog:
 
 # --- the flushing thread ---------------------------------------------------------------------
 
-#: Logs with rows waiting (held here, so a log dropped by its client still gets written).
+#: Logs with rows waiting (held here, so a log dropped by its client still gets written). A
+#: log leaves only once flushed and empty, both decided under _WAITING_LOCK.
 _WAITING: set[RequestLog] = set()
+_WAITING_LOCK = threading.Lock()
 _ALL: weakref.WeakSet[RequestLog] = weakref.WeakSet()
 _WAKE = threading.Event()
 _FLUSHER: list[threading.Thread] = []
 _IMMEDIATE = False  # True in a child made by fork
 
 
+#: The log each path has in this process (see :func:`log_for`).
+_BY_PATH: weakref.WeakValueDictionary[str, RequestLog] = weakref.WeakValueDictionary()
+
+
+def log_for(path: str | os.PathLike[str]) -> RequestLog:
+    """This process's one :class:`RequestLog` for ``path``: clients naming the same file
+    share its batches, so its lines keep the order in which their attempts ended."""
+    key = os.path.abspath(os.fspath(path))
+    with _WAITING_LOCK:
+        log = _BY_PATH.get(key)
+        if log is None:
+            log = _BY_PATH[key] = RequestLog(path)
+    return log
+
+
 def _wake(log: RequestLog) -> None:
-    _WAITING.add(log)
+    with _WAITING_LOCK:
+        _WAITING.add(log)
     _nudge()
 
 
@@ -214,20 +234,25 @@ def _flush_later() -> None:
 def flush_logs() -> None:
     """Write every row waiting in this process's request logs (chatkit's readers call this
     before they read a log; exiting calls it too)."""
-    for log in list(_WAITING):
-        _WAITING.discard(log)  # before flushing: a row put meanwhile adds its log again
+    with _WAITING_LOCK:
+        waiting = list(_WAITING)
+    for log in waiting:
         try:
-            log.flush()
+            log.flush()  # waits for a flush another thread has begun
         except Exception as exc:  # a full disk, a removed directory: say so, go on
             _LOG.warning("chatkit request log: could not write %s (%s: %s)", log.path,
                          type(exc).__name__, exc)
+        with _WAITING_LOCK:
+            if not log._rows:  # a row put since then keeps it here
+                _WAITING.discard(log)
 
 
 def _forked_child() -> None:
     """The parent's waiting rows are the parent's to write; the child writes its own at
     once, and its locks start free."""
-    global _IMMEDIATE
+    global _IMMEDIATE, _WAITING_LOCK
     _IMMEDIATE = True
+    _WAITING_LOCK = threading.Lock()
     for log in list(_ALL):
         log._rows.clear()
         log._lock = threading.RLock()
