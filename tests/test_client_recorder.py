@@ -678,3 +678,37 @@ def test_token_counts_are_the_bodys_usage(name: str, endpoint: str, indent: int 
     assert row["prompt_tokens"] == usage.get("prompt_tokens", usage.get("input_tokens"))
     assert row["completion_tokens"] == usage.get("completion_tokens", usage.get("output_tokens"))
     assert row["model"] == data["model"]
+
+
+# --- a stream is metered from its pieces' arrival times -----------------------------------------
+
+
+@pytest.mark.parametrize("kept", [None, 40, 700, 1500])  # kept whole, or too long to keep
+def test_a_stream_is_metered_as_if_while_it_was_read(kept: int | None,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An event stream's pieces are kept with the times they arrived and metered when the
+    line is made (one too long to keep is metered as it comes from there on): time to first
+    token and tokens are what a meter fed while the caller read gives, on a real stream."""
+    from chatkit.knowledge.sse import StreamMeter
+
+    if kept is not None:
+        monkeypatch.setattr("chatkit.client.attempt.MAX_PARSED_BODY", kept)
+    body = (_REAL / "openai_python_sse" / "173417d55340.sse").read_bytes()
+    pieces = [(body[at:at + 37], 1.0 + at / 1000) for at in range(0, len(body), 37)]
+    made = Attempt("POST", "https://h/v1/chat/completions", "h", "/v1/chat/completions", None,
+                   0, 1764474000.0, 1.0)
+    made.answered(_Answer(200, None, "text/event-stream"), 1.01)
+    for piece, at in pieces:
+        made.got_bytes(piece, at)
+    row = made.row(3.0)
+    meter = StreamMeter(started=1.0)
+    for piece, at in pieces:
+        meter.feed(piece, at)
+    meter.close(3.0)
+    assert meter.ttft_ms is not None
+    assert row["ttft_ms"] == round(meter.ttft_ms, 2)
+    assert (row["prompt_tokens"], row["completion_tokens"]) == (79, 11) == (
+        meter.input_tokens, meter.output_tokens)
+    assert row["response_bytes"] == len(body) and row["model"] == "gpt-4o-2024-08-06"
+    assert made.meter is not None and made.meter.events == meter.events  # every event seen
+    assert made.meter.token_times == meter.token_times

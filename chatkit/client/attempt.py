@@ -90,6 +90,7 @@ class Attempt:
     content_type: str = ""
     body: list[bytes] | None = None  # the pieces of a body worth reading, as they came
     meter: StreamMeter | None = None
+    arrivals: list[float] | None = None  # an event stream's: when each piece of ``body`` came
     phases: dict[str, float] | None = None  # "connect"/"tls" ms, or trace marks
     timed: bool = False  # new connections are timed: no "connect" phase means a reused one
     aborted: str | None = None  # the body was not read to its end: "closed", "collected", "exit"
@@ -169,8 +170,8 @@ class Attempt:
                     if name == b"content-type":
                         kind = value
                         break
-            if b"event-stream" in kind:
-                self.meter = StreamMeter(started=self.start)
+            if b"event-stream" in kind:  # kept with its arrival times, metered later
+                self.body, self.arrivals = [], []
             elif status >= 400 or b"json" in kind or b"html" in kind:
                 self.body = []
             if status < 400:
@@ -182,6 +183,13 @@ class Attempt:
 
     def got_bytes(self, data: bytes, now: float) -> None:
         self.response_bytes += len(data)
+        arrivals = self.arrivals
+        if arrivals is not None and self.body is not None:  # an event stream
+            if self.response_bytes <= MAX_PARSED_BODY:
+                self.body.append(data)
+                arrivals.append(now)
+                return
+            self._meter()  # too long to keep: metered as it comes from here on
         if self.meter is not None:
             try:
                 self.meter.feed(data, now)
@@ -190,6 +198,19 @@ class Attempt:
                 self.meter = None
         elif self.body is not None and self.response_bytes <= MAX_PARSED_BODY:
             self.body.append(data)
+
+    def _meter(self) -> None:
+        """Feed an event stream's kept pieces to a meter, each at the time it arrived: the
+        time to first token is the same as if it had been fed while the caller read."""
+        pieces, arrivals = self.body or [], self.arrivals or []
+        self.body = self.arrivals = None
+        meter = self.meter = StreamMeter(started=self.start)
+        try:
+            for piece, at in zip(pieces, arrivals, strict=True):
+                meter.feed(piece, at)
+        except Exception as exc:  # the observer must not break the observed
+            self.note_trouble("stream meter", exc)
+            self.meter = None
 
     def failed(self, exc: BaseException) -> None:
         self.exception = type(exc).__name__
@@ -236,6 +257,8 @@ class Attempt:
             self.headers = None
             request_id, kind = header_values(headers, b"x-request-id", b"content-type")
             self.request_id, self.content_type = request_id, kind or ""
+        if self.arrivals is not None:
+            self._meter()
         self.end = self.end or now
         prompt = completion = None
         if self.meter is not None:

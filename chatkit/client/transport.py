@@ -109,7 +109,7 @@ def _stream_classes(module_name: str) -> tuple[type, type]:
         def __iter__(self) -> Iterator[bytes]:
             clock, attempt = self._core.clock, self._attempt
             try:
-                if attempt.meter is None:  # Attempt.got_bytes, inline: a call per chunk costs
+                if attempt.arrivals is None and attempt.meter is None:  # got_bytes, inline
                     body = attempt.body
                     for chunk in self._inner:
                         attempt.response_bytes += len(chunk)
