@@ -79,8 +79,9 @@ class RequestLog:
         self.path = Path(path)
         self.batched = batched
         self._fd: int | None = None
-        self._lock = threading.RLock()  # a row made in a flush may, through a collected
-        # stream or a logging handler, hand over another row: the same thread goes on
+        # Re-entrant: a row made in a flush may hand over another (through a collected
+        # stream, a logging handler), and the same thread goes on.
+        self._lock = threading.RLock()
         self._users = 0
         self._rows: deque[Callable[[], Mapping[str, Any] | str]] = deque()
         _ALL.add(self)
@@ -214,12 +215,15 @@ def _wake(log: RequestLog) -> None:
 
 
 def _nudge() -> None:
-    """The flushing thread writes the waiting rows in DELAY seconds (started on first use)."""
+    """The flushing thread writes the waiting rows in DELAY seconds (started on first use,
+    once: two threads may nudge it at the same moment)."""
     if not _FLUSHER:
-        thread = threading.Thread(target=_flush_later, name="chatkit-request-log",
-                                  daemon=True)
-        _FLUSHER.append(thread)
-        thread.start()
+        with _WAITING_LOCK:
+            if not _FLUSHER:
+                thread = threading.Thread(target=_flush_later, name="chatkit-request-log",
+                                          daemon=True)
+                _FLUSHER.append(thread)
+                thread.start()
     _WAKE.set()
 
 
