@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatkit.client.requestlog import flush_logs
 from chatkit.errors import InputError, UsageError
 from chatkit.logs.analyze import summarize, summary_of_facts
 from chatkit.logs.engine_facts import Backend, SQLFacts, contract_frame
 from chatkit.logs.engine_sql import parse_size
-from chatkit.logs.readers import detected, load, source_of
+from chatkit.logs.readers import detected, flush_recorded, load, source_of
 from chatkit.logs.schema import SUMMARY_COLUMNS
 
 __all__ = ["ENGINES", "MEMORY_BUDGET", "Inputs", "choose_engine", "contract_frame",
@@ -71,7 +70,7 @@ def _budget(memory_budget: int | str | None) -> int:
 
 def resolve(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Inputs:
     """The files of paths, globs (``logs/*.parquet``, ``**`` too) and directories."""
-    flush_logs()  # rows this process's recorders still hold go to their files first
+    flush_recorded()
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not items:
         raise UsageError("give a log file, a glob or a directory to read")

@@ -15,12 +15,12 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from chatkit.client.requestlog import flush_logs
 from chatkit.errors import EmptyInput, InputError, UsageError
 from chatkit.logs.detect import detect_format
 from chatkit.logs.schema import conform, select_columns
@@ -189,6 +189,14 @@ class _Counting(io.RawIOBase):
         super().close()
 
 
+def flush_recorded() -> None:
+    """Rows this process's recorders still hold go to their files first. Only a process
+    that imported the recorder can hold any: a reader does not import it."""
+    requestlog = sys.modules.get("chatkit.client.requestlog")
+    if requestlog is not None:
+        requestlog.flush_logs()
+
+
 def load(
     paths: PathLike | Iterable[PathLike],
     format: str = "auto",
@@ -208,7 +216,7 @@ def load(
     """
     import pandas as pd
 
-    flush_logs()  # rows this process's recorders still hold go to their files first
+    flush_recorded()
     wanted = select_columns(columns)
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown log format {format!r}; choose auto or one of: "
