@@ -17,6 +17,12 @@ interquartile range, and the CPU time of the client thread that the recorder add
 much less than the wall clock. The whole process's CPU time is reported beside it: work
 handed to another thread (a writer thread, say) would not show in the client thread's.
 
+``--recorded`` says what stands for the recorded client, to see where its cost lies:
+``chatkit`` (the default: :class:`RecordingTransport` as shipped), ``path`` (the same with its
+log's lines never made: what the request path alone costs) or ``wrapper`` (a minimal
+transport wrapper that only keeps the request, two clock readings, the status, the headers
+and the body's pieces: about the least any recorder that wraps the transport can do).
+
 Loopback is the worst case for the ratio: on a real network a request takes tens of
 milliseconds and the recorder's microseconds vanish in it (``--latency-ms 20`` shows it).
 Goal: <= 1.05.
@@ -71,10 +77,59 @@ def _calls(client: Any, base: str, kind: str) -> Callable[[], None]:
     return stream
 
 
-def _client(module: Any, variant: str, log: Path) -> Any:
+class _Discard:
+    """A request log that never makes its lines (``--recorded path``)."""
+
+    def put(self, make: Callable[[], Any]) -> None:
+        pass
+
+    def retain(self) -> _Discard:
+        return self
+
+    def release(self) -> None:
+        pass
+
+
+def _wrapper(module: Any, inner: Any) -> Any:
+    """A minimal recording wrapper (``--recorded wrapper``): it keeps raw facts, makes no
+    line."""
+    clock = time.perf_counter
+
+    class Stream(module.SyncByteStream):
+        def __init__(self, stream: Any, kept: list[Any]) -> None:
+            self.stream, self.kept = stream, kept
+
+        def __iter__(self) -> Iterator[bytes]:
+            for chunk in self.stream:
+                self.kept.append(chunk)
+                yield chunk
+            self.kept.append(clock())
+
+        def close(self) -> None:
+            self.stream.close()
+
+    class Wrapper:
+        def handle_request(self, request: Any) -> Any:
+            start = clock()
+            response = inner.handle_request(request)
+            kept = [request, start, clock(), response.status_code, response.headers]
+            response.stream = Stream(response.stream, kept)
+            return response
+
+        def close(self) -> None:
+            inner.close()
+
+    return Wrapper()
+
+
+def _client(module: Any, variant: str, log: Path, recorded: str = "chatkit") -> Any:
     inner = module.HTTPTransport()
-    if variant == "recorded":
+    if variant == "recorded" and recorded == "wrapper":
+        inner = _wrapper(module, inner)
+    elif variant == "recorded":
         inner = RecordingTransport(inner, log=str(log), policy=NO_RETRY)
+        if recorded == "path":
+            inner._core.log = _Discard()
     return module.Client(transport=inner, trust_env=False)
 
 
@@ -182,13 +237,15 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def measure(base: str, kinds: list[str], n: int, rounds: int, tmp: Path) -> list[Result]:
+def measure(base: str, kinds: list[str], n: int, rounds: int, tmp: Path,
+            recorded: str = "chatkit") -> list[Result]:
     """Every case every round, the order rotating; one Result per case."""
     cases = []
     for name in _modules():
         module = importlib.import_module(name)
         for kind in kinds:
-            clients = {v: _client(module, v, tmp / f"{name}-{kind}.jsonl") for v in VARIANTS}
+            clients = {v: _client(module, v, tmp / f"{name}-{kind}.jsonl", recorded)
+                       for v in VARIANTS}
             calls = {v: _calls(c, base, kind) for v, c in clients.items()}
             cases.append(Case(name, kind, calls, list(clients.values())))
     for case in cases:  # warm up: connections, imports, caches
@@ -204,10 +261,11 @@ def measure(base: str, kinds: list[str], n: int, rounds: int, tmp: Path) -> list
     return [case.result() for case in cases]
 
 
-def _loop(module_name: str, variant: str, kind: str, n: int, base: str) -> None:
+def _loop(module_name: str, variant: str, kind: str, n: int, base: str, recorded: str) -> None:
     """The process callgrind counts: connect, then ``n`` requests."""
     with tempfile.TemporaryDirectory() as tmp:
-        client = _client(importlib.import_module(module_name), variant, Path(tmp) / "l.jsonl")
+        client = _client(importlib.import_module(module_name), variant, Path(tmp) / "l.jsonl",
+                         recorded)
         call = _calls(client, base, kind)
         call()
         for _ in range(n):
@@ -215,9 +273,11 @@ def _loop(module_name: str, variant: str, kind: str, n: int, base: str) -> None:
         client.close()
 
 
-def _instructions(module: str, variant: str, kind: str, n: int, base: str) -> int:
+def _instructions(module: str, variant: str, kind: str, n: int, base: str,
+                  recorded: str) -> int:
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-               sys.executable, __file__, "--loop", module, variant, kind, str(n), base]
+               sys.executable, __file__, "--loop", module, variant, kind, str(n), base,
+               recorded]
     done = subprocess.run(command, capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONHASHSEED": "0"})
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -226,13 +286,15 @@ def _instructions(module: str, variant: str, kind: str, n: int, base: str) -> in
     return int(found.group(1))
 
 
-def count_instructions(base: str, kinds: list[str], n: int) -> list[dict[str, Any]]:
+def count_instructions(base: str, kinds: list[str], n: int,
+                       recorded: str = "chatkit") -> list[dict[str, Any]]:
     """Per case, instructions per request bare and recorded (a run of n minus a run of 0)."""
     rows = []
     for module in _modules():
         for kind in kinds:
-            per = {v: (_instructions(module, v, kind, n, base)
-                       - _instructions(module, v, kind, 0, base)) / n for v in VARIANTS}
+            per = {v: (_instructions(module, v, kind, n, base, recorded)
+                       - _instructions(module, v, kind, 0, base, recorded)) / n
+                   for v in VARIANTS}
             rows.append({"module": module, "kind": kind, "bare": round(per["bare"]),
                          "recorded": round(per["recorded"]),
                          "recorder": round(per["recorded"] - per["bare"])})
@@ -249,22 +311,26 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions under callgrind instead of timing")
-    parser.add_argument("--loop", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--recorded", choices=("chatkit", "path", "wrapper"), default="chatkit",
+                        help="what stands for the recorded client (see above)")
+    parser.add_argument("--loop", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.loop:
-        module, variant, kind, n, base = args.loop
-        _loop(module, variant, kind, int(n), base)
+        module, variant, kind, n, base, recorded = args.loop
+        _loop(module, variant, kind, int(n), base, recorded)
         return
     kinds = args.kinds.split(",")
     # Figures are only comparable within one run on a shared machine: say how busy it was.
     report: dict[str, Any] = {"cpus": os.cpu_count(), "load_start": _load(),
                               "rounds": args.rounds, "requests": args.requests,
-                              "latency_ms": args.latency_ms}
+                              "latency_ms": args.latency_ms, "recorded": args.recorded}
     with _simulator(args.latency_ms) as base, tempfile.TemporaryDirectory() as tmp:
         if args.instructions:
-            report["instructions"] = count_instructions(base, kinds, args.requests)
+            report["instructions"] = count_instructions(base, kinds, args.requests,
+                                                        args.recorded)
         else:
-            results = measure(base, kinds, args.requests, args.rounds, Path(tmp))
+            results = measure(base, kinds, args.requests, args.rounds, Path(tmp),
+                              args.recorded)
             report["cases"] = [asdict(r) for r in results]
             report["log_lines"] = sum(len(p.read_bytes().splitlines())
                                       for p in Path(tmp).glob("*.jsonl"))
@@ -275,7 +341,7 @@ def main() -> None:
     runs = (f"{args.requests} requests per count" if args.instructions
             else f"{args.rounds} rounds x {args.requests} requests")
     print(f"load average at start: {' '.join(map(str, report['load_start']))} "
-          f"on {report['cpus']} CPUs; {runs}")
+          f"on {report['cpus']} CPUs; {runs}; recorded: {args.recorded}")
     for row in report.get("instructions", []):
         print(f"{row['module']:7} {row['kind']:7} bare {row['bare'] / 1e3:7.1f}k instructions"
               f"/request  recorded {row['recorded'] / 1e3:7.1f}k  recorder "
